@@ -1,0 +1,135 @@
+"""Fill an LLM-written masked text with PII values and record exact offsets.
+
+Placeholders look like ``[FIRSTNAME]`` or ``[FIRSTNAME_1]``; the variants LLMs produce are
+accepted too: ``[[FIRSTNAME]]``, ``{FIRSTNAME}``, ``{{FIRSTNAME}}``, ``<FIRSTNAME>``, lower case,
+inner spaces and underscores (``[ first_name ]``). Square brackets always mark a placeholder;
+curly and angle brackets only when the name is a known class or written in capitals, so HTML tags
+or ``{name}`` in code pass through.
+
+Offsets are taken in the *filled* text at the moment each value is written, end exclusive, so
+``source_text[start:end] == value`` holds by construction.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .taxonomy import CLASSES
+
+_PLACEHOLDER = re.compile(
+    r"\[\[\s*(?P<d>[A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*\]\]"
+    r"|\{\{\s*(?P<c2>[A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*\}\}"
+    r"|\[\s*(?P<s>[A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*\]"
+    r"|\{\s*(?P<c>[A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*\}"
+    r"|<\s*(?P<a>[A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*>"
+)
+
+
+class PlaceholderError(ValueError):
+    """The masked text names labels outside the taxonomy; ``unknown`` lists them."""
+
+    def __init__(self, unknown: list[str]):
+        self.unknown = sorted(set(unknown))
+        super().__init__(
+            f"placeholder label(s) outside the 56 classes: {', '.join(self.unknown)}; "
+            "they are not guessed, ask the model again or map them explicitly"
+        )
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    start: int  # in the masked text
+    end: int
+    label: str | None  # canonical class, or None when unknown
+    index: int | None  # the _n of [LABEL_n], if any
+    raw: str  # the name as written
+
+    @property
+    def known(self) -> bool:
+        return self.label is not None
+
+
+@dataclass
+class Filled:
+    source_text: str
+    target_text: str
+    privacy_mask: list[dict] = field(default_factory=list)
+
+
+def canonical_label(name: str) -> tuple[str | None, int | None]:
+    """``' first_name_2 '`` -> (``'FIRSTNAME'``, 2); unknown names give (None, index)."""
+    squashed = re.sub(r"[\s]+", "", name).upper()
+    plain = squashed.replace("_", "")
+    if plain in CLASSES:  # IPV4 ends in a digit: the whole name wins over an index
+        return plain, None
+    m = re.fullmatch(r"(.*?)_?(\d+)", squashed)
+    if m and m.group(1).replace("_", "") in CLASSES:
+        return m.group(1).replace("_", ""), int(m.group(2))
+    return None, (int(m.group(2)) if m else None)
+
+
+def find_placeholders(masked: str) -> list[Placeholder]:
+    """Every placeholder in ``masked``, in order, known or not."""
+    out = []
+    for m in _PLACEHOLDER.finditer(masked):
+        kind = m.lastgroup
+        raw = m.group(kind)
+        label, index = canonical_label(raw)
+        if label is None and kind in ("c", "c2", "a"):
+            # braces and angle brackets are common in code and HTML: only capitals count
+            if not re.fullmatch(r"[A-Z][A-Z0-9_ ]*", raw.strip()):
+                continue
+        out.append(Placeholder(m.start(), m.end(), label, index, raw.strip()))
+    return out
+
+
+def fill(masked: str, value_for: Callable[[str], str]) -> Filled:
+    """Replace every placeholder with ``value_for(label)``.
+
+    Indexed repeats (``[FIRSTNAME_1]`` twice) get one value; unindexed repeats get fresh values.
+    Raises ``PlaceholderError`` if any placeholder names a label outside the taxonomy.
+    """
+    holders = find_placeholders(masked)
+    unknown = [h.raw for h in holders if not h.known]
+    if unknown:
+        raise PlaceholderError(unknown)
+    src: list[str] = []
+    tgt: list[str] = []
+    src_len = 0
+    mask: list[dict] = []
+    chosen: dict[tuple[str, int], str] = {}
+    cursor = 0
+    for h in holders:
+        gap = masked[cursor:h.start]
+        src.append(gap)
+        tgt.append(gap)
+        src_len += len(gap)
+        if h.index is not None:
+            key = (h.label, h.index)
+            if key not in chosen:
+                chosen[key] = value_for(h.label)
+            value = chosen[key]
+        else:
+            value = value_for(h.label)
+        if not value:
+            raise ValueError(f"empty value generated for {h.label}")
+        mask.append({"value": value, "start": src_len, "end": src_len + len(value), "label": h.label})
+        src.append(value)
+        tgt.append(f"[{h.label}]")
+        src_len += len(value)
+        cursor = h.end
+    src.append(masked[cursor:])
+    tgt.append(masked[cursor:])
+    return Filled("".join(src), "".join(tgt), mask)
+
+
+def target_from_source(source_text: str, privacy_mask: list[dict]) -> str:
+    """Put ``[LABEL]`` back over every span: the dataset's target_text."""
+    out, cursor = [], 0
+    for ent in sorted(privacy_mask, key=lambda e: e["start"]):
+        out.append(source_text[cursor:ent["start"]])
+        out.append(f"[{ent['label']}]")
+        cursor = ent["end"]
+    out.append(source_text[cursor:])
+    return "".join(out)

@@ -1,0 +1,157 @@
+"""Placeholder filling and labelling: exact offsets, full span cover, valid BIO (property-based)."""
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from piimask.fill import PlaceholderError, fill, find_placeholders, target_from_source
+from piimask.label import (bio_for_given_tokens, bio_from_offsets, offsets_from_wordpieces,
+                           span_labels, tokenize_and_label)
+from piimask.taxonomy import CLASSES
+from piimask.values import ValueFactory
+
+LABELS = sorted(CLASSES)
+# Unicode text from long-assigned blocks (Latin ... Ethiopic, symbols), CJK and Hangul. Characters
+# added in recent Unicode versions are left out: Python and the Rust tokenizer disagree on them.
+_old_blocks = st.characters(max_codepoint=0x2BFF, blacklist_categories=("Cs", "Cn"),
+                            blacklist_characters="[]{}<>")
+_cjk_hangul = st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                        st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3))
+gap_text = st.text(alphabet=st.one_of(_old_blocks, _cjk_hangul), max_size=12)
+value_text = st.text(alphabet=st.one_of(_old_blocks, _cjk_hangul).filter(
+    lambda c: c.isprintable() and not c.isspace() and not __import__("unicodedata").category(c).startswith(("C", "M"))),
+    min_size=1, max_size=12).filter(lambda v: any(c.isalnum() for c in v))
+
+
+@st.composite
+def masked_texts(draw, separated=False):
+    """A masked text and its labels; ``separated`` puts spaces around every placeholder so the
+    tokenizer can tell each entity from its neighbours."""
+    pad = " " if separated else ""
+    n = draw(st.integers(0, 6))
+    parts, labels = [draw(gap_text)], []
+    for _ in range(n):
+        label = draw(st.sampled_from(LABELS))
+        style = draw(st.sampled_from(["[{}]", "[[{}]]", "{{{}}}", "<{}>", "[ {} ]"]))
+        labels.append(label)
+        parts.append(pad + style.format(draw(st.sampled_from([label, label.lower()]))) + pad)
+        parts.append(draw(gap_text))
+    return "".join(parts), labels
+
+
+@given(masked_texts(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_fill_offsets_are_exact(case, data):
+    masked, labels = case
+    filled = fill(masked, lambda label: data.draw(value_text))
+    assert [e["label"] for e in filled.privacy_mask] == labels
+    for e in filled.privacy_mask:
+        assert filled.source_text[e["start"]:e["end"]] == e["value"]
+    assert target_from_source(filled.source_text, filled.privacy_mask) == filled.target_text
+    cover = span_labels(filled.source_text, filled.privacy_mask)
+    assert cover[0][0] == 0 and cover[-1][1] == len(filled.source_text)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(cover))
+    assert all(s < e or len(filled.source_text) == 0 for s, e, _ in cover)
+
+
+@given(masked_texts(separated=True), st.data())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_bio_is_valid_and_one_b_per_entity(tokenizer, case, data):
+    masked, _ = case
+    filled = fill(masked, lambda label: "v" + data.draw(value_text) + "1")
+    tokens, labels, offsets = tokenize_and_label([filled.source_text], [filled.privacy_mask], tokenizer)[0]
+    assert len(tokens) == len(labels) == len(offsets)
+    prev = "O"
+    for lab in labels:
+        if lab.startswith("I-"):
+            assert prev in (f"B-{lab[2:]}", f"I-{lab[2:]}"), labels
+        prev = lab
+    n_b = sum(lab.startswith("B-") for lab in labels)
+    assert n_b == len(filled.privacy_mask)
+    # given tokens (as a dataset stores them) give the same labels
+    assert bio_for_given_tokens(filled.source_text, tokens, filled.privacy_mask) == labels
+
+
+def test_indexed_repeats_share_a_value_unindexed_do_not():
+    f = ValueFactory(seed=0)
+    r = fill("[FIRSTNAME_1] met [FIRSTNAME_2]; later [FIRSTNAME_1] called [FIRSTNAME] and [FIRSTNAME].", f)
+    v = [e["value"] for e in r.privacy_mask]
+    assert v[0] == v[2] and v[0] != v[1]
+    assert r.target_text == "[FIRSTNAME] met [FIRSTNAME]; later [FIRSTNAME] called [FIRSTNAME] and [FIRSTNAME]."
+    counter = itertools.count()
+    r2 = fill("[CITY] and [CITY]", lambda label: f"Town{next(counter)}")
+    assert r2.privacy_mask[0]["value"] != r2.privacy_mask[1]["value"]
+
+
+def test_variants_are_recognised_and_ipv4_is_not_an_index():
+    holders = find_placeholders("[[EMAIL]] {PHONENUMBER} <first name> [ ipv4 ] [IPV6_2] {{DOB}} [FIRST_NAME_3]")
+    assert [(h.label, h.index) for h in holders] == [
+        ("EMAIL", None), ("PHONENUMBER", None), ("FIRSTNAME", None), ("IPV4", None), ("IPV6", 2),
+        ("DOB", None), ("FIRSTNAME", 3)]
+
+
+def test_unknown_label_is_reported_never_left_in_text():
+    with pytest.raises(PlaceholderError) as err:
+        fill("Dear [NAME], your [EMAIL] is ready", ValueFactory())
+    assert err.value.unknown == ["NAME"]
+    # HTML and code braces are text, not placeholders
+    r = fill("<p>Hi {name}</p> [EMAIL]", lambda label: "a@b.co")
+    assert r.source_text == "<p>Hi {name}</p> a@b.co"
+
+
+def test_labelling_convention_on_hand_written_examples(tokenizer):
+    text = "Hello Dr.Cummerata, pay 699k by 20/03/1930 to card4111111111111111 now."
+    mask = [{"value": "Dr.", "start": 6, "end": 9, "label": "PREFIX"},
+            {"value": "Cummerata", "start": 9, "end": 18, "label": "LASTNAME"},
+            {"value": "699k", "start": 24, "end": 28, "label": "AMOUNT"},
+            {"value": "20/03/1930", "start": 32, "end": 42, "label": "DATE"},
+            {"value": "4111111111111111", "start": 50, "end": 66, "label": "CREDITCARDNUMBER"}]
+    for e in mask:
+        assert text[e["start"]:e["end"]] == e["value"]
+    tokens, labels, _ = tokenize_and_label([text], [mask], tokenizer)[0]
+    got = dict(zip(tokens, labels))
+    assert got["hello"] == "O"
+    assert labels[tokens.index("dr")] == "B-PREFIX" and labels[tokens.index("dr") + 1] == "I-PREFIX"  # "." inside
+    assert labels[tokens.index("cum")] == "B-LASTNAME"  # a new entity right after another, no space
+    assert labels[tokens.index("##mer")] == "I-LASTNAME"
+    # punctuation inside an entity is I-: the slashes of the date
+    date_labels = [lab for lab in labels if lab.endswith("DATE")]
+    assert date_labels[0] == "B-DATE" and date_labels[1:] == ["I-DATE"] * (len(date_labels) - 1) and len(date_labels) == 5
+    card = [lab for lab in labels if lab.endswith("CREDITCARDNUMBER")]
+    assert labels[tokens.index("card")] == "O"
+    assert card[0] == "B-CREDITCARDNUMBER" and set(card[1:]) == {"I-CREDITCARDNUMBER"}
+    assert span_labels(text, mask)[0] == [0, 6, "O"]
+    # an entity that starts inside a word piece: "699k" is "69", "##9", "##k"; the entity "99k"
+    # starts in the middle of "69", which straddles its edge and is labelled, not dropped
+    tokens, labels, _ = tokenize_and_label(["pay 699k"], [[{"start": 5, "end": 8, "label": "AMOUNT"}]], tokenizer)[0]
+    assert tokens == ["pay", "69", "##9", "##k"]
+    assert labels == ["O", "B-AMOUNT", "I-AMOUNT", "I-AMOUNT"]
+
+
+def test_given_wordpieces_hand_written():
+    text = "Call Zoë at 555-0100, ok?"
+    tokens = ["call", "zoe", "at", "555", "-", "01", "##00", ",", "ok", "?"]
+    offsets = offsets_from_wordpieces(text, tokens)
+    assert [text[s:e] for s, e in offsets] == ["Call", "Zoë", "at", "555", "-", "01", "00", ",", "ok", "?"]
+    mask = [{"value": "Zoë", "start": 5, "end": 8, "label": "FIRSTNAME"},
+            {"value": "555-0100", "start": 12, "end": 20, "label": "PHONENUMBER"}]
+    assert bio_for_given_tokens(text, tokens, mask) == [
+        "O", "B-FIRSTNAME", "O", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "O", "O", "O"]
+    # an unknown token covers the word it stands for
+    assert offsets_from_wordpieces("a ☃☃ b", ["a", "[UNK]", "b"]) == [(0, 1), (2, 4), (5, 6)]
+    with pytest.raises(ValueError):
+        offsets_from_wordpieces("abc", ["xyz"])
+
+
+def test_bio_from_offsets_straddling_and_zero_width():
+    mask = [{"start": 2, "end": 6, "label": "PIN"}, {"start": 6, "end": 8, "label": "CITY"}]
+    # token (0,3) straddles the PIN start; token (5,8) overlaps PIN by 1 and CITY by 2 -> CITY
+    assert bio_from_offsets([(0, 0), (0, 3), (3, 5), (5, 8), (8, 9)], mask) == ["O", "B-PIN", "I-PIN", "B-CITY", "O"]
+
+
+def test_overlapping_spans_are_refused():
+    from piimask.label import SpanError
+
+    with pytest.raises(SpanError):
+        span_labels("abcdef", [{"start": 0, "end": 3, "label": "PIN"}, {"start": 2, "end": 4, "label": "PIN"}])
