@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
+from dataclasses import field as _field  # `field` is also a column name (the topic)
 
 
 @dataclass
@@ -11,10 +12,10 @@ class Record:
     id: str
     source_text: str
     target_text: str = ""
-    privacy_mask: list[dict] = field(default_factory=list)
-    span_labels: list[list] = field(default_factory=list)
-    mbert_text_tokens: list[str] = field(default_factory=list)  # tokens of `tokenizer`
-    mbert_bio_labels: list[str] = field(default_factory=list)
+    privacy_mask: list[dict] = _field(default_factory=list)
+    span_labels: list[list] = _field(default_factory=list)
+    mbert_text_tokens: list[str] = _field(default_factory=list)  # tokens of `tokenizer`
+    mbert_bio_labels: list[str] = _field(default_factory=list)
     language: str = "en"
     set: str = ""
     # -- piimask metadata
@@ -29,7 +30,7 @@ class Record:
     seed: int | None = None
     created_at: str = ""
     tokenizer: str = ""
-    reject_reasons: list[str] = field(default_factory=list)
+    reject_reasons: list[str] = _field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict; ``span_labels`` as a JSON string, as in the 200k dataset."""
