@@ -10,7 +10,7 @@ NBOUT   := $(RUN)/notebooks
 SRC     := $(shell find src/piimask -name '*.py' -o -name '*.yaml' -o -name '*.jsonl' 2>/dev/null)
 PARAMS  := params/base.yaml params/$(PROFILE).yaml
 BASE    := outputs/base-model/config.json
-PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) -f params/$(PROFILE).yaml --log-level WARNING
+PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
 
 .DEFAULT_GOAL := help
 .PHONY: help install all generate label validate finetune evaluate report mask base-model test bench clean

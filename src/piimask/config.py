@@ -177,6 +177,12 @@ def resolve_path(value: str | Path) -> Path:
     return p if p.is_absolute() else project_root() / p
 
 
+def resolve_model(name: str) -> str:
+    """A local model folder (relative to the project root) if it exists, else the name as a hub id."""
+    local = resolve_path(name)
+    return str(local) if local.exists() else name
+
+
 def from_mapping(raw: Mapping[str, Any], strict: bool = True) -> Params:
     """Build ``Params`` from a flat mapping; unknown keys fail with a suggestion when ``strict``."""
     unknown = [k for k in raw if k not in PARAM_KEYS]

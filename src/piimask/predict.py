@@ -1,0 +1,119 @@
+"""Token tagging with a fine-tuned model: batched, in overlapping windows, nothing truncated.
+
+A text longer than ``window`` tokens is cut into windows of ``window`` tokens that overlap by
+``stride``; each token's class probabilities are averaged over the windows that contain it, so an
+entity at the end of a 5,000-token text is tagged like one at the start. Used by the evaluate
+stage and by the Masker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .label import entities_from_bio
+
+
+@dataclass
+class TaggedText:
+    text: str
+    offsets: list[tuple[int, int]]  # one per token, sorted
+    labels: list[str]  # BIO label per token (repaired: an orphan I-X starts an entity)
+    scores: list[float]  # probability of the chosen label per token
+
+    def entities(self) -> list[dict]:
+        """Character spans {start, end, label, score} from the token labels."""
+        out = []
+        for label, a, b in entities_from_bio(self.labels):
+            s, e = self.offsets[a][0], self.offsets[b - 1][1]
+            out.append({"start": s, "end": e, "label": label, "score": float(np.mean(self.scores[a:b])),
+                        "source": "model"})
+        return out
+
+
+class TokenTagger:
+    def __init__(self, model_dir: str | Path, window: int = 256, stride: int = 64, batch_size: int = 32,
+                 device: str | None = None, model=None, tokenizer=None):
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        from .config import resolve_model
+
+        name = resolve_model(str(model_dir))
+        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(name)
+        self.model = model or AutoModelForTokenClassification.from_pretrained(name)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model.to(self.device).eval()
+        self.id2label = {int(k): v for k, v in self.model.config.id2label.items()}
+        limit = getattr(self.model.config, "max_position_embeddings", 512)
+        self.window = min(window, limit)
+        self.stride = min(stride, self.window // 2)
+        self.batch_size = batch_size
+
+    def _forward(self, batch: dict) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            inputs = {k: torch.as_tensor(v).to(self.device) for k, v in batch.items()}
+            logits = self.model(**inputs).logits.float()
+            return torch.softmax(logits, dim=-1).cpu().numpy()
+
+    def tag(self, texts: Sequence[str]) -> list[TaggedText]:
+        """Tag many texts: windows of all texts are batched together."""
+        texts = list(texts)
+        if not texts:
+            return []
+        enc = self.tokenizer(texts, truncation=True, max_length=self.window, stride=self.stride,
+                             return_overflowing_tokens=True, return_offsets_mapping=True,
+                             return_special_tokens_mask=True, padding=False)
+        n_windows = len(enc["input_ids"])
+        sample = enc["overflow_to_sample_mapping"] if "overflow_to_sample_mapping" in enc else list(range(n_windows))
+        # per text: token (start, end) -> summed probabilities and count
+        acc: list[dict[tuple[int, int], np.ndarray]] = [dict() for _ in texts]
+        cnt: list[dict[tuple[int, int], int]] = [dict() for _ in texts]
+        order = sorted(range(n_windows), key=lambda i: len(enc["input_ids"][i]))  # less padding
+        keys = [k for k in ("input_ids", "attention_mask") if k in enc]
+        for b in range(0, n_windows, self.batch_size):
+            idx = order[b:b + self.batch_size]
+            width = max(len(enc["input_ids"][i]) for i in idx)
+            batch = {}
+            for k in keys:
+                pad = self.tokenizer.pad_token_id if k == "input_ids" else 0
+                batch[k] = np.array([list(enc[k][i]) + [pad] * (width - len(enc[k][i])) for i in idx])
+            probs = self._forward(batch)
+            for row, i in enumerate(idx):
+                t = sample[i]
+                for j, ((s, e), sp) in enumerate(zip(enc["offset_mapping"][i], enc["special_tokens_mask"][i])):
+                    if sp or e <= s:
+                        continue
+                    key = (s, e)
+                    if key in acc[t]:
+                        acc[t][key] = acc[t][key] + probs[row, j]
+                        cnt[t][key] += 1
+                    else:
+                        acc[t][key] = probs[row, j].copy()
+                        cnt[t][key] = 1
+        out = []
+        for t, text in enumerate(texts):
+            offsets = sorted(acc[t])
+            labels, scores = [], []
+            for key in offsets:
+                p = acc[t][key] / cnt[t][key]
+                k = int(np.argmax(p))
+                labels.append(self.id2label[k])
+                scores.append(float(p[k]))
+            out.append(TaggedText(text, offsets, repair(labels), scores))
+        return out
+
+
+def repair(tags: list[str]) -> list[str]:
+    """An ``I-X`` that does not continue an X entity starts one (``B-X``)."""
+    out, prev = [], "O"
+    for t in tags:
+        if t.startswith("I-") and prev[2:] != t[2:]:
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out

@@ -1,0 +1,86 @@
+"""Matplotlib figures for the notebooks' reports; each returns the figure and saves a PNG."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(("module://", "nbagg", "widget")) else None
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _save(fig, path: str | Path | None):
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    return fig
+
+
+def bars(values: Mapping[str, float], title: str, path: str | Path | None = None, xlabel: str = "",
+         compare: Mapping[str, float] | None = None, labels: tuple[str, str] = ("this run", "reference"),
+         sort: bool = True, fmt: str = "{:.0f}"):
+    """Horizontal bars, one per key, sorted by value; ``compare`` adds a second series."""
+    keys = sorted(values, key=lambda k: values[k]) if sort else list(values)
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.22 * len(keys) + 1)))
+    y = range(len(keys))
+    h = 0.4 if compare else 0.8
+    ax.barh([i + (h / 2 if compare else 0) for i in y], [values[k] for k in keys], height=h, label=labels[0], color="#3b75af")
+    if compare:
+        ax.barh([i - h / 2 for i in y], [compare.get(k, 0) for k in keys], height=h, label=labels[1], color="#ef8636")
+        ax.legend(loc="lower right")
+    else:
+        for i, k in enumerate(keys):
+            ax.text(values[k], i, " " + fmt.format(values[k]), va="center", fontsize=7)
+    ax.set_yticks(list(y), keys, fontsize=7)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def histogram(values: Sequence[float], title: str, xlabel: str, path: str | Path | None = None, bins: int = 30):
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.hist(values, bins=bins, color="#3b75af", edgecolor="white")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("records")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def heatmap(matrix, row_labels: Sequence[str], col_labels: Sequence[str], title: str,
+            path: str | Path | None = None, xlabel: str = "predicted", ylabel: str = "gold"):
+    import numpy as np
+
+    m = np.asarray(matrix, dtype=float)
+    norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    size = max(6, 0.2 * len(col_labels) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * len(row_labels) / max(len(col_labels), 1) + 1))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(col_labels)), col_labels, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(row_labels)), row_labels, fontsize=6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.03, label="share of gold row")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: str | Path | None = None,
+                 xlabel: str = ""):
+    """One group per key of the first series, one bar per series (e.g. synthetic vs real F1)."""
+    names = list(series)
+    keys = sorted(set().union(*[set(s) for s in series.values()]),
+                  key=lambda k: series[names[0]].get(k, 0))
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.25 * len(keys) * max(1, len(names) / 2) + 1)))
+    h = 0.8 / len(names)
+    for j, n in enumerate(names):
+        ax.barh([i + j * h for i in range(len(keys))], [series[n].get(k, 0) for k in keys], height=h, label=n)
+    ax.set_yticks([i + h * (len(names) - 1) / 2 for i in range(len(keys))], keys, fontsize=7)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,70 @@
+"""Metrics on hand-made gold/prediction pairs whose scores are known by hand."""
+import pytest
+
+from piimask.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
+                              pii_token_recall, span_metrics)
+
+GOLD_TAGS = [["B-FIRSTNAME", "O", "B-EMAIL", "I-EMAIL", "O"]]
+
+
+def test_perfect_prediction():
+    m = entity_metrics(GOLD_TAGS, GOLD_TAGS)
+    assert m["micro"]["f1"] == 1.0 and m["per_class"]["EMAIL"]["number"] == 1
+    spans = [[(0, 4, "FIRSTNAME"), (10, 25, "EMAIL")]]
+    s = span_metrics(spans, spans)
+    assert s["strict"]["micro"]["f1"] == 1.0 and s["overlap"]["micro"]["f1"] == 1.0
+    assert leak_rate(spans, spans)["overall"] == 0.0
+
+
+def test_wrong_class():
+    pred = [["B-LASTNAME", "O", "B-EMAIL", "I-EMAIL", "O"]]
+    m = entity_metrics(GOLD_TAGS, pred)
+    # 1 of 2 predicted right, 1 of 2 gold found: P = R = F1 = 0.5
+    assert m["micro"]["precision"] == pytest.approx(0.5) and m["micro"]["recall"] == pytest.approx(0.5)
+    assert m["per_class"]["FIRSTNAME"]["recall"] == 0.0 and m["per_class"]["EMAIL"]["f1"] == 1.0
+    gold = [[(0, 4, "FIRSTNAME"), (10, 25, "EMAIL")]]
+    predspans = [[(0, 4, "LASTNAME"), (10, 25, "EMAIL")]]
+    # a wrong class still masks the characters: nothing leaks
+    assert leak_rate(gold, predspans)["overall"] == 0.0
+    c = confusion(gold, predspans)
+    assert c[("FIRSTNAME", "LASTNAME")] == 1 and c[("EMAIL", "EMAIL")] == 1
+    assert confused_pairs(c)[0]["classes"] == "FIRSTNAME / LASTNAME"
+
+
+def test_boundary_error():
+    pred = [["B-FIRSTNAME", "O", "B-EMAIL", "O", "O"]]  # the e-mail cut short
+    m = entity_metrics(GOLD_TAGS, pred)
+    assert m["per_class"]["EMAIL"]["f1"] == 0.0 and m["micro"]["f1"] == pytest.approx(0.5)
+    gold = [[(0, 4, "FIRSTNAME"), (10, 20, "EMAIL")]]
+    pred_s = [[(0, 4, "FIRSTNAME"), (10, 15, "EMAIL")]]
+    s = span_metrics(gold, pred_s)
+    assert s["strict"]["micro"]["f1"] == pytest.approx(0.5)  # strict: the e-mail is wrong
+    assert s["overlap"]["micro"]["f1"] == 1.0  # overlap: it counts
+    lr = leak_rate(gold, pred_s)
+    assert lr["overall"] == pytest.approx(5 / 14) and lr["per_class"]["EMAIL"] == pytest.approx(0.5)
+
+
+def test_missed_entity():
+    pred = [["B-FIRSTNAME", "O", "O", "O", "O"]]
+    m = entity_metrics(GOLD_TAGS, pred)
+    assert m["micro"]["precision"] == 1.0 and m["micro"]["recall"] == pytest.approx(0.5)
+    assert pii_token_recall(GOLD_TAGS, pred) == pytest.approx(1 / 3)
+    gold = [[(0, 4, "FIRSTNAME"), (10, 20, "EMAIL")]]
+    lr = leak_rate(gold, [[(0, 4, "FIRSTNAME")]])
+    assert lr["overall"] == pytest.approx(10 / 14) and lr["per_class"]["EMAIL"] == 1.0
+    assert confusion(gold, [[(0, 4, "FIRSTNAME")]])[("EMAIL", "O")] == 1
+    fp = confusion([[]], [[(3, 6, "CITY")]])
+    assert fp[("O", "CITY")] == 1
+
+
+def test_label_map_translates_and_reports_unmapped():
+    rows = [{"source_text": "Ann Lee, passport X1234567, tel 555", "privacy_mask": [
+        {"start": 0, "end": 3, "label": "GIVENNAME1", "value": "Ann"},
+        {"start": 4, "end": 7, "label": "LASTNAME1", "value": "Lee"},
+        {"start": 18, "end": 26, "label": "PASSPORT", "value": "X1234567"},
+        {"start": 32, "end": 35, "label": "TEL", "value": "555"}]}]
+    mapped, unmapped = map_labels(rows, {"GIVENNAME1": "FIRSTNAME", "LASTNAME1": "LASTNAME", "TEL": "PHONENUMBER"})
+    assert [e["label"] for e in mapped[0]["privacy_mask"]] == ["FIRSTNAME", "LASTNAME", "PHONENUMBER"]
+    assert unmapped == {"PASSPORT": 1} and mapped[0]["unmapped_mask"][0]["value"] == "X1234567"
+    same, none = map_labels([{"source_text": "x", "privacy_mask": [{"start": 0, "end": 1, "label": "PIN"}]}], None)
+    assert same[0]["privacy_mask"][0]["label"] == "PIN" and not none
