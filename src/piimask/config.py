@@ -77,6 +77,7 @@ class Params:
     # -- evaluate
     external_datasets: list = field(default_factory=list)
     label_maps: dict = field(default_factory=dict)
+    max_eval_rows: int = 0
     # -- mask
     mask_style: str = "[LABEL_n]"
     score_threshold: float = 0.5

@@ -249,3 +249,30 @@ def confusion_matrix(counts: Counter, top: int = 30) -> tuple[list[list[int]], l
         if g in idx and p in idx:
             m[idx[g]][idx[p]] += n
     return m, labels
+
+
+def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | None:
+    """Rows of one external dataset from params (``{name, path, label_map}``), labels mapped.
+
+    A local jsonl / parquet / csv path, or a hub id loaded with ``datasets`` where reachable.
+    Returns None (and the caller reports it) when the path does not exist.
+    """
+    from pathlib import Path
+
+    from .config import resolve_path
+    from .io import read_table
+
+    path = resolve_path(spec["path"])
+    if path.exists():
+        rows = read_table(path)
+    elif "/" in spec["path"] and not spec["path"].startswith((".", "/")):
+        import datasets
+
+        rows = [dict(r) for r in datasets.load_dataset(spec["path"], split=spec.get("split", "validation"))]
+    else:
+        return None
+    label_map = label_maps.get(spec.get("label_map") or "", None) if spec.get("label_map") else None
+    if spec.get("label_map") and label_map is None:
+        raise ValueError(f"external dataset {spec['name']!r} names label map {spec['label_map']!r}, "
+                         f"which is not in params.label_maps ({', '.join(label_maps)})")
+    return map_labels(rows, label_map)

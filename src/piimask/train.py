@@ -246,8 +246,19 @@ It is one layer of protection, not a guarantee: measure its leak rate on your ow
 """
 
 
-def model_card(params: Params, metrics: dict, tradeoff: str = "") -> str:
+def cpu_tradeoff(params: Params, metrics: dict) -> str:
+    """What the CPU budget traded away, stated with this run's numbers."""
+    if metrics.get("device") != "cpu":
+        return ""
+    return (f"To fit a 10-minute CPU budget this run used {metrics['train_records']} training records, "
+            f"{params.num_train_epochs:g} epochs and sequences of at most {params.max_length} tokens (the synthetic "
+            "texts are short, median about 40 tokens, so little is truncated); more records, more epochs and a "
+            "cased multilingual base model (profile `full`, on a GPU) are expected to do better.")
+
+
+def model_card(params: Params, metrics: dict, tradeoff: str | None = None) -> str:
     v = metrics.get("validation", {})
+    tradeoff = cpu_tradeoff(params, metrics) if tradeoff is None else tradeoff
     base = params.base_model
     note = (" — DistilBERT architecture initialised exactly from all-MiniLM-L6-v2 (6 layers, hidden 384, "
             "uncased), the offline base model built by `make base-model`." if "base-model" in base else "")
