@@ -7,7 +7,11 @@ PY      := $(VENV)/bin/python
 RUN     := outputs/$(PROFILE)
 DATA    := $(RUN)/data
 NBOUT   := $(RUN)/notebooks
-SRC     := $(shell find src/piimask -name '*.py' -o -name '*.yaml' -o -name '*.jsonl' 2>/dev/null)
+PKG     := src/piimask
+GEN_SRC := $(wildcard $(PKG)/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/values.py $(PKG)/fill.py $(PKG)/config.py
+LBL_SRC := $(PKG)/validate.py $(PKG)/dataset.py $(PKG)/label.py $(PKG)/recognizers.py
+TRN_SRC := $(PKG)/train.py $(wildcard $(PKG)/metrics/*.py)
+EVL_SRC := $(PKG)/evaluate.py $(PKG)/predict.py
 PARAMS  := params/base.yaml params/$(PROFILE).yaml
 BASE    := outputs/base-model/config.json
 PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
@@ -39,12 +43,13 @@ $(BASE): $(VENV)/.installed src/piimask/basemodel.py
 
 # -- the pipeline -----------------------------------------------------------------------------
 generate: $(DATA)/generated.jsonl ## 01: write synthetic records (offline by default)
-$(DATA)/generated.jsonl: notebooks/01_generate.ipynb $(PARAMS) $(SRC) | $(VENV)/.installed
+$(DATA)/generated.jsonl: notebooks/01_generate.ipynb $(PARAMS) $(GEN_SRC) | $(VENV)/.installed
 	@mkdir -p $(NBOUT)
 	$(PAPERMILL) $< $(NBOUT)/01_generate.ipynb
+	@touch $@
 
 label: $(DATA)/splits/label2id.json ## 02: quality gate, spans + BIO labels, leak-free splits
-$(DATA)/splits/label2id.json: notebooks/02_label.ipynb $(DATA)/generated.jsonl $(BASE)
+$(DATA)/splits/label2id.json: notebooks/02_label.ipynb $(DATA)/generated.jsonl $(BASE) $(LBL_SRC)
 	$(PAPERMILL) $< $(NBOUT)/02_label.ipynb
 
 validate: $(RUN)/validation.json ## 03: dataset report, split proof, check against the original dataset
@@ -52,19 +57,19 @@ $(RUN)/validation.json: notebooks/03_validate.ipynb $(DATA)/splits/label2id.json
 	$(PAPERMILL) $< $(NBOUT)/03_validate.ipynb
 
 finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification
-$(RUN)/model/config.json: notebooks/04_finetune.ipynb $(RUN)/validation.json
+$(RUN)/model/config.json: notebooks/04_finetune.ipynb $(RUN)/validation.json $(TRN_SRC)
 	$(PAPERMILL) $< $(NBOUT)/04_finetune.ipynb
 
 evaluate: $(RUN)/metrics.json ## 05: per-class metrics on synthetic and real data, leak rate, errors
-$(RUN)/metrics.json: notebooks/05_evaluate.ipynb $(RUN)/model/config.json
+$(RUN)/metrics.json: notebooks/05_evaluate.ipynb $(RUN)/model/config.json $(EVL_SRC)
 	$(PAPERMILL) $< $(NBOUT)/05_evaluate.ipynb
 
 mask: $(NBOUT)/06_mask.ipynb ## 06: mask a prompt, call the LLM (stubbed offline), restore values
-$(NBOUT)/06_mask.ipynb: notebooks/06_mask.ipynb $(RUN)/model/config.json
+$(NBOUT)/06_mask.ipynb: notebooks/06_mask.ipynb $(RUN)/model/config.json $(PKG)/mask.py
 	$(PAPERMILL) $< $@
 
 report: $(RUN)/reports/index.html ## render every executed notebook to HTML + an index
-$(RUN)/reports/index.html: $(RUN)/metrics.json $(NBOUT)/06_mask.ipynb
+$(RUN)/reports/index.html: $(RUN)/metrics.json $(NBOUT)/06_mask.ipynb $(PKG)/report.py
 	$(PY) -m piimask.report $(RUN)
 
 all: $(RUN)/reports/index.html ## the whole pipeline, offline, for PROFILE
@@ -74,7 +79,8 @@ all: $(RUN)/reports/index.html ## the whole pipeline, offline, for PROFILE
 test: $(VENV)/.installed $(BASE) ## run the test suite (includes every notebook on the smoke profile)
 	$(PY) -m pytest -q
 
-bench: $(VENV)/.installed $(BASE) ## measure speed against the published approaches
+bench: $(VENV)/.installed $(BASE) ## measure speed against the published approaches (needs the default model)
+	@test -f outputs/default/model/config.json || $(MAKE) finetune PROFILE=default
 	$(PY) -m benchmarks.run
 
 clean: ## remove the outputs of PROFILE

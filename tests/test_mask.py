@@ -217,3 +217,23 @@ def test_app_function_called_directly():
     assert masked == "[FIRSTNAME_1] at [EMAIL_1]"
     assert segments == [("Ann", "FIRSTNAME"), (" at ", None), ("ann@x.io", "EMAIL")]
     assert "Ann at ann@x.io" in restored and "[EMAIL_1]" in answer
+
+
+def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
+    import shutil
+
+    from piimask.predict import TokenTagger
+
+    model_copy = tmp_path / "m"
+    shutil.copytree(tiny_model, model_copy)
+    texts = ["Call Ann Lee on +44 20 7946 0958 or ann@lee.io.", "nothing here", "x" * 3]
+    ref = TokenTagger(model_copy).tag(texts)
+    onnx = TokenTagger(model_copy, runtime="onnx").tag(texts)
+    assert (model_copy / "onnx" / "model.onnx").exists()
+    for a, b in zip(ref, onnx):
+        assert a.offsets == b.offsets and a.labels == b.labels
+        assert max(abs(x - y) for x, y in zip(a.scores, b.scores)) < 1e-3
+    int8 = TokenTagger(model_copy, int8=True).tag(texts[:1])
+    assert int8[0].offsets == ref[0].offsets
+    with pytest.raises(ValueError, match="runtime"):
+        TokenTagger(model_copy, runtime="tvm")

@@ -82,14 +82,24 @@ def tokenize_and_label(texts: Sequence[str], masks: Sequence[Sequence[dict]], to
     """
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError("labelling needs a fast tokenizer (offset mappings); got a slow one")
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:  # a copy without the padding/truncation a saved tokenizer may carry
+        from tokenizers import Tokenizer
+
+        backend = Tokenizer.from_str(backend.to_str())
+        backend.no_padding()
+        backend.no_truncation()
     out = []
     for i in range(0, len(texts), batch_size):
         chunk = list(texts[i:i + batch_size])
+        if backend is not None:  # the Rust tokenizer directly: same tokens, none of the Python wrapping
+            for b, e in enumerate(backend.encode_batch(chunk, add_special_tokens=False)):
+                out.append((e.tokens, bio_from_offsets(e.offsets, masks[i + b]), e.offsets))
+            continue
         enc = tokenizer(chunk, add_special_tokens=False, return_offsets_mapping=True)
-        for b, text in enumerate(chunk):
+        for b in range(len(chunk)):
             offsets = [tuple(o) for o in enc["offset_mapping"][b]]
-            tokens = enc.tokens(b)
-            out.append((tokens, bio_from_offsets(offsets, masks[i + b]), offsets))
+            out.append((enc.tokens(b), bio_from_offsets(offsets, masks[i + b]), offsets))
     return out
 
 

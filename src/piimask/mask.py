@@ -59,11 +59,11 @@ class Masker:
 
     @classmethod
     def from_pretrained(cls, model: str | Path, window: int = 256, stride: int = 64, batch_size: int = 32,
-                        **kw) -> "Masker":
-        """A Masker over a saved model folder or a hub id."""
+                        int8: bool = False, **kw) -> "Masker":
+        """A Masker over a saved model folder or a hub id (``int8``: the quantized CPU path)."""
         from .predict import TokenTagger
 
-        return cls(TokenTagger(model, window=window, stride=stride, batch_size=batch_size), **kw)
+        return cls(TokenTagger(model, window=window, stride=stride, batch_size=batch_size, int8=int8), **kw)
 
     @classmethod
     def from_params(cls, params, model: str | Path | None = None) -> "Masker":

@@ -35,7 +35,8 @@ class TaggedText:
 
 class TokenTagger:
     def __init__(self, model_dir: str | Path, window: int = 256, stride: int = 64, batch_size: int = 32,
-                 device: str | None = None, model=None, tokenizer=None):
+                 device: str | None = None, model=None, tokenizer=None, int8: bool = False,
+                 runtime: str = "torch"):
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -46,14 +47,30 @@ class TokenTagger:
         self.model = model or AutoModelForTokenClassification.from_pretrained(name)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
+        if int8:  # dynamic int8 quantization of the Linear layers: the fast CPU path
+            if self.device != "cpu":
+                raise ValueError("int8 dynamic quantization runs on the CPU; use device='cpu'")
+            self.model = quantize_int8(self.model)
         self.id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         limit = getattr(self.model.config, "max_position_embeddings", 512)
         self.window = min(window, limit)
         self.stride = min(stride, self.window // 2)
         self.batch_size = batch_size
+        self.runtime = runtime
+        self._session = None
+        if runtime == "onnx":
+            self._session = onnx_session(export_onnx(self.model, name))
+        elif runtime != "torch":
+            raise ValueError(f"runtime must be 'torch' or 'onnx', not {runtime!r}")
 
     def _forward(self, batch: dict) -> np.ndarray:
         import torch
+
+        if self._session is not None:
+            feeds = {k: np.asarray(v, dtype=np.int64) for k, v in batch.items()}
+            logits = self._session.run(["logits"], feeds)[0]
+            e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
 
         with torch.inference_mode():
             inputs = {k: torch.as_tensor(v).to(self.device) for k, v in batch.items()}
@@ -117,3 +134,41 @@ def repair(tags: list[str]) -> list[str]:
         out.append(t)
         prev = t
     return out
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantization of every Linear layer (weights int8, activations quantized on the fly)."""
+    import torch
+
+    try:
+        from torch.ao.quantization import quantize_dynamic
+    except ImportError:  # older torch
+        from torch.quantization import quantize_dynamic
+    return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8).eval()
+
+
+def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Export the token classifier to ONNX (dynamic batch and length), once; returns the file."""
+    import torch
+
+    path = Path(path) if path else Path(model_dir) / "onnx" / "model.onnx"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
+    model = model.float().eval()
+    torch.onnx.export(model, (), str(path), kwargs=dummy, input_names=["input_ids", "attention_mask"],
+                      output_names=["logits"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                                    "logits": {0: "batch", 1: "seq"}})
+    return path
+
+
+def onnx_session(path: str | Path):
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ImportError("the ONNX path needs onnxruntime: pip install 'piimask[fast]'") from exc
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])

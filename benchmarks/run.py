@@ -1,0 +1,392 @@
+"""piimask benchmarks: each compares piimask with a baseline in the same run, on this machine.
+
+    python -m benchmarks.run [--only labelling,generation,training,masking] [--model outputs/default/model]
+
+Writes outputs/bench/results.json and outputs/bench/results.md, and prints the table.
+Benchmarks measure speed; the test suite checks behaviour (no timing assertions there).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "outputs" / "bench"
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+
+
+# -- 1. labelling ------------------------------------------------------------------------------
+
+def published_labelling(records, tokenizer):
+    """The published approach: one tokenizer call per record and a Python loop over offsets,
+    testing every token against every span."""
+    out = []
+    for r in records:
+        enc = tokenizer(r.source_text, add_special_tokens=False, return_offsets_mapping=True)
+        labels = []
+        for s, e in enc["offset_mapping"]:
+            lab = "O"
+            for ent in r.privacy_mask:
+                for pos in range(s, e):  # character by character, as the published code did
+                    if ent["start"] <= pos < ent["end"]:
+                        lab = ("I-" if s > ent["start"] else "B-") + ent["label"]
+                        break
+                if lab != "O":
+                    break
+            labels.append(lab)
+        out.append((tokenizer.convert_ids_to_tokens(enc["input_ids"]), labels))
+    return out
+
+
+def bench_labelling(n: int = 10_000) -> dict:
+    from transformers import AutoTokenizer
+
+    from piimask.config import load_params
+    from piimask.generate.offline import OfflineBackend
+    from piimask.generate.run import answer_to_record, plans_for, to_request
+    from piimask.label import tokenize_and_label
+
+    p = load_params("default", {"n_records": n, "run_name": "bench"})
+    backend = OfflineBackend()
+    records = []
+    for plan in plans_for(p):
+        req = to_request(plan, p)
+        records.append(answer_to_record(backend.complete(req), req, p, backend))
+    tok = AutoTokenizer.from_pretrained(str(ROOT / "outputs" / "base-model"))
+    texts, masks = [r.source_text for r in records], [r.privacy_mask for r in records]
+    t0 = time.perf_counter()
+    tokenize_and_label(texts, masks, tok)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    published_labelling(records, tok)
+    base = time.perf_counter() - t0
+    return {"records": n, "piimask_records_per_s": round(n / ours, 1), "published_records_per_s": round(n / base, 1),
+            "speedup": round(base / ours, 1)}
+
+
+# -- 2. generation against a local Converse endpoint ---------------------------------------------
+
+class ConverseServer:
+    """A local HTTP server speaking the Bedrock Converse REST API with fixed latency and a share
+    of throttling (HTTP 429 ThrottlingException). Loopback only; stopped by the benchmark."""
+
+    def __init__(self, latency_s: float = 0.5, throttle: float = 0.0, seed: int = 0):
+        import random
+
+        self.latency_s, self.throttle = latency_s, throttle
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.calls = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):  # quiet
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", 0))
+                self.rfile.read(n)
+                with server.lock:
+                    server.calls += 1
+                    throttled = server.rng.random() < server.throttle
+                if not self.path.endswith("/converse"):
+                    self._send(404, {"message": "unknown path"}, "ResourceNotFoundException")
+                    return
+                if throttled:
+                    self._send(429, {"message": "Too many requests, please wait before trying again."},
+                               "ThrottlingException")
+                    return
+                time.sleep(server.latency_s)
+                self._send(200, {"output": {"message": {"role": "assistant", "content": [
+                    {"text": "Dear [FIRSTNAME], your [ACCOUNTNAME] payment of [AMOUNT] is due on [DATE]."}]}},
+                    "stopReason": "end_turn", "usage": {"inputTokens": 420, "outputTokens": 38, "totalTokens": 458},
+                    "metrics": {"latencyMs": int(server.latency_s * 1000)}})
+
+            def _send(self, code, body, err_type=None):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if err_type:
+                    self.send_header("x-amzn-ErrorType", f"{err_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _client(url: str, concurrency: int):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=url, aws_access_key_id="bench",
+                        aws_secret_access_key="bench", config=Config(retries={"max_attempts": 1},
+                                                                     max_pool_connections=max(10, concurrency)))
+
+
+def published_generation(client, requests) -> tuple[int, float]:
+    """The published pattern: gather batches of 2 concurrent requests, then sleep 2 s; no retry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ok = 0
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        for i in range(0, len(requests), 2):
+            def one(r):
+                try:
+                    client.converse(modelId="m", system=[{"text": r.system}], messages=[{"role": "user", "content": [{"text": r.user}]}])
+                    return 1
+                except Exception:
+                    return 0  # a lost record
+            ok += sum(pool.map(one, requests[i:i + 2]))
+            time.sleep(2.0)
+    return ok, time.perf_counter() - t0
+
+
+def bench_generation(latency_s: float = 0.5) -> list[dict]:
+    from piimask.generate.backends import Request
+    from piimask.generate.bedrock import BedrockConverseBackend
+
+    rows = []
+    for throttle in (0.0, 0.2):
+        for conc in (1, 8, 32):
+            n = {1: 16, 8: 96, 32: 256}[conc]
+            reqs = [Request(f"r{i}", "system", "user", metadata={}) for i in range(n)]
+            with ConverseServer(latency_s, throttle, seed=conc) as srv:
+                b = BedrockConverseBackend("anthropic.claude-3-haiku-20240307-v1:0", client=_client(srv.url, conc),
+                                           concurrency=conc, max_retries=8, base_delay_s=0.05, max_delay_s=1.0)
+                got = []
+                t0 = time.perf_counter()
+                b.run(reqs, got.append)
+                dt = time.perf_counter() - t0
+                calls = srv.calls
+            ok = sum(r.ok for r in got)
+            rows.append({"approach": "piimask", "concurrency": conc, "throttle": throttle, "requests": n,
+                         "records_per_s": round(ok / dt, 2), "lost": n - ok, "http_calls": calls,
+                         "target_records_per_s": round(0.8 * conc / latency_s, 1)})
+        n = 8
+        reqs = [Request(f"p{i}", "system", "user", metadata={}) for i in range(n)]
+        with ConverseServer(latency_s, throttle, seed=99) as srv:
+            ok, dt = published_generation(_client(srv.url, 2), reqs)
+        rows.append({"approach": "published (batches of 2 + 2 s sleep)", "concurrency": 2, "throttle": throttle,
+                     "requests": n, "records_per_s": round(ok / dt, 2), "lost": n - ok, "http_calls": n,
+                     "target_records_per_s": None})
+    return rows
+
+
+# -- 3. training -------------------------------------------------------------------------------
+
+def bench_training() -> dict:
+    """Samples/s of the default profile's training setup, measured on a short run here; the
+    default run's own numbers are added when outputs/default/model/metrics.json exists."""
+    import tempfile
+
+    from transformers import AutoTokenizer
+
+    from piimask import dataset, validate
+    from piimask.config import load_params
+    from piimask.generate import generate
+    from piimask.io import read_records
+    from piimask.train import train
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = load_params("default", {"output_root": tmp, "run_name": "bench", "n_records": 600,
+                                    "num_train_epochs": 1.0})
+        generate(p, progress=False)
+        acc, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
+        dataset.label_records(acc, AutoTokenizer.from_pretrained(str(ROOT / "outputs" / "base-model")))
+        splits = dataset.split_records(acc, 0.1, 0.1, p.seed)
+        res = train(p, splits, progress=False)
+    default = load_params("default")
+    out = {"short_run_records": res.metrics["train_records"], "samples_per_s": res.metrics["train_samples_per_second"],
+           "batch_size": default.per_device_train_batch_size, "max_length": default.max_length}
+    m = ROOT / "outputs" / "default" / "model" / "metrics.json"
+    if m.exists():
+        d = json.loads(m.read_text())
+        out.update(default_run_records=d["train_records"], default_run_epochs=d["epochs"],
+                   default_run_seconds=d["train_seconds"], default_run_samples_per_s=d["train_samples_per_second"],
+                   default_run_seconds_per_epoch=round(d["train_seconds"] / max(d["epochs"], 1e-9), 1))
+    else:
+        est_records = int(default.n_records * (1 - default.validation_fraction - default.test_fraction))
+        out["estimated_seconds_per_epoch_default"] = round(est_records / res.metrics["train_samples_per_second"], 1)
+    return out
+
+
+# -- 4. masking --------------------------------------------------------------------------------
+
+def _prompt(tokenizer, n_tokens: int) -> str:
+    base = ("Hi, I'm Harper Balistreri (harper.b@quietlantern.biz). My card 4539 1488 0343 6467 was charged "
+            "twice at Stehr - Romaguera in Port Kayliestead on 10/03/2024; call me on +44 20 7946 0958. ")
+    text = base
+    while len(tokenizer(text)["input_ids"]) < n_tokens:
+        text += base
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"][: n_tokens - 2]
+    return tokenizer.decode(ids)
+
+
+def published_mask(pipe, text: str) -> str:
+    """The published masker: HF pipeline, then a character-by-character walk replacing entities."""
+    ents = pipe(text)
+    out, i, k = [], 0, 0
+    ents = sorted(ents, key=lambda e: e["start"])
+    while i < len(text):
+        if k < len(ents) and i == ents[k]["start"]:
+            out.append("[MASKED]")
+            i = ents[k]["end"]
+            k += 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def bench_masking(model_dir: Path) -> dict:
+    from transformers import pipeline
+
+    from piimask.config import load_params
+    from piimask.evaluate import evaluate_rows, load_external
+    from piimask.mask import Masker
+    from piimask.predict import TokenTagger
+
+    runtimes = {"pytorch fp32": {"runtime": "torch"}, "onnx runtime fp32": {"runtime": "onnx"},
+                "pytorch dynamic int8": {"int8": True}}
+    results = {}
+    p = load_params("default")
+    real = load_external(p.external_datasets[0], p.label_maps)
+    for name, kw in runtimes.items():
+        tagger = TokenTagger(model_dir, **kw)
+        masker = Masker(tagger)
+        row = {}
+        for n_tok in (64, 512):
+            text = _prompt(tagger.tokenizer, n_tok)
+            for _ in range(3):
+                masker.detect(text)
+            reps = 60 if n_tok == 64 else 15
+            if kw.get("int8"):
+                reps = max(5, reps // 6)
+            ts = []
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                masker.detect(text)
+                ts.append(1000 * (time.perf_counter() - t0))
+            ts.sort()
+            row[f"p50_ms_{n_tok}"] = round(statistics.median(ts), 1)
+            row[f"p95_ms_{n_tok}"] = round(ts[min(len(ts) - 1, int(0.95 * len(ts)))], 1)
+            batch = [text] * 32
+            t0 = time.perf_counter()
+            masker.detect_many(batch)
+            row[f"texts_per_s_batch32_{n_tok}"] = round(32 / (time.perf_counter() - t0), 1)
+        if real is not None:
+            rows, unmapped = real
+            row["entity_f1_real_200k"] = evaluate_rows(tagger, rows, "real", unmapped).summary()["entity_f1"]
+        results[name] = row
+    pipe = pipeline("token-classification", model=str(model_dir), aggregation_strategy="simple")
+    text = _prompt(pipe.tokenizer, 64)
+    for _ in range(3):
+        published_mask(pipe, text)
+    ts = []
+    for _ in range(40):
+        t0 = time.perf_counter()
+        published_mask(pipe, text)
+        ts.append(1000 * (time.perf_counter() - t0))
+    ts.sort()
+    results["published (HF pipeline + char walk)"] = {"p50_ms_64": round(statistics.median(ts), 1),
+                                                      "p95_ms_64": round(ts[int(0.95 * len(ts))], 1)}
+    return results
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+def markdown(res: dict) -> str:
+    lines = [f"Measured {res['date']} on {res['machine']}.", ""]
+    if "labelling" in res:
+        l = res["labelling"]
+        lines += ["**Labelling** (tokens + BIO, %d generated records)" % l["records"], "",
+                  "| approach | records/s |", "|---|---|",
+                  f"| piimask (batched) | {l['piimask_records_per_s']} |",
+                  f"| published (per record, Python loop) | {l['published_records_per_s']} |",
+                  f"| **speed-up** | **{l['speedup']}x** |", ""]
+    if "generation" in res:
+        lines += ["**Generation** against a local Converse endpoint (500 ms latency)", "",
+                  "| approach | concurrency | throttled | records/s | target | lost |", "|---|---|---|---|---|---|"]
+        for r in res["generation"]:
+            lines.append(f"| {r['approach']} | {r['concurrency']} | {int(r['throttle'] * 100)} % | {r['records_per_s']} | "
+                         f"{r['target_records_per_s'] or ''} | {r['lost']} |")
+        lines.append("")
+    if "training" in res:
+        t = res["training"]
+        lines += ["**Training** (default profile settings)", "", "| measure | value |", "|---|---|"]
+        lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in t.items()]
+        lines.append("")
+    if "masking" in res:
+        lines += ["**Masking** (`Masker.detect`: model + recognizers)", "",
+                  "| path | p50 ms (64 tok) | p95 ms (64 tok) | p50 ms (512 tok) | p95 ms (512 tok) | texts/s batch 32 (64 tok) | texts/s batch 32 (512 tok) | entity F1, real 200k rows |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, r in res["masking"].items():
+            lines.append(f"| {name} | {r.get('p50_ms_64', '')} | {r.get('p95_ms_64', '')} | {r.get('p50_ms_512', '')} | "
+                         f"{r.get('p95_ms_512', '')} | {r.get('texts_per_s_batch32_64', '')} | "
+                         f"{r.get('texts_per_s_batch32_512', '')} | {r.get('entity_f1_real_200k', '')} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="labelling,generation,training,masking")
+    ap.add_argument("--model", default=str(ROOT / "outputs" / "default" / "model"))
+    a = ap.parse_args(argv)
+    todo = a.only.split(",")
+    res = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "machine": machine()}
+    for name, fn in (("labelling", bench_labelling), ("generation", bench_generation), ("training", bench_training)):
+        if name in todo:
+            t0 = time.perf_counter()
+            res[name] = fn()
+            print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if "masking" in todo:
+        if not (Path(a.model) / "config.json").exists():
+            raise SystemExit(f"no model at {a.model}: run `make finetune` first (or pass --model)")
+        t0 = time.perf_counter()
+        res["masking"] = bench_masking(Path(a.model))
+        print(f"masking: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(res, indent=1))
+    table = markdown(res)
+    (OUT / "results.md").write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
