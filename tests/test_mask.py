@@ -237,3 +237,12 @@ def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     assert int8[0].offsets == ref[0].offsets
     with pytest.raises(ValueError, match="runtime"):
         TokenTagger(model_copy, runtime="tvm")
+
+
+def test_subwords_continue_the_entity_of_their_word():
+    from piimask.predict import word_consistent
+
+    text = "Dear Vicenta, card4111"
+    offsets = [(0, 4), (5, 9), (9, 12), (12, 13), (14, 18), (18, 22)]
+    labels = ["O", "B-FIRSTNAME", "B-COMPANYNAME", "O", "O", "B-CREDITCARDNUMBER"]
+    assert word_consistent(text, offsets, labels) == ["O", "B-FIRSTNAME", "I-FIRSTNAME", "O", "O", "B-CREDITCARDNUMBER"]

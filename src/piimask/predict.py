@@ -121,8 +121,23 @@ class TokenTagger:
                 k = int(np.argmax(p))
                 labels.append(self.id2label[k])
                 scores.append(float(p[k]))
-            out.append(TaggedText(text, offsets, repair(labels), scores))
+            out.append(TaggedText(text, offsets, repair(word_consistent(text, offsets, labels)), scores))
         return out
+
+
+def word_consistent(text: str, offsets: list[tuple[int, int]], labels: list[str]) -> list[str]:
+    """Sub-words of one word continue the entity its first sub-word starts.
+
+    Two tokens belong to one word when the second starts where the first ends and the characters
+    on both sides of the join are letters or digits. A word whose first piece is O keeps its
+    predictions (a value glued to a word, such as "card4111...", is still found).
+    """
+    out = list(labels)
+    for j in range(1, len(out)):
+        (ps, pe), (s, e) = offsets[j - 1], offsets[j]
+        if s == pe and pe > ps and e > s and text[pe - 1].isalnum() and text[s].isalnum() and out[j - 1] != "O":
+            out[j] = "I-" + out[j - 1][2:]
+    return out
 
 
 def repair(tags: list[str]) -> list[str]:
