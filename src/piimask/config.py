@@ -34,7 +34,7 @@ class Params:
     # -- generate
     backend: str = "offline"
     strategy: str = "random"
-    n_records: int = 4000
+    n_records: int = 7500
     fields: list = field(default_factory=lambda: list(DEFAULT_FIELDS))
     styles: list = field(default_factory=lambda: list(DEFAULT_STYLES))
     min_class_count: int = 30
@@ -63,8 +63,8 @@ class Params:
     test_fraction: float = 0.1
     # -- train
     base_model: str = "outputs/base-model"
-    learning_rate: float = 1e-4
-    num_train_epochs: float = 3.0
+    learning_rate: float = 1.5e-4
+    num_train_epochs: float = 2.0
     per_device_train_batch_size: int = 32
     per_device_eval_batch_size: int = 64
     warmup_ratio: float = 0.1
