@@ -68,3 +68,8 @@ def test_label_map_translates_and_reports_unmapped():
     assert unmapped == {"PASSPORT": 1} and mapped[0]["unmapped_mask"][0]["value"] == "X1234567"
     same, none = map_labels([{"source_text": "x", "privacy_mask": [{"start": 0, "end": 1, "label": "PIN"}]}], None)
     assert same[0]["privacy_mask"][0]["label"] == "PIN" and not none
+
+
+def test_leak_rate_with_no_gold_is_zero():
+    assert leak_rate([[]], [[(0, 3, "CITY")]])["overall"] == 0.0
+    assert leak_rate([], [])["per_class"] == {}

@@ -325,3 +325,16 @@ def test_changed_plan_sets_old_rows_aside(tmp_path):
     assert s.requested == 10
     rows = read_jsonl(p2.data_dir / "generated.jsonl")
     assert len(rows) == 10 and len(read_jsonl(p2.data_dir / "generated.stale.jsonl")) == 10
+
+
+def test_reference_loads_through_datasets_and_local_files(tmp_path):
+    rows = [{"id": i, "source_text": "x", "target_text": f"Hi [FIRSTNAME] {i}", "privacy_mask": [], "language": lang}
+            for i, lang in enumerate(["en", "fr", "en"])]
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    via_datasets = load_reference(str(folder), language="en")  # the datasets.load_dataset path
+    assert [r["id"] for r in via_datasets] == [0, 2]
+    assert [r["id"] for r in load_reference(str(folder / "train.jsonl"), language="fr")] == [1]
+    with pytest.raises(RuntimeError, match="reference_dataset"):
+        load_reference("no-such-org/no-such-dataset-piimask")

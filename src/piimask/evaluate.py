@@ -96,7 +96,7 @@ def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
             total[label] += e - s
             leaked[label] += sum(1 for i in range(s, e) if i not in covered)
     all_total = sum(total.values())
-    return {"overall": leaked and sum(leaked.values()) / all_total if all_total else 0.0,
+    return {"overall": sum(leaked.values()) / all_total if all_total else 0.0,
             "pii_chars": all_total, "leaked_chars": sum(leaked.values()),
             "per_class": {c: leaked[c] / total[c] for c in sorted(total)}}
 

@@ -70,10 +70,14 @@ def heatmap(matrix, row_labels: Sequence[str], col_labels: Sequence[str], title:
 
 def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: str | Path | None = None,
                  xlabel: str = ""):
-    """One group per key of the first series, one bar per series (e.g. synthetic vs real F1)."""
+    """One group per key present in every series, one bar per series (e.g. synthetic vs real F1).
+    Keys missing from a series are left out (and named in the title) rather than drawn as zero."""
     names = list(series)
-    keys = sorted(set().union(*[set(s) for s in series.values()]),
-                  key=lambda k: series[names[0]].get(k, 0))
+    common = set.intersection(*[set(s) for s in series.values()])
+    missing = sorted(set().union(*[set(s) for s in series.values()]) - common)
+    keys = sorted(common, key=lambda k: series[names[0]][k])
+    if missing:
+        title += f"\n(not in every dataset: {', '.join(missing)})"
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.25 * len(keys) * max(1, len(names) / 2) + 1)))
     h = 0.8 / len(names)
     for j, n in enumerate(names):

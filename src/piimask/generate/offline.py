@@ -4,8 +4,9 @@ The bank (package data ``data/fragments/``) has openings and closings per intera
 body sentences per PII class, written in the register of the 200k dataset, with ``{slot}``s for
 field vocabulary (``{topic}``, ``{event}``, ``{org}``, ``{doc}``) and ``{a|b|c}`` alternations.
 
-Every fragment belongs to one of ``N_FAMILIES`` families (a hash of its text), and one text is
-composed from a single family. ``template_id`` is ``fNN/<fragment ids>``: the splits group by
+Every fragment belongs to one of ``N_FAMILIES`` families (the fragments under each header are
+dealt to the families in turn, so each family has every class), and one text is composed from a
+single family. ``template_id`` is ``fNN/<fragment ids>``: the splits group by
 family, so no fragment of a test text was ever seen in training.
 """
 from __future__ import annotations
@@ -45,14 +46,12 @@ class Fragment:
     key: str  # style for openings/closings, main class for bodies
     text: str
     classes: tuple[str, ...]
-
-    @property
-    def family(self) -> int:
-        return int(self.fid[1:], 16) % N_FAMILIES
+    family: int  # the split unit: fragments of a key are dealt to families in turn
 
 
 def _parse_bank(text: str, kind: str) -> list[Fragment]:
     frags, key = [], None
+    dealt: dict[str, int] = defaultdict(int)  # per key: how many fragments were dealt so far
     for line in text.splitlines():
         line = line.rstrip()
         if not line or line.startswith("#") and not line.startswith("## "):
@@ -67,7 +66,12 @@ def _parse_bank(text: str, kind: str) -> list[Fragment]:
         unknown = [h.raw for h in find_placeholders(line) if not h.known]
         if unknown:
             raise ValueError(f"fragment uses unknown placeholder(s) {unknown}: {line!r}")
-        frags.append(Fragment(kind[0] + digest, kind, key, line, classes))
+        # dealing each key's fragments round the families puts every class (with at least
+        # N_FAMILIES fragments) in every family, so every split holds every class
+        offset = int(hashlib.sha1(f"{kind}:{key}".encode()).hexdigest()[:6], 16)
+        family = (offset + dealt[key]) % N_FAMILIES
+        dealt[key] += 1
+        frags.append(Fragment(kind[0] + digest, kind, key, line, classes, family))
     return frags
 
 
@@ -79,6 +83,16 @@ def bank() -> dict:
     out = {kind: _parse_bank((base / name).read_text(), kind) for kind, name in files.items()}
     out["vocab"] = yaml.safe_load((base / "fields.yaml").read_text())
     return out
+
+
+@lru_cache(maxsize=1)
+def bank_digest() -> str:
+    """A short hash of the fragment bank: texts change when it changes, and so do request ids."""
+    base = resources.files("piimask") / "data" / "fragments"
+    h = hashlib.sha256()
+    for name in ("openings.txt", "bodies.txt", "closings.txt", "fields.yaml"):
+        h.update((base / name).read_bytes())
+    return h.hexdigest()[:10]
 
 
 def bank_stats() -> dict:
@@ -173,11 +187,11 @@ class OfflineBackend(Backend):
     """No network, no cost: answers each request from the grammar, seeded by the request."""
 
     name = "offline"
-    model_id = "piimask-grammar"
     concurrency = 1
 
     def __init__(self, max_chars: int = 420, max_tries: int = 8):
         self.grammar = Grammar(max_chars=max_chars)
+        self.model_id = f"piimask-grammar-{bank_digest()}"
         self.max_tries = max_tries
         self._seen: set[str] = set()
 

@@ -47,9 +47,10 @@ class GenerationSummary:
         return d
 
 
-def run_salt(params: Params) -> str:
-    """Request ids depend on the run, not on n_records: growing a run keeps its first records."""
-    return f"{params.run_name}:{params.seed}:{params.backend}:{params.model_id}:{params.strategy}"
+def run_salt(params: Params, model_id: str | None = None) -> str:
+    """Request ids depend on the run and the model (for the offline backend: the fragment bank's
+    digest), not on n_records: growing a run keeps its first records."""
+    return f"{params.run_name}:{params.seed}:{params.backend}:{model_id or params.model_id}:{params.strategy}"
 
 
 def request_hash(req: Request, model_id: str) -> str:
@@ -58,10 +59,10 @@ def request_hash(req: Request, model_id: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def plans_for(params: Params) -> list[Plan]:
+def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
     reference = load_reference(params.reference_dataset, params.language, params.reference_split)
     return plan_requests(params.strategy, params.n_records, params.fields, params.styles, reference,
-                         seed=params.seed, salt=run_salt(params),
+                         seed=params.seed, salt=run_salt(params, model_id),
                          temperature_range=(params.temperature_min, params.temperature_max),
                          min_class_count=params.min_class_count, extra_classes=params.extra_classes)
 
@@ -105,7 +106,7 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
     cache_path = data_dir.parent / "cache" / "answers.jsonl"
     summary = GenerationSummary()
 
-    plans = plans_for(params)
+    plans = plans_for(params, backend.model_id or None)
     summary.planned = len(plans)
     existing = read_jsonl(out_path)
     planned_ids = {p.request_id for p in plans}

@@ -1,0 +1,110 @@
+"""The quality gate: one hand-written record per reason code, and a clean record that passes."""
+import pytest
+
+from piimask.dataset import assert_no_leak, check_reference, split_group, split_records
+from piimask.record import Record
+from piimask.validate import gate, record_reasons
+
+
+def rec(text, mask, **kw):
+    """A record whose privacy_mask is given as (value, label) in order of appearance."""
+    pm, cursor = [], 0
+    for value, label in mask:
+        start = text.index(value, cursor)
+        pm.append({"value": value, "start": start, "end": start + len(value), "label": label})
+        cursor = start + len(value)
+    return Record(id=kw.pop("id", "r"), source_text=text, target_text=kw.pop("target_text", ""), privacy_mask=pm, **kw)
+
+
+CLEAN = rec("Dear Ann Lee, your refund of 120.50 was sent to ann.lee@example.org on 12/03/2024.",
+            [("Ann", "FIRSTNAME"), ("Lee", "LASTNAME"), ("120.50", "AMOUNT"), ("ann.lee@example.org", "EMAIL"),
+             ("12/03/2024", "DATE")])
+
+
+def test_clean_record_passes_every_check():
+    assert record_reasons(CLEAN) == []
+    accepted, rejected = gate([CLEAN])
+    assert accepted == [CLEAN] and rejected == []
+
+
+@pytest.mark.parametrize("record,reason", [
+    (rec("I'm sorry, but I cannot create that text about Ann.", [("Ann", "FIRSTNAME")]), "refusal"),
+    (rec("Here is the email: Dear Ann, your order shipped.", [("Ann", "FIRSTNAME")]), "preamble"),
+    (rec("Dear Ann, please confirm your [EMAIL] address today.", [("Ann", "FIRSTNAME")]), "placeholder_left"),
+    (rec("Dear Ann, please confirm your [NAME] address today.", [("Ann", "FIRSTNAME")]), "unknown_label"),
+    (rec("Dear customer, your order has shipped and will arrive soon.", []), "no_pii"),
+    (Record(id="m", source_text="Dear Ann, your order has shipped and will arrive soon.",
+            privacy_mask=[{"value": "Ann", "start": 6, "end": 9, "label": "FIRSTNAME"}]), "span_mismatch"),
+    (Record(id="o", source_text="Dear Ann Lee, your order has shipped and will arrive soon.",
+            privacy_mask=[{"value": "Ann Lee", "start": 5, "end": 12, "label": "FIRSTNAME"},
+                          {"value": "Lee", "start": 9, "end": 12, "label": "LASTNAME"}]), "span_overlap"),
+    (Record(id="b", source_text="Dear Ann, your order has shipped and will arrive soon.",
+            privacy_mask=[{"value": "x", "start": 90, "end": 91, "label": "FIRSTNAME"}]), "span_out_of_bounds"),
+    (rec("Hi Ann.", [("Ann", "FIRSTNAME")]), "too_short"),
+    (rec("Dear Ann, " + "the order has shipped. " * 40, [("Ann", "FIRSTNAME")]), "too_long"),
+    (rec("Dear Ann, write to ann.lee@example.org for your order status.", [("Ann", "FIRSTNAME")]), "unlabelled_pii"),
+    (rec("Dear Ann, your card 4111 1111 1111 1111 was charged for the order.", [("Ann", "FIRSTNAME")]), "unlabelled_pii"),
+    (rec("Dear Ann, your order was placed from 10.20.30.40 this morning.", [("Ann", "FIRSTNAME")]), "unlabelled_pii"),
+    (rec("Dear Ann, write to ann.lee-at-example.org for your order status.",
+         [("Ann", "FIRSTNAME"), ("ann.lee-at-example.org", "EMAIL")]), "format_mismatch:EMAIL"),
+    (rec("Dear Ann, your order was placed from 10.20.30.400 this morning.",
+         [("Ann", "FIRSTNAME"), ("10.20.30.400", "IPV4")]), "format_mismatch:IPV4"),
+])
+def test_each_reason_code(record, reason):
+    assert reason in record_reasons(record), record_reasons(record)
+    accepted, rejected = gate([record])
+    assert accepted == [] and reason in rejected[0].reject_reasons  # kept, with its reason
+
+
+def test_exact_and_near_duplicates():
+    a = rec("Dear Ann, your refund of 120.50 was sent on 12/03/2024.", [("Ann", "FIRSTNAME"), ("120.50", "AMOUNT")],
+            id="a", target_text="Dear [FIRSTNAME], your refund of [AMOUNT] was sent on 12/03/2024.")
+    b = rec(a.source_text, [("Ann", "FIRSTNAME"), ("120.50", "AMOUNT")], id="b", target_text=a.target_text)
+    c = rec("Dear Bob, your refund of 99.10 was sent on 12/03/2024!", [("Bob", "FIRSTNAME"), ("99.10", "AMOUNT")],
+            id="c", target_text="dear [FIRSTNAME], your refund of [AMOUNT] was sent on 12/03/2025!")
+    accepted, rejected = gate([a, b, c])
+    assert [r.id for r in accepted] == ["a"]
+    assert rejected[0].reject_reasons == ["duplicate"] and rejected[1].reject_reasons == ["near_duplicate"]
+
+
+def test_upstream_rejections_are_kept():
+    r = rec("Here is your text.", [], reject_reasons=["preamble", "no_placeholders"])
+    assert gate([r])[1][0].reject_reasons == ["preamble", "no_placeholders"]
+
+
+def _records(n=200):
+    return [Record(id=f"r{i}", source_text=f"text {i}", template_id=f"f{i % 20:02d}/b{i}") for i in range(n)]
+
+
+def test_split_keeps_template_groups_apart_and_is_seeded():
+    splits = split_records(_records(), 0.1, 0.1, seed=3)
+    groups = assert_no_leak(splits)
+    assert not (groups["train"] & groups["test"]) and not (groups["validation"] & groups["test"])
+    assert all(splits[s] for s in ("train", "validation", "test"))
+    again = split_records(_records(), 0.1, 0.1, seed=3)
+    assert {s: [r.id for r in v] for s, v in again.items()} == {s: [r.id for r in v] for s, v in splits.items()}
+    other = split_records(_records(), 0.1, 0.1, seed=4)
+    assert {r.id for r in other["test"]} != {r.id for r in splits["test"]}
+    assert split_group(Record(id="x", source_text="", example_id="ex9")) == "example/ex9"
+
+
+def test_leak_is_detected():
+    a, b = _records(2)
+    b.template_id = a.template_id
+    with pytest.raises(AssertionError, match="leak"):
+        assert_no_leak({"train": [a], "test": [b]})
+
+
+def test_check_against_original_dataset_finds_disagreements():
+    row = {"id": 1, "source_text": "Call Zoë at 555-0100", "span_labels": '[[0, 5, "O"], [5, 8, "FIRSTNAME"], [8, 12, "O"], [12, 20, "PHONENUMBER"]]',
+           "privacy_mask": [{"value": "Zoë", "start": 5, "end": 8, "label": "FIRSTNAME"},
+                            {"value": "555-0100", "start": 12, "end": 20, "label": "PHONENUMBER"}],
+           "mbert_text_tokens": ["Call", "Zo", "##ë", "at", "555", "-", "01", "##00"],
+           "mbert_bio_labels": ["O", "B-FIRSTNAME", "I-FIRSTNAME", "O", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER"]}
+    ok = check_reference([row])
+    assert ok["span_labels_agree_pct"] == 100.0 and ok["bio_rows_agree_pct"] == 100.0
+    bad = dict(row, mbert_bio_labels=["O", "I-FIRSTNAME", "I-FIRSTNAME", "O", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER"],
+               span_labels='[[0, 4, "O"], [4, 8, "FIRSTNAME"], [8, 20, "O"]]')
+    res = check_reference([bad])
+    assert res["bio_rows_agree_pct"] == 0.0 and res["span_labels_agree_pct"] == 0.0
+    assert {d["what"] for d in res["disagreements"]} == {"span_labels", "bio"}
