@@ -88,64 +88,82 @@ def bench_labelling(n: int = 10_000) -> dict:
 
 # -- 2. generation against a local Converse endpoint ---------------------------------------------
 
-class ConverseServer:
-    """A local HTTP server speaking the Bedrock Converse REST API with fixed latency and a share
-    of throttling (HTTP 429 ThrottlingException). Loopback only; stopped by the benchmark."""
+def _serve(port_value, calls, latency_s: float, throttle: float, seed: int) -> None:
+    """The server process: Bedrock Converse REST on 127.0.0.1, fixed latency, a share of 429s."""
+    import random
 
-    def __init__(self, latency_s: float = 0.5, throttle: float = 0.0, seed: int = 0):
-        import random
+    rng = random.Random(seed)
+    lock = threading.Lock()
 
-        self.latency_s, self.throttle = latency_s, throttle
-        self.rng = random.Random(seed)
-        self.lock = threading.Lock()
-        self.calls = 0
-        server = self
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):  # quiet
-                pass
+        def log_message(self, *a):  # quiet
+            pass
 
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", 0))
-                self.rfile.read(n)
-                with server.lock:
-                    server.calls += 1
-                    throttled = server.rng.random() < server.throttle
-                if not self.path.endswith("/converse"):
-                    self._send(404, {"message": "unknown path"}, "ResourceNotFoundException")
-                    return
-                if throttled:
-                    self._send(429, {"message": "Too many requests, please wait before trying again."},
-                               "ThrottlingException")
-                    return
-                time.sleep(server.latency_s)
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with lock:
+                calls.value += 1
+                throttled = rng.random() < throttle
+            if not self.path.endswith("/converse"):
+                self._send(404, {"message": "unknown path"}, "ResourceNotFoundException")
+            elif throttled:
+                self._send(429, {"message": "Too many requests, please wait before trying again."}, "ThrottlingException")
+            else:
+                time.sleep(latency_s)
                 self._send(200, {"output": {"message": {"role": "assistant", "content": [
                     {"text": "Dear [FIRSTNAME], your [ACCOUNTNAME] payment of [AMOUNT] is due on [DATE]."}]}},
                     "stopReason": "end_turn", "usage": {"inputTokens": 420, "outputTokens": 38, "totalTokens": 458},
-                    "metrics": {"latencyMs": int(server.latency_s * 1000)}})
+                    "metrics": {"latencyMs": int(latency_s * 1000)}})
 
-            def _send(self, code, body, err_type=None):
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                if err_type:
-                    self.send_header("x-amzn-ErrorType", f"{err_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
-                self.end_headers()
-                self.wfile.write(data)
+        def _send(self, code, body, err_type=None):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if err_type:
+                self.send_header("x-amzn-ErrorType", f"{err_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+            self.end_headers()
+            self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.request_queue_size = 128
+    port_value.value = httpd.server_address[1]
+    httpd.serve_forever()
+
+
+class ConverseServer:
+    """A local HTTP server, in its own process, speaking the Bedrock Converse REST API
+    (POST /model/{modelId}/converse) with a fixed latency and a share of throttling (HTTP 429
+    ThrottlingException). Loopback only; started and stopped by the benchmark."""
+
+    def __init__(self, latency_s: float = 0.5, throttle: float = 0.0, seed: int = 0):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        self._port = ctx.Value("i", 0)
+        self._calls = ctx.Value("i", 0)
+        self.proc = ctx.Process(target=_serve, args=(self._port, self._calls, latency_s, throttle, seed), daemon=True)
+
+    @property
+    def calls(self) -> int:
+        return self._calls.value
 
     def __enter__(self):
-        self.thread.start()
+        self.proc.start()
+        deadline = time.monotonic() + 20
+        while not self._port.value:
+            if time.monotonic() > deadline or not self.proc.is_alive():
+                raise RuntimeError("the local Converse server did not start")
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self._port.value}"
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.proc.terminate()
+        self.proc.join(5)
 
 
 def _client(url: str, concurrency: int):

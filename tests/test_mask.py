@@ -246,3 +246,16 @@ def test_subwords_continue_the_entity_of_their_word():
     offsets = [(0, 4), (5, 9), (9, 12), (12, 13), (14, 18), (18, 22)]
     labels = ["O", "B-FIRSTNAME", "B-COMPANYNAME", "O", "O", "B-CREDITCARDNUMBER"]
     assert word_consistent(text, offsets, labels) == ["O", "B-FIRSTNAME", "I-FIRSTNAME", "O", "O", "B-CREDITCARDNUMBER"]
+
+
+def test_spans_are_trimmed_and_punctuation_only_spans_dropped():
+    class Sloppy:
+        def tag(self, texts):
+            t = texts[0]
+            # the model takes the closing quote into the e-mail and tags a lone "*"
+            return [TaggedText(t, [(0, 6), (7, 8), (20, 29)], ["O", "B-URL", "B-EMAIL"], [0.9, 0.9, 0.9])]
+
+    text = "SELECT * WHERE e = 'a.b@c.de'"
+    ents = Masker(Sloppy()).detect(text)
+    assert [(e["label"], text[e["start"]:e["end"]]) for e in ents] == [("EMAIL", "a.b@c.de")]
+    assert Masker(Sloppy()).mask(text, "[LABEL]").masked_text == "SELECT * WHERE e = '[EMAIL]'"

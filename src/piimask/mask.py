@@ -80,7 +80,9 @@ class Masker:
         if self.use_recognizers:
             spans += recognizers.detect(text)
         spans = [_trim(text, s) for s in spans]
-        return [s.to_dict() for s in resolve_overlaps([s for s in spans if s.end > s.start])]
+        # a span with no letter or digit ("*", "-") is noise, not a value
+        spans = [s for s in spans if any(c.isalnum() for c in text[s.start:s.end])]
+        return [s.to_dict() for s in resolve_overlaps(spans)]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[dict]]:
         """Entities {start, end, label, score, source} for many texts (one batched model pass)."""
@@ -107,12 +109,16 @@ class Masker:
         return [mask_with(t, ents, style, seed=self.seed) for t, ents in zip(texts, self.detect_many(texts))]
 
 
+_EDGE = " \t\r\n'\"`()[]{}<>"
+
+
 def _trim(text: str, s: Span) -> Span:
-    """Drop whitespace and trailing sentence punctuation from a span's edges."""
+    """Drop whitespace, quotes and brackets from a span's edges, and trailing sentence punctuation
+    (a quote the model took into an e-mail must stay in the prompt)."""
     a, b = s.start, s.end
-    while a < b and text[a].isspace():
+    while a < b and text[a] in _EDGE:
         a += 1
-    while b > a and (text[b - 1].isspace() or (text[b - 1] in ",;:!?" and s.label not in ("PASSWORD", "SECRET"))):
+    while b > a and (text[b - 1] in _EDGE or (text[b - 1] in ",;:!?" and s.label not in ("PASSWORD", "SECRET"))):
         b -= 1
     return Span(a, b, s.label, s.score, s.source)
 
