@@ -63,7 +63,7 @@ class Params:
     test_fraction: float = 0.1
     # -- train
     base_model: str = "outputs/base-model"
-    learning_rate: float = 1.5e-4
+    learning_rate: float = 5e-4
     num_train_epochs: float = 2.0
     per_device_train_batch_size: int = 32
     per_device_eval_batch_size: int = 64
