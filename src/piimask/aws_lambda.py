@@ -25,7 +25,7 @@ def get_masker() -> Masker:
     if _MASKER is None:
         t0 = time.perf_counter()
         _MASKER = Masker.from_pretrained(os.environ.get("PIIMASK_MODEL", "/opt/ml/model"),
-                                         score_threshold=float(os.environ.get("PIIMASK_THRESHOLD", "0.5")))
+                                         score_threshold=float(os.environ.get("PIIMASK_THRESHOLD", "0.3")))
         log.info("model loaded in %.2f s", time.perf_counter() - t0)
     return _MASKER
 

@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print JSON with the masked text, entities and mapping")
     m.add_argument("--no-mapping", action="store_true", help="leave the mapping (original values) out of --json")
     m.add_argument("--mapping-out", help="write the mapping to this file (to unmask an answer later)")
-    m.add_argument("--threshold", type=float, default=0.5, help="minimum model score (default 0.5)")
+    m.add_argument("--threshold", type=float, default=0.3, help="minimum model score of a span (default 0.3)")
     m.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
     m.set_defaults(func=cmd_mask)
     u = sub.add_parser("unmask", help="restore values in an LLM answer")

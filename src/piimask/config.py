@@ -80,7 +80,7 @@ class Params:
     max_eval_rows: int = 0
     # -- mask
     mask_style: str = "[LABEL_n]"
-    score_threshold: float = 0.5
+    score_threshold: float = 0.3
     class_thresholds: dict = field(default_factory=dict)
     window_tokens: int = 256
     window_stride: int = 64

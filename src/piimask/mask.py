@@ -49,7 +49,7 @@ class MaskResult:
 class Masker:
     """Detect and mask PII with a token-classification model plus deterministic recognizers."""
 
-    def __init__(self, tagger=None, score_threshold: float = 0.5, class_thresholds: dict | None = None,
+    def __init__(self, tagger=None, score_threshold: float = 0.3, class_thresholds: dict | None = None,
                  use_recognizers: bool = True, seed: int = 0):
         self.tagger = tagger
         self.score_threshold = score_threshold
