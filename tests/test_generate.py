@@ -338,3 +338,15 @@ def test_reference_loads_through_datasets_and_local_files(tmp_path):
     assert [r["id"] for r in load_reference(str(folder / "train.jsonl"), language="fr")] == [1]
     with pytest.raises(RuntimeError, match="reference_dataset"):
         load_reference("no-such-org/no-such-dataset-piimask")
+
+
+def test_editing_the_fragment_bank_changes_request_ids(tmp_path, monkeypatch):
+    from piimask.generate import offline
+    from piimask.generate.run import plans_for
+
+    p = params(tmp_path, n_records=5)
+    before = [pl.request_id for pl in plans_for(p, OfflineBackend().model_id)]
+    monkeypatch.setattr(offline, "bank_digest", lambda: "edited0000")
+    after = [pl.request_id for pl in plans_for(p, OfflineBackend().model_id)]
+    assert OfflineBackend().model_id == "piimask-grammar-edited0000"
+    assert set(before).isdisjoint(after)  # a re-run regenerates instead of skipping old texts
