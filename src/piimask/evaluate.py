@@ -192,7 +192,7 @@ def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counte
     """Tag every row's source_text and score against its privacy_mask."""
     tagged = tagger.tag([r["source_text"] for r in rows])
     gold_tags, pred_tags, gold_spans, pred_spans = [], [], [], []
-    fn, fp = Counter(), Counter()
+    fn_by_class, fp_by_class = Counter(), Counter()
     fn_ex, fp_ex = defaultdict(list), defaultdict(list)
     flagged = unmapped_total = 0
     for r, t in zip(rows, tagged):
@@ -211,16 +211,14 @@ def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counte
         pred_spans.append(p)
         for s in g:
             if not any(q[2] == s[2] and q[0] < s[1] and s[0] < q[1] for q in p):
-                fn[(s[2], r["source_text"][s[0]:s[1]])] += 1
+                fn_by_class[s[2]] += 1
                 if len(fn_ex[s[2]]) < 3:
                     fn_ex[s[2]].append(_context(r["source_text"], s[0], s[1]))
         for s in p:
             if not any(q[2] == s[2] and q[0] < s[1] and s[0] < q[1] for q in g):
-                fp[(s[2], r["source_text"][s[0]:s[1]])] += 1
+                fp_by_class[s[2]] += 1
                 if len(fp_ex[s[2]]) < 3:
                     fp_ex[s[2]].append(_context(r["source_text"], s[0], s[1]))
-    fn_by_class = Counter(c for (c, _), n in fn.items() for _ in range(n))
-    fp_by_class = Counter(c for (c, _), n in fp.items() for _ in range(n))
     errors = {
         "false_negatives_by_class": dict(fn_by_class.most_common()),
         "false_positives_by_class": dict(fp_by_class.most_common()),

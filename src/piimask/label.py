@@ -17,20 +17,34 @@ class SpanError(ValueError):
     """Spans that overlap or fall outside the text."""
 
 
-def check_spans(text: str, privacy_mask: Sequence[dict]) -> list[dict]:
-    """Sorted copy of ``privacy_mask``; raises ``SpanError`` on overlap, bounds or value mismatch."""
+def span_problems(text: str, privacy_mask: Sequence[dict]) -> list[tuple[str, str]]:
+    """(reason code, message) for the spans' faults: the first out-of-bounds or mismatched span
+    (``span_out_of_bounds`` / ``span_mismatch``), then the first overlap (``span_overlap``)."""
     ents = sorted(privacy_mask, key=lambda e: (e["start"], e["end"]))
+    problems = []
+    for e in ents:
+        where = f"span {e['start']}:{e['end']} ({e['label']})"
+        if not (0 <= e["start"] < e["end"] <= len(text)):
+            problems.append(("span_out_of_bounds", f"{where} outside text of length {len(text)}"))
+            break
+        if "value" in e and text[e["start"]:e["end"]] != e["value"]:
+            problems.append(("span_mismatch", f"{where} reads {text[e['start']:e['end']]!r}, not its value {e['value']!r}"))
+            break
     prev_end = 0
     for e in ents:
-        if not (0 <= e["start"] < e["end"] <= len(text)):
-            raise SpanError(f"span {e['start']}:{e['end']} ({e['label']}) outside text of length {len(text)}")
         if e["start"] < prev_end:
-            raise SpanError(f"span {e['start']}:{e['end']} ({e['label']}) overlaps the previous one")
-        if "value" in e and text[e["start"]:e["end"]] != e["value"]:
-            raise SpanError(f"span {e['start']}:{e['end']} reads {text[e['start']:e['end']]!r}, "
-                            f"not its value {e['value']!r}")
+            problems.append(("span_overlap", f"span {e['start']}:{e['end']} ({e['label']}) overlaps the previous one"))
+            break
         prev_end = e["end"]
-    return ents
+    return problems
+
+
+def check_spans(text: str, privacy_mask: Sequence[dict]) -> list[dict]:
+    """Sorted copy of ``privacy_mask``; raises ``SpanError`` on overlap, bounds or value mismatch."""
+    problems = span_problems(text, privacy_mask)
+    if problems:
+        raise SpanError(problems[0][1])
+    return sorted(privacy_mask, key=lambda e: (e["start"], e["end"]))
 
 
 def span_labels(text: str, privacy_mask: Sequence[dict]) -> list[list]:

@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 
 from . import recognizers
 from .fill import find_placeholders
+from .label import span_problems
 from .generate.answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
 from .record import Record
 from .values import iban_valid
@@ -33,27 +34,20 @@ REASONS = ("refusal", "preamble", "placeholder_left", "unknown_label", "no_pii",
            "unlabelled_pii", "format_mismatch")
 
 
-def _ipv4(v: str) -> bool:
+def _ip(v: str, version: int | None = None) -> bool:
+    """True when ``v`` parses as an IP address (of ``version`` 4 or 6, if given)."""
     try:
-        ipaddress.IPv4Address(v)
-        return True
+        parsed = ipaddress.ip_address(v)
     except ValueError:
         return False
-
-
-def _ipv6(v: str) -> bool:
-    try:
-        ipaddress.IPv6Address(v)
-        return True
-    except ValueError:
-        return False
+    return version is None or parsed.version == version
 
 
 FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
     "EMAIL": lambda v: re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) is not None,
-    "IPV4": _ipv4,
-    "IPV6": _ipv6,
-    "IP": lambda v: _ipv4(v) or _ipv6(v),
+    "IPV4": lambda v: _ip(v, 4),
+    "IPV6": lambda v: _ip(v, 6),
+    "IP": _ip,
     "MAC": lambda v: re.fullmatch(r"([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}", v) is not None,
     "URL": lambda v: re.match(r"(https?://|www\.)\S+\.\S+", v) is not None,
     "CREDITCARDNUMBER": lambda v: 12 <= sum(c.isdigit() for c in v) <= 19 and re.fullmatch(r"[\d -]+", v) is not None,
@@ -115,20 +109,7 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
     mask = rec.privacy_mask
     if not mask:
         reasons.append("no_pii")
-    ents = sorted(mask, key=lambda e: (e["start"], e["end"]))
-    prev_end = 0
-    for e in ents:
-        if not (0 <= e["start"] < e["end"] <= len(text)):
-            reasons.append("span_out_of_bounds")
-            break
-        if text[e["start"]:e["end"]] != e["value"]:
-            reasons.append("span_mismatch")
-            break
-    for e in ents:
-        if e["start"] < prev_end:
-            reasons.append("span_overlap")
-            break
-        prev_end = e["end"]
+    reasons += [code for code, _ in span_problems(text, mask)]
     if len(text) < min_chars:
         reasons.append("too_short")
     if len(text) > max_chars:

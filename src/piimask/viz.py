@@ -6,7 +6,8 @@ from typing import Mapping, Sequence
 
 import matplotlib
 
-matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(("module://", "nbagg", "widget")) else None
+if not matplotlib.get_backend().lower().startswith(("module://", "nbagg", "widget")):
+    matplotlib.use("Agg")  # files only, no screen; notebooks keep their inline backend
 import matplotlib.pyplot as plt  # noqa: E402
 
 
