@@ -110,3 +110,24 @@ def test_locales_differ_and_bad_locale_is_named():
         ValueFactory(locale="xx_XX")
     with pytest.raises(KeyError, match="NAME"):
         ValueFactory()("NAME")
+
+
+def test_values_follow_the_datasets_conventions():
+    """The shapes that decide between look-alike classes in the 200k dataset (see values.py)."""
+    from piimask.values import CURRENCY_NAMES, MIDDLE_NAMES
+
+    f = ValueFactory(seed=11, locales=("en_US", "en_GB"))
+    middles = {f("MIDDLENAME") for _ in range(300)}
+    firsts = {f("FIRSTNAME") for _ in range(300)}
+    assert middles <= set(MIDDLE_NAMES) and not firsts & set(MIDDLE_NAMES)  # the value tells them apart
+    ordinal = re.compile(r"\d+(st|nd|rd|th) [A-Z][a-z]+$")
+    dates, dobs = [f("DATE") for _ in range(2000)], [f("DOB") for _ in range(2000)]
+    assert sum(bool(ordinal.match(d)) for d in dates) > 3 * sum(bool(ordinal.match(d)) for d in dobs)
+    cards = [f("CREDITCARDNUMBER") for _ in range(300)]
+    assert sum(bool(re.fullmatch(r"\d{16}", c)) for c in cards) > 0.8 * len(cards)
+    assert len({c[0] for c in cards}) >= 8  # no issuer prefix gives the class away
+    times = [f("TIME") for _ in range(300)]
+    assert any(re.fullmatch(r"\d{1,2}", t) for t in times) and any(":" in t for t in times)
+    assert all(f("CURRENCY") in CURRENCY_NAMES for _ in range(50))
+    zips = [f("ZIPCODE") for _ in range(300)]
+    assert sum(bool(re.fullmatch(r"\d{5}(-\d{4})?", z)) for z in zips) > 0.85 * len(zips)

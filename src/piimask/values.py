@@ -12,6 +12,8 @@ import string
 from typing import Callable
 
 from faker import Faker
+from faker.providers.address.en_US import Provider as _EnAddress
+from faker.providers.person.en import Provider as _EnPerson
 
 from .taxonomy import CLASSES
 
@@ -153,11 +155,54 @@ URL_WORDS = ["quiet", "lantern", "bright", "river", "silver", "maple", "harbor",
              "coral", "prairie", "willow", "pebble", "glacier", "comet", "spruce", "ripple",
              "bamboo", "nimble", "vivid", "dapper", "humble", "lively", "polished", "shiny"]
 URL_TLDS = ["com", "net", "org", "info", "biz", "name", "io", "co", "us", "uk", "de", "fr", "it"]
+# The 200k dataset draws middle names from a pool of unisex given names and first names from
+# another list, so the *value* tells the two apart (a middle name stands alone in greetings as
+# often as between two names). The pools here are disjoint for the same reason.
 MIDDLE_NAMES = ["Dakota", "Ellis", "Rowan", "Jordan", "Taylor", "Morgan", "Avery", "Quinn",
                 "Riley", "Jamie", "Casey", "Skyler", "Reese", "Peyton", "Emerson", "Hayden",
-                "Kendall", "Parker", "Sawyer", "Finley", "Charlie", "Blake", "Cameron", "Drew",
+                "Kendall", "Parker", "Sawyer", "Finley", "Blake", "Cameron", "Drew",
                 "Harper", "Jules", "Kai", "Logan", "River", "Sage", "Shiloh", "Remy", "Marlowe",
-                "Oakley", "Phoenix", "Robin", "Alexis", "Ashton", "Frankie", "Jessie"]
+                "Oakley", "Phoenix", "Robin", "Alexis", "Ashton", "Frankie", "Jessie", "Addison",
+                "Arden", "August", "Bailey", "Billie", "Bowie", "Brooklyn", "Corey", "Elliott",
+                "Gray", "Greer", "Jaden", "Kennedy", "Leslie", "Lennon", "Micah", "Nico", "North",
+                "Reagan", "Reign", "Rory", "Sasha", "Shawn", "Tatum", "Wren", "Ainsley", "Arlo",
+                "Blair", "Briar", "Campbell", "Carson", "Dallas", "Denver", "Eden", "Ellery", "Ember",
+                "Gale", "Hollis", "Indigo", "Jody", "Justice", "Lane", "Lark", "Linden", "Lowell",
+                "Lyric", "Marion", "Monroe", "Ocean", "Onyx", "Palmer", "Perry", "Raleigh", "Ramsey",
+                "Rain", "Royal", "Salem", "Scout", "Shay", "Sloane", "Sterling", "Stevie", "Sutton",
+                "Tanner", "Teagan", "Tristan", "Winter", "Zion"]
+_MIDDLE_SET = frozenset(MIDDLE_NAMES)
+# given names and surnames in the dataset's style (Faker's "en" person lists)
+EN_FIRST_NAMES = tuple(n for n in dict.fromkeys(_EnPerson.first_names) if n not in _MIDDLE_SET)
+EN_LAST_NAMES = tuple(dict.fromkeys(_EnPerson.last_names))
+# ISO 4217 currency names, as the dataset writes them (title case, the standard's own wording)
+CURRENCY_NAMES = [
+    "Afghani", "Lek", "Algerian Dinar", "Kwanza", "Argentine Peso", "Armenian Dram", "Aruban Florin",
+    "Australian Dollar", "Azerbaijan Manat", "Bahamian Dollar", "Bahraini Dinar", "Taka", "Barbados Dollar",
+    "Belarusian Ruble", "Belize Dollar", "Bermudian Dollar", "Ngultrum", "Bhutanese Ngultrum", "Boliviano",
+    "Convertible Mark", "Pula", "Brazilian Real", "Brunei Dollar", "Bulgarian Lev", "Burundi Franc",
+    "Cabo Verde Escudo", "Riel", "Canadian Dollar", "Cayman Islands Dollar", "CFA Franc BEAC",
+    "CFA Franc BCEAO", "CFP Franc", "Chilean Peso", "Yuan Renminbi", "Colombian Peso", "Comorian Franc",
+    "Congolese Franc", "Costa Rican Colon", "Cuban Peso", "Czech Koruna", "Danish Krone", "Djibouti Franc",
+    "Dominican Peso", "Egyptian Pound", "El Salvador Colon", "Nakfa", "Ethiopian Birr", "Euro",
+    "Falkland Islands Pound", "Fiji Dollar", "Dalasi", "Lari", "Cedi", "Ghana Cedi", "Gibraltar Pound",
+    "Quetzal", "Guinean Franc", "Guyana Dollar", "Gourde", "Lempira", "Hong Kong Dollar", "Forint",
+    "Iceland Krona", "Indian Rupee", "Rupiah", "Iranian Rial", "Iraqi Dinar", "New Israeli Sheqel",
+    "Jamaican Dollar", "Yen", "Jordanian Dinar", "Tenge", "Kenyan Shilling", "North Korean Won", "Won",
+    "Kuwaiti Dinar", "Som", "Kip", "Lebanese Pound", "Loti", "Liberian Dollar", "Libyan Dinar", "Pataca",
+    "Denar", "Malagasy Ariary", "Malawi Kwacha", "Malaysian Ringgit", "Rufiyaa", "Ouguiya",
+    "Mauritius Rupee", "Mexican Peso", "Moldovan Leu", "Tugrik", "Moroccan Dirham", "Mozambique Metical",
+    "Kyat", "Namibia Dollar", "Nepalese Rupee", "New Zealand Dollar", "Cordoba Oro", "Naira",
+    "Norwegian Krone", "Rial Omani", "Pakistan Rupee", "Balboa", "Kina", "Guarani", "Sol",
+    "Philippine Peso", "Zloty", "Qatari Rial", "Romanian Leu", "Russian Ruble", "Rwanda Franc",
+    "Saint Helena Pound", "Tala", "Dobra", "Saudi Riyal", "Serbian Dinar", "Seychelles Rupee", "Leone",
+    "Singapore Dollar", "Solomon Islands Dollar", "Somali Shilling", "Rand", "South Sudanese Pound",
+    "Sri Lanka Rupee", "Sudanese Pound", "Surinam Dollar", "Lilangeni", "Swedish Krona", "Swiss Franc",
+    "Syrian Pound", "New Taiwan Dollar", "Somoni", "Tanzanian Shilling", "Baht", "Pa'anga",
+    "Trinidad and Tobago Dollar", "Tunisian Dinar", "Turkish Lira", "Turkmenistan New Manat",
+    "Uganda Shilling", "Hryvnia", "UAE Dirham", "Pound Sterling", "US Dollar", "Peso Uruguayo",
+    "Uzbekistan Sum", "Vatu", "Bolivar Soberano", "Dong", "Yemeni Rial", "Zambian Kwacha",
+    "Zimbabwe Dollar", "East Caribbean Dollar", "Kyrgyzstani Som", "Lithuanian Litas", "Latvian Lats"]
 EMAIL_DOMAINS = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com",
                  "protonmail.com", "mail.com", "gmx.de", "web.de", "orange.fr", "libero.it",
                  "yahoo.co.uk", "hotmail.co.uk", "free.fr", "virgilio.it"]
@@ -234,17 +279,19 @@ class ValueFactory:
     def _amount(self):
         r = self.rng
         s = r.random()
-        if s < 0.3:
+        if s < 0.12:
             return f"{r.uniform(10, 999999):,.2f}"
-        if s < 0.55:
+        if s < 0.32:
             return f"{r.uniform(10, 999999):.2f}"
-        if s < 0.7:
+        if s < 0.47:
             return f"{r.randint(1, 999)}k"
-        if s < 0.82:
-            return f"{r.choice([0.1, 0.2, 0.4, 0.7, 1.2, 3.5, 0.05, 0.618])}m"
-        if s < 0.9:
-            return f"{r.choice([0.001, 0.002, 0.01, 0.3])}b"
-        return str(r.randint(5, 99999))
+        if s < 0.62:
+            return f"{r.uniform(1, 999):.2f}k"
+        if s < 0.72:
+            return f"{r.uniform(0, 9):.{r.choice([1, 2, 4])}f}m"
+        if s < 0.8:
+            return f"{r.uniform(0, 9):.{r.choice([1, 3, 4])}f}{r.choice('kmb')}"
+        return str(r.randint(5, 999999))
 
     def _bic(self):
         r = self.rng
@@ -262,10 +309,26 @@ class ValueFactory:
     def _buildingnumber(self):
         return str(self.rng.randint(1, 10 ** self.rng.randint(1, 5) - 1))
 
-    def _city(self): return self.fk.city()
+    def _city(self):
+        if not self._english(exact="en_US"):
+            return self.fk.city()
+        r = self.rng
+        first, last = r.choice(EN_FIRST_NAMES), r.choice(EN_LAST_NAMES)
+        prefix, suffix = r.choice(_EnAddress.city_prefixes), r.choice(_EnAddress.city_suffixes)
+        return r.choice([f"{prefix} {first}{suffix}", f"{prefix} {first}", f"{first}{suffix}",
+                         f"{last}{suffix}", f"{last}{suffix}"])
 
     def _companyname(self):
-        return self._en.company() if self.rng.random() < 0.7 else self.fk.company()
+        r = self.rng
+        if not self._english() and r.random() < 0.5:
+            return self.fk.company()
+        a, b, c = (r.choice(EN_LAST_NAMES) for _ in range(3))
+        s = r.random()
+        if s < 0.46:
+            return f"{a}, {b} and {c}"
+        if s < 0.8:
+            return f"{a} - {b}"
+        return f"{a} {r.choice(['Group', 'LLC', 'Inc', 'and Sons'])}"
 
     def _county(self):
         r = self.rng
@@ -287,14 +350,24 @@ class ValueFactory:
             number = " ".join(number[i:i + 4] for i in range(0, 16, 4))
         return number
 
-    def _creditcardnumber(self): return self.creditcard()
-    def _currency(self): return self._en.currency_name()
+    def _creditcardnumber(self):
+        """16 digits, unseparated, any leading digit: the dataset's card numbers carry no issuer
+        prefix (the Luhn digit is kept, so the recognizers still see a card)."""
+        if self.rng.random() < 0.1:
+            return self.creditcard()
+        body = self._digits(15)
+        return body + luhn_check_digit(body)
+    def _currency(self): return self._pick(CURRENCY_NAMES)
     def _currencycode(self): return self._en.currency_code()
-    def _currencyname(self): return self._en.currency_name()
-    def _currencysymbol(self): return self._pick(CURRENCY_SYMBOLS)
-    def _date(self): return _format_date(self.rng, 1990, 2030)
+    def _currencyname(self): return self._pick(CURRENCY_NAMES)
 
-    def _dob(self): return _format_date(self.rng, 1935, 2018)
+    def _currencysymbol(self):  # the dollar sign is a third of the dataset's symbols
+        return "$" if self.rng.random() < 0.35 else self._pick(CURRENCY_SYMBOLS)
+
+    # DATE and DOB share their formats but not in the same proportions: a bare day and month
+    # ("25th March") is nearly always a DATE, a month/year pair ("6/84") more often a DOB
+    def _date(self): return _format_date(self.rng, 1900, 2030, _DATE_STYLES)
+    def _dob(self): return _format_date(self.rng, 1900, 2015, _DOB_STYLES)
 
     def _email(self):
         r = self.rng
@@ -310,24 +383,35 @@ class ValueFactory:
 
     def _eyecolor(self):
         c = self._pick(EYE_COLORS)
-        return f"Eye color: {c.capitalize()}" if self.rng.random() < 0.08 else c
+        return f"Eye color: {c.capitalize()}" if self.rng.random() < 0.35 else c
 
-    def _firstname(self): return self.fk.first_name()
+    def _english(self, exact: str = "en") -> bool:
+        """Whether this value comes from an English locale (``exact``: that one locale), whose
+        names and places are drawn from the dataset-style lists rather than Faker's locale."""
+        return self.rng.choice(self.locales).startswith(exact)
+
+    def _firstname(self):
+        if self._english():
+            return self.rng.choice(EN_FIRST_NAMES)
+        name = self.fk.first_name()
+        return name if name not in _MIDDLE_SET else self.rng.choice(EN_FIRST_NAMES)
 
     def _gender(self): return self._pick(GENDERS)
 
     def _height(self):
         r = self.rng
         s = r.random()
-        if s < 0.35:
-            return f"{r.randint(120, 205)}centimeters"
-        if s < 0.5:
+        if s < 0.4:
+            return f"{r.randint(3, 6)} feet {r.randint(0, 11)} inches"
+        if s < 0.55:
+            return f"{r.randint(3, 6)}feet{r.randint(0, 11)}inches"
+        if s < 0.7:
             return f"{r.randint(120, 205)} cm"
-        if s < 0.65:
-            return f"{r.uniform(1.2, 2.05):.2f}m"
         if s < 0.8:
-            return f"{r.randint(4, 6)}' {r.randint(0, 11)}\""
-        return f"{r.randint(3, 6)}feet{r.randint(0, 11)}inches"
+            return f"{r.randint(120, 205)}centimeters"
+        if s < 0.9:
+            return f"{r.uniform(1.2, 2.05):.2f}m"
+        return f"{r.randint(4, 6)}' {r.randint(0, 11)}\""
 
     def iban(self, country: str | None = None) -> str:
         r = self.rng
@@ -355,7 +439,8 @@ class ValueFactory:
         return f"{self._pick(JOB_DESCRIPTORS)} {self._pick(JOB_AREAS)} {self._pick(JOB_TYPES)}"
 
     def _jobtype(self): return self._pick(JOB_TYPES)
-    def _lastname(self): return self.fk.last_name()
+    def _lastname(self):
+        return self.rng.choice(EN_LAST_NAMES) if self._english() else self.fk.last_name()
 
     def _litecoinaddress(self):
         r = self.rng
@@ -366,8 +451,7 @@ class ValueFactory:
 
     def _maskednumber(self): return self._digits(16)
 
-    def _middlename(self):
-        return self._pick(MIDDLE_NAMES) if self.rng.random() < 0.6 else self.fk.first_name()
+    def _middlename(self): return self._pick(MIDDLE_NAMES)
 
     def _nearbygpscoordinate(self):
         r = self.rng
@@ -387,37 +471,52 @@ class ValueFactory:
     def _phoneimei(self): return self.imei()
 
     def _phonenumber(self):
+        """Digit groups joined by a mix of separators, as the dataset writes them:
+        "+93 270 636-0663", "(87)-8781.9216", "091.816 0609"."""
         r = self.rng
-        s = r.random()
-        if s < 0.45:
+        if r.random() < 0.15:
             return self.fk.phone_number()
-        d = self._digits
-        shapes = [f"+{r.randint(1, 999)} {d(3)}-{d(3)}-{d(4)}", f"({d(2)}) {d(4)}.{d(4)}",
-                  f"+{d(2)}-{d(2)} {d(3)} {d(4)}", f"{d(3)}.{d(3)}.{d(4)}", f"{d(3)}-{d(3)}-{d(4)}",
-                  f"({d(3)}) {d(3)}-{d(4)}", f"+{d(2)} {d(3)} {d(3)} {d(4)}", f"0{d(3)} {d(7)}",
-                  f"({d(3)}) {d(3)}-{d(4)} x{d(3)}", f"001-{d(3)}-{d(3)}-{d(4)}"]
-        return r.choice(shapes)
+        groups = [self._digits(n) for n in r.choice([(3, 3, 4), (2, 4, 4), (3, 4, 4), (2, 3, 4),
+                                                      (3, 3, 3, 4), (2, 2, 3, 4), (4, 3, 4), (2, 2, 2, 2)])]
+        seps = [r.choice([" ", "-", ".", "-", " "]) for _ in groups[1:]]
+        if r.random() < 0.2:
+            groups[0] = f"({groups[0]})"
+            seps[0] = r.choice([" ", "-", ""])
+        text = groups[0] + "".join(s + g for s, g in zip(seps, groups[1:]))
+        if r.random() < 0.45:
+            text = f"+{r.randint(1, 999)}{r.choice([' ', '-', '.', ' '])}{text}"
+        return text
 
     def _pin(self): return self._digits(4)
-    def _prefix(self): return self._pick(PREFIXES)
+    def _prefix(self):
+        return self._pick(["Mr.", "Ms.", "Dr.", "Mx."] if self.rng.random() < 0.62
+                          else ["Miss", "Mrs", "Mrs.", "Prof.", "Miss"])
     def _secondaryaddress(self):
         return self._pick(["Apt.", "Suite", "Apt.", "Suite", "Unit", "Flat"]) + f" {self.rng.randint(1, 999)}"
 
     def _sex(self): return self._pick(["Male", "Female", "male", "female"])
 
     def _ssn(self):
-        if self.rng.random() < 0.7:
-            d = self._digits
-            return f"{self.rng.randint(100, 899)}-{d(2)}-{d(4)}"
-        return self._digits(self._pick([9, 11]))
+        r, d = self.rng, self._digits
+        s = r.random()
+        if s < 0.55:
+            return f"{r.randint(100, 899)}-{d(2)}-{d(4)}"
+        if s < 0.8:  # the Swiss AHV form the dataset also uses
+            return f"756.{d(4)}.{d(4)}"
+        if s < 0.9:
+            return f"{r.randint(100, 899)} {d(2)} {d(4)}"
+        return d(11) if r.random() < 0.5 else f"756{d(8)}"
 
     def _state(self):
         return self._en.state() if self.rng.random() < 0.55 else self._pick(EU_REGIONS)
 
     def _street(self):
         r = self.rng
-        if r.random() < 0.8:
-            return self._en.street_name() if r.random() < 0.7 else self.fk.street_name()
+        if r.random() < 0.85:
+            if not self._english(exact="en_US"):
+                return self.fk.street_name()
+            name = r.choice(EN_LAST_NAMES) if r.random() < 0.6 else r.choice(EN_FIRST_NAMES)
+            return f"{name} {r.choice(_EnAddress.street_suffixes)}"
         return r.choice(["Main Street", "Church Road", "Station Road", "High Street",
                          "Veterans Memorial Highway", "Park Avenue", "Mill Lane", "Victoria Road",
                          "N Main Street", "S 3rd Street", "E Broadway", "W 5th Street",
@@ -426,10 +525,20 @@ class ValueFactory:
     def _time(self):
         r = self.rng
         h, m = r.randint(1, 12), r.randint(0, 59)
-        return r.choice([f"{h}:{m:02d} {r.choice(['AM', 'PM'])}", f"{h} {r.choice(['AM', 'PM'])}",
-                         f"{h}:{m:02d}{r.choice(['am', 'pm'])}", f"{r.randint(0, 23):02d}:{m:02d}",
-                         f"{r.randint(0, 23)}:{m:02d}:{r.randint(0, 59):02d}",
-                         f"{h} o'clock", f"{h}{r.choice(['am', 'pm'])}"])
+        s = r.random()
+        if s < 0.22:  # a bare hour of the 24-hour clock ("at 16")
+            return str(r.randint(0, 23))
+        if s < 0.42:
+            return f"{r.randint(0, 23):02d}:{m:02d}"
+        if s < 0.55:
+            return f"{h} {r.choice(['AM', 'PM'])}"
+        if s < 0.68:
+            return f"{h}:{m:02d} {r.choice(['AM', 'PM'])}"
+        if s < 0.8:
+            return f"{h} o'clock"
+        if s < 0.9:
+            return f"{h}:{m:02d}{r.choice(['am', 'pm'])}"
+        return r.choice([f"{h}{r.choice(['am', 'pm'])}", f"{r.randint(0, 23)}:{m:02d}:{r.randint(0, 59):02d}"])
 
     def _url(self):
         r = self.rng
@@ -463,35 +572,39 @@ class ValueFactory:
     def _zipcode(self):
         r = self.rng
         s = r.random()
-        if s < 0.5:
+        if s < 0.47:
             return f"{r.randint(501, 99950):05d}"
-        if s < 0.7:
+        if s < 0.94:
             return f"{r.randint(501, 99950):05d}-{r.randint(0, 9999):04d}"
         return self.fk.postcode()
 
 
-def _format_date(r: random.Random, start_year: int, end_year: int) -> str:
+# date formats and their weights per class, in the order of _format_date's branches:
+# dd/mm/yyyy, m/d/yyyy, Month d, yyyy, 25th March, m/yy, yyyy-mm-dd, ISO timestamp, d Month yyyy
+_DATE_STYLES = (0.36, 0.03, 0.14, 0.26, 0.09, 0.02, 0.09, 0.01)
+_DOB_STYLES = (0.42, 0.04, 0.24, 0.04, 0.14, 0.02, 0.09, 0.01)
+
+
+def _format_date(r: random.Random, start_year: int, end_year: int, weights=_DATE_STYLES) -> str:
     y, m, d = r.randint(start_year, end_year), r.randint(1, 12), r.randint(1, 28)
-    style = r.random()
-    if style < 0.32:
+    style = r.choices(range(8), weights=weights)[0]
+    if style == 0:
         a, b = (d, m) if r.random() < 0.5 else (m, d)
         return f"{a:02d}/{b:02d}/{y}"
-    if style < 0.44:
+    if style == 1:
         return f"{m}/{d}/{y}"
-    if style < 0.56:
+    if style == 2:
         return f"{_MONTHS[m - 1]} {d}, {y}"
-    if style < 0.63:
-        return f"{_ordinal(d)} {_MONTHS[m - 1]}" + (f" {y}" if r.random() < 0.5 else "")
-    if style < 0.68:
+    if style == 3:
+        return f"{_ordinal(d)} {_MONTHS[m - 1]}" + (f" {y}" if r.random() < 0.1 else "")
+    if style == 4:
         return f"{m}/{y % 100:02d}"
-    if style < 0.76:
+    if style == 5:
         return f"{y}-{m:02d}-{d:02d}"
-    if style < 0.90:
+    if style == 6:
         return (f"{y}-{m:02d}-{d:02d}T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:"
                 f"{r.randint(0, 59):02d}.{r.randint(0, 999):03d}Z")
-    if style < 0.95:
-        return f"{d} {_MONTHS[m - 1]} {y}"
-    return f"{d}.{m:02d}.{y}"
+    return f"{d} {_MONTHS[m - 1]} {y}"
 
 
 def _ascii(name: str) -> str:
