@@ -350,3 +350,44 @@ def test_editing_the_fragment_bank_changes_request_ids(tmp_path, monkeypatch):
     after = [pl.request_id for pl in plans_for(p, OfflineBackend().model_id)]
     assert OfflineBackend().model_id == "piimask-grammar-edited0000"
     assert set(before).isdisjoint(after)  # a re-run regenerates instead of skipping old texts
+
+
+def test_grammar_follows_the_datasets_class_shares_and_density():
+    import random
+
+    from piimask.fill import find_placeholders
+    from piimask.generate.offline import ENTITY_COUNTS, Grammar, class_shares
+
+    g = Grammar()
+    rng = random.Random(3)
+    counts, per_text = Counter(), Counter()
+    for i in range(2000):
+        text, _ = g.compose("Finance", ["email", "review", "notification"][i % 3], [], rng)
+        labels = [h.label for h in find_placeholders(text)]
+        counts.update(labels)
+        per_text[len(labels)] += 1
+    total = sum(counts.values())
+    targets = class_shares()
+    assert abs(counts["FIRSTNAME"] / total - targets["FIRSTNAME"]) < 0.03  # the one big class
+    assert max(abs(counts[c] / total - t) for c, t in targets.items()) < 0.03
+    assert set(counts) == set(CLASSES)
+    assert abs(per_text[2] / 2000 - ENTITY_COUNTS[2]) < 0.08 and min(per_text) >= 1 and max(per_text) <= 10
+    # required classes are honoured first
+    text, _ = g.compose("Finance", "email", ["HEIGHT", "PIN"], rng)
+    labels = [h.label for h in find_placeholders(text)]
+    assert "HEIGHT" in labels and "PIN" in labels
+
+
+def test_name_habits():
+    import random
+
+    from piimask.generate.offline import name_habits
+
+    rng = random.Random(0)
+    outs = Counter(name_habits("Dear [PREFIX] [FIRSTNAME], hello.", rng) for _ in range(400))
+    assert outs["Dear [PREFIX] [LASTNAME], hello."] > outs["Dear [PREFIX] [FIRSTNAME], hello."]
+    alone = Counter(name_habits("Hi [FIRSTNAME]!", rng) for _ in range(1000))
+    assert 50 < alone["Hi [MIDDLENAME]!"] < 250 and alone["Hi [FIRSTNAME]!"] > 700
+    full = Counter(name_habits("[FIRSTNAME] [LASTNAME] called.", rng) for _ in range(400))
+    assert full["[FIRSTNAME] [MIDDLENAME] [LASTNAME] called."] > 50
+    assert name_habits("Nothing to see [EMAIL].", rng) == "Nothing to see [EMAIL]."

@@ -87,11 +87,15 @@ def bank() -> dict:
 
 @lru_cache(maxsize=1)
 def bank_digest() -> str:
-    """A short hash of the fragment bank: texts change when it changes, and so do request ids."""
-    base = resources.files("piimask") / "data" / "fragments"
+    """A short hash of the fragment bank and of the code that composes and fills texts: texts
+    change when either changes, and so do request ids (a resumed run never mixes old texts in)."""
+    pkg = resources.files("piimask")
+    base = pkg / "data" / "fragments"
     h = hashlib.sha256()
     for name in ("openings.txt", "bodies.txt", "closings.txt", "fields.yaml"):
         h.update((base / name).read_bytes())
+    for source in (pkg / "generate" / "offline.py", pkg / "values.py"):
+        h.update(source.read_bytes())
     return h.hexdigest()[:10]
 
 
@@ -105,71 +109,123 @@ def bank_stats() -> dict:
             "bodies_per_class": dict(sorted(per_class.items()))}
 
 
-class Grammar:
-    """Composes masked texts; ``compose`` is a pure function of its arguments and ``rng``."""
+# Statistics of the 200k dataset's English rows that the composition follows (counts and shares,
+# never text): the number of values per text, and each class's share of all values. Names are
+# the most frequent class by far; the rest are nearly even.
+ENTITY_COUNTS = {2: 0.43, 3: 0.295, 4: 0.16, 5: 0.07, 6: 0.025, 7: 0.01, 8: 0.01}
+_NAME_SHARES = {"FIRSTNAME": 0.094, "LASTNAME": 0.034, "PREFIX": 0.028, "MIDDLENAME": 0.024}
+_LOW_SHARES = {"CURRENCYNAME": 0.008, "EYECOLOR": 0.007, "PIN": 0.006, "HEIGHT": 0.006,
+               "CREDITCARDCVV": 0.006, "IP": 0.012, "LITECOINADDRESS": 0.008, "VEHICLEVRM": 0.008}
 
-    def __init__(self, max_chars: int = 420, max_entities: int = 10):
+
+def class_shares() -> dict[str, float]:
+    """The share of all values each class should have in a composed corpus."""
+    from ..taxonomy import CLASSES
+
+    fixed = {**_NAME_SHARES, **_LOW_SHARES}
+    rest = [c for c in CLASSES if c not in fixed]
+    each = (1.0 - sum(fixed.values())) / len(rest)
+    return {c: fixed.get(c, each) for c in CLASSES}
+
+
+class Grammar:
+    """Composes masked texts; ``compose`` is a pure function of its arguments and ``rng``.
+
+    A text gets a number of values drawn from the dataset's distribution; its body sentences are
+    led by classes drawn from ``lead_weights``, calibrated once so that, counting the classes that
+    sentences and frames bring along (a name with its surname), each class ends up with its share
+    of the dataset. Name placeholders then follow the dataset's habits: a middle name often stands
+    alone, a title is followed by a surname more often than by a given name.
+    """
+
+    def __init__(self, max_chars: int = 420, max_entities: int = 10, calibrate: bool = True):
         b = bank()
         self.vocab = b["vocab"]
         self.max_chars, self.max_entities = max_chars, max_entities
         self.by_family: dict[int, dict] = defaultdict(lambda: {"opening": defaultdict(list), "closing": defaultdict(list),
-                                                               "body": defaultdict(list), "all_bodies": []})
+                                                               "body": defaultdict(list), "lead": defaultdict(list),
+                                                               "all_bodies": []})
         for kind in ("opening", "closing"):
             for f in b[kind]:
                 self.by_family[f.family][kind][f.key].append(f)
         for f in b["body"]:
             fam = self.by_family[f.family]
             fam["all_bodies"].append(f)
-            for c in set(f.classes):
+            fam["lead"][f.key].append(f)
+            for c in dict.fromkeys(f.classes):
                 fam["body"][c].append(f)
+        self.targets = class_shares()
+        self.classes = sorted(self.targets)
+        self.lead_weights = [self.targets[c] for c in self.classes]
+        self.damping = {c: 1.0 for c in self.classes}  # < 1 for classes that come along too often
+        if calibrate:
+            self._calibrate()
+
+    def _calibrate(self, rounds: int = 5, n: int = 2500) -> None:
+        """Adjust lead-class weights until composed texts carry each class at its target share."""
+        for k in range(rounds):
+            rng = random.Random(1000 + k)
+            counts: dict[str, int] = defaultdict(int)
+            for _ in range(n):
+                text, _ = self.compose("", rng.choice(list(OPENING_RATE)), [], rng)
+                for h in find_placeholders(text):
+                    counts[h.label] += 1
+            total = sum(counts.values()) or 1
+            ratio = {c: min(4.0, max(0.25, self.targets[c] / max(counts[c] / total, 1e-4))) ** 0.8
+                     for c in self.classes}
+            self.lead_weights = [w * ratio[c] for w, c in zip(self.lead_weights, self.classes)]
+            self.damping = {c: min(1.0, d * ratio[c]) for c, d in self.damping.items()}
+
+    def _weight(self, f: Fragment, lead: str | None = None) -> float:
+        """How welcome a fragment is: the classes it brings along besides ``lead`` damp it."""
+        w = 1.0
+        for c in f.classes:
+            if c != lead:
+                w *= self.damping.get(c, 1.0)
+        return w
 
     def _realise(self, text: str, field: str, rng: random.Random) -> str:
         vocab = self.vocab.get(field) or self.vocab["_default"]
         text = _ALT.sub(lambda m: rng.choice(m.group(1).split("|")), text)
         return _SLOT.sub(lambda m: rng.choice(vocab.get(m.group(1)) or self.vocab["_default"][m.group(1)]), text)
 
-    def _pick_frame(self, fam: dict, kind: str, style: str, rng: random.Random):
-        pool = fam[kind].get(style, []) + fam[kind].get("*", [])
-        return rng.choice(pool) if pool else None
+    def _pick_frame(self, fam: dict, kind: str, style: str, rng: random.Random, budget: int):
+        pool = [f for f in fam[kind].get(style, []) + fam[kind].get("*", []) if len(f.classes) <= budget]
+        return rng.choices(pool, weights=[self._weight(f) for f in pool])[0] if pool else None
 
     def compose(self, field: str, style: str, classes: list[str], rng: random.Random) -> tuple[str, str]:
-        """(masked text, template_id) for a text on ``field`` in ``style`` that uses ``classes`` first."""
-        wanted = list(classes)  # in the plan's order: under-represented classes come first
-        having = [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["body"].get(wanted[0])]
+        """(masked text, template_id) for a text on ``field`` in ``style``; ``classes`` are led
+        with first (the classes a balanced plan still needs), the rest follow the class shares."""
+        wanted = list(classes)
+        k = rng.choices(list(ENTITY_COUNTS), weights=list(ENTITY_COUNTS.values()))[0]
+        k = max(k, min(len(wanted), self.max_entities))
+        having = [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["lead"].get(wanted[0])]
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
-        n_bodies = rng.choice((1, 2, 2, 2, 2, 3, 3))
+        opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
+                   if rng.random() < OPENING_RATE.get(style, 0.4) else None)
+        n = len(opening.classes) if opening else 0
         chosen: list[Fragment] = []
-        for k in range(n_bodies):
-            pool = []
-            while wanted and not pool:
-                pool = [f for f in fam["body"].get(wanted.pop(0), []) if f not in chosen]
-            if not pool:  # a class at random (uniform over classes), then one of its fragments
-                present = [c for c, fs in fam["body"].items() if fs]
-                pool = [f for f in fam["body"][rng.choice(present)] if f not in chosen] or fam["all_bodies"]
-            chosen.append(rng.choice(pool))
-        # the dataset's texts carry 2-10 values: grow short texts with another sentence
-        while (sum(len(f.classes) for f in chosen) < 2 or sum(len(f.text) for f in chosen) < 60) and len(chosen) < 4:
-            extra = [f for f in fam["all_bodies"] if f not in chosen]
-            if not extra:
+        for _ in range(12):
+            if (n >= k and not wanted) or len(chosen) >= 4:
                 break
-            chosen.append(rng.choice(extra))
-        n_bodies = len(chosen)
-        # a lone body sentence is often repeated across a large run: give it a frame
-        frame_boost = 0.5 if n_bodies == 1 else 0.0
-        opening = (self._pick_frame(fam, "opening", style, rng)
-                   if rng.random() < OPENING_RATE.get(style, 0.4) + frame_boost else None)
-        closing = (self._pick_frame(fam, "closing", style, rng)
-                   if rng.random() < CLOSING_RATE.get(style, 0.3) + frame_boost else None)
+            imposed = bool(wanted)
+            lead = wanted.pop(0) if imposed else rng.choices(self.classes, weights=self.lead_weights)[0]
+            pool = [f for f in fam["lead"].get(lead, ()) if f not in chosen]
+            # an imposed class gets a sentence even past the budget (the shortest ones first)
+            fits = [f for f in pool if len(f.classes) <= k - n]
+            pool = fits or ([f for f in pool if len(f.classes) == min(len(g.classes) for g in pool)] if imposed else [])
+            if not pool:
+                continue
+            chosen.append(rng.choices(pool, weights=[self._weight(f, lead) for f in pool])[0])
+            n += len(chosen[-1].classes)
+        if not chosen:  # a short budget no sentence fits: any one-value sentence of the family
+            chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
+        closing = (self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
+                   if rng.random() < CLOSING_RATE.get(style, 0.3) else None)
         parts = [f for f in (opening, *chosen, closing) if f is not None]
-
-        def estimate(ps):  # placeholders grow when filled: count each as ~12 characters
-            text = " ".join(p.text for p in ps)
-            return len(text) + 4 * sum(len(p.classes) for p in ps), sum(len(p.classes) for p in ps)
-
-        while len(parts) > 1 and (estimate(parts)[0] > self.max_chars or estimate(parts)[1] > self.max_entities):
-            drop = closing if closing in parts else (opening if opening in parts and len(chosen) else parts[-1])
-            parts.remove(drop)
+        while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
+            parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
         sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < 0.3 else " "
         pieces = []
         for i, p in enumerate(parts):
@@ -179,8 +235,33 @@ class Grammar:
                     if not sentence.startswith("[") else rng.choice(CONNECTIVES) + sentence
             pieces.append(sentence)
             pieces.append(sep_after_opening if p is opening else " ")
-        text = "".join(pieces).strip()
+        text = name_habits("".join(pieces).strip(), rng)
         return text, f"f{family:02d}/" + "+".join(p.fid for p in parts)
+
+
+_NAME_RUN = re.compile(r"(\[PREFIX\] ?)?\[FIRSTNAME\]( \[(?:MIDDLENAME|LASTNAME)\])?")
+
+
+def name_habits(text: str, rng: random.Random) -> str:
+    """Rewrite name placeholders as the dataset's texts use them (measured on its English rows):
+    after a title comes a surname more often than a given name; a lone given name is now and then
+    a middle name (the middle-name pool decides the label), and a full name sometimes has one."""
+    def swap(m: re.Match) -> str:
+        prefix, after = m.group(1) or "", m.group(2) or ""
+        r = rng.random()
+        if prefix:
+            if after == " [LASTNAME]":
+                return prefix + ("[LASTNAME]" if r < 0.5 else "[FIRSTNAME]" + after)
+            if after:
+                return m.group(0)
+            return prefix + ("[LASTNAME]" if r < 0.55 else "[MIDDLENAME]" if r < 0.8 else "[FIRSTNAME]")
+        if after == " [LASTNAME]":
+            return "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if r < 0.3 else m.group(0)
+        if not after:
+            return "[MIDDLENAME]" if r < 0.12 else m.group(0)
+        return m.group(0)
+
+    return _NAME_RUN.sub(swap, text)
 
 
 class OfflineBackend(Backend):
@@ -204,8 +285,10 @@ class OfflineBackend(Backend):
         md = request.metadata
         rng = random.Random(md.get("seed", 0))
         for _ in range(self.max_tries):  # same seed, same sequence of tries: still reproducible
+            # the grammar follows the dataset's class shares; only the classes a balanced plan
+            # still needs are imposed (the few-shot example's classes are a prompt for an LLM)
             text, template_id = self.grammar.compose(md.get("field", ""), md.get("style", ""),
-                                                     list(md.get("classes", ())), rng)
+                                                     list(md.get("required", ())), rng)
             if text not in self._seen:
                 break
         self._seen.add(text)

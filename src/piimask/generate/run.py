@@ -61,10 +61,17 @@ def request_hash(req: Request, model_id: str) -> str:
 
 def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
     reference = load_reference(params.reference_dataset, params.language, params.reference_split)
+    expected = None
+    if params.backend == "offline":  # the grammar writes the dataset's class mix by itself
+        from .offline import ENTITY_COUNTS, class_shares
+
+        per_text = sum(k * w for k, w in ENTITY_COUNTS.items())
+        expected = {c: share * per_text for c, share in class_shares().items()}
     return plan_requests(params.strategy, params.n_records, params.fields, params.styles, reference,
                          seed=params.seed, salt=run_salt(params, model_id),
                          temperature_range=(params.temperature_min, params.temperature_max),
-                         min_class_count=params.min_class_count, extra_classes=params.extra_classes)
+                         min_class_count=params.min_class_count, extra_classes=params.extra_classes,
+                         expected=expected)
 
 
 def to_request(plan: Plan, params: Params) -> Request:
@@ -73,6 +80,7 @@ def to_request(plan: Plan, params: Params) -> Request:
     return Request(plan.request_id, prompt.system, prompt.user, temperature=plan.temperature,
                    max_tokens=params.max_tokens, top_p=params.top_p,
                    metadata={"field": plan.field, "style": plan.style, "classes": list(plan.classes),
+                             "required": list(plan.extra.get("required", ())),
                              "seed": plan.seed, "example_id": plan.example_id, "prompt_hash": prompt.hash})
 
 

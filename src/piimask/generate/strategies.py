@@ -32,13 +32,18 @@ def _request_id(salt: str, index: int) -> str:
 
 def plan_requests(strategy: str, n: int, fields: list[str], styles: list[str], reference: list[dict],
                   seed: int, salt: str, temperature_range: tuple[float, float] = (0.7, 1.0),
-                  min_class_count: int = 30, extra_classes: int = 2) -> list[Plan]:
+                  min_class_count: int = 30, extra_classes: int = 2,
+                  expected: dict[str, float] | None = None) -> list[Plan]:
     """Plan ``n`` requests.
 
     - ``random``: a random field x style per request;
     - ``iterate``: every combination in turn, spread evenly (each at least once when n allows);
     - ``balanced``: like random, but each request also asks for the classes furthest below
       ``min_class_count`` so far, so every class reaches the minimum in the run.
+
+    ``expected``: for a backend that writes its own mix of classes (the offline grammar), the
+    values of each class one text carries on average; ``balanced`` then counts those instead of
+    the few-shot example's classes, and imposes only the classes that fall short.
     """
     if strategy not in ("random", "iterate", "balanced"):
         raise ValueError(f"unknown strategy {strategy!r}: use random, iterate or balanced")
@@ -49,22 +54,29 @@ def plan_requests(strategy: str, n: int, fields: list[str], styles: list[str], r
         pairs = [combos[i % len(combos)] for i in range(n)]
     else:
         pairs = [(rng.choice(fields), rng.choice(styles)) for _ in range(n)]
-    counts: Counter = Counter()
+    counts: Counter = Counter()  # float counts where ``expected`` is given
     plans = []
     for i, (f, s) in enumerate(pairs):
         ex = rng.choice(reference)
         classes = example_classes(ex)
         rng.shuffle(classes)
+        required: list[str] = []
         if strategy == "balanced":
             below = sorted((c for c in LABELS if counts[c] < min_class_count and c not in classes),
                            key=lambda c: (counts[c], rng.random()))
-            classes = below[:extra_classes] + classes  # first, so short texts still carry them
-        counts.update(classes)
+            required = below[:extra_classes]
+            classes = required + classes  # first, so short texts still carry them
+        if expected is None:
+            counts.update(classes)
+        else:
+            counts.update(required)
+            for c, share in expected.items():
+                counts[c] += share
         plans.append(Plan(
             request_id=_request_id(salt, i), index=i, field=f, style=s,
             example_id=str(ex.get("id", "")), example_target=ex.get("target_text", ""),
             classes=tuple(classes), temperature=round(rng.uniform(*temperature_range), 3),
-            seed=rng.randrange(2 ** 31)))
+            seed=rng.randrange(2 ** 31), extra={"required": tuple(required)}))
     return plans
 
 
