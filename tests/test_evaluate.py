@@ -73,3 +73,12 @@ def test_label_map_translates_and_reports_unmapped():
 def test_leak_rate_with_no_gold_is_zero():
     assert leak_rate([[]], [[(0, 3, "CITY")]])["overall"] == 0.0
     assert leak_rate([], [])["per_class"] == {}
+
+
+def test_edges_ignore_the_class_but_not_the_boundaries():
+    gold = [[(0, 4, "FIRSTNAME"), (10, 20, "DATE"), (30, 35, "CITY")]]
+    pred = [[(0, 4, "MIDDLENAME"), (10, 20, "DOB"), (30, 34, "CITY")]]
+    s = span_metrics(gold, pred)
+    assert s["strict"]["micro"]["f1"] == 0.0
+    assert s["edges"]["micro"]["precision"] == pytest.approx(2 / 3)
+    assert s["edges"]["micro"]["recall"] == pytest.approx(2 / 3)

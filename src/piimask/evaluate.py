@@ -58,10 +58,11 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
 
 
 def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
-    """Character-span P/R/F1: ``strict`` (same start, end and class) and ``overlap`` (same class,
-    any overlap; each gold span matched at most once). Micro and per class."""
+    """Character-span P/R/F1: ``strict`` (same start, end and class), ``overlap`` (same class,
+    any overlap; each gold span matched at most once) and ``edges`` (same start and end, any
+    class: whether the span is drawn where the dataset draws it). Micro and per class."""
     out = {}
-    for mode in ("strict", "overlap"):
+    for mode in ("strict", "overlap", "edges"):
         tp, n_pred, n_gold = Counter(), Counter(), Counter()
         for g_spans, p_spans in zip(gold, pred):
             for s in g_spans:
@@ -71,12 +72,12 @@ def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]])
             used = set()
             for ps in p_spans:
                 for gi, gs in enumerate(g_spans):
-                    if gi in used or gs[2] != ps[2]:
+                    if gi in used or (gs[2] != ps[2] and mode != "edges"):
                         continue
-                    hit = gs[:2] == ps[:2] if mode == "strict" else (ps[0] < gs[1] and gs[0] < ps[1])
+                    hit = (ps[0] < gs[1] and gs[0] < ps[1]) if mode == "overlap" else gs[:2] == ps[:2]
                     if hit:
                         used.add(gi)
-                        tp[ps[2]] += 1
+                        tp[gs[2]] += 1
                         break
         classes = sorted(set(n_gold) | set(n_pred))
         out[mode] = {"micro": _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values())),
@@ -163,6 +164,7 @@ class Evaluation:
                 "macro_f1": round(self.entity["macro"]["f1"], 4),
                 "span_strict_f1": round(self.span["strict"]["micro"]["f1"], 4),
                 "span_overlap_f1": round(self.span["overlap"]["micro"]["f1"], 4),
+                "span_edges_f1": round(self.span["edges"]["micro"]["f1"], 4),
                 "leak_rate": round(self.leak["overall"], 4), "pii_token_recall": round(self.pii_token_recall, 4),
                 "unmapped_classes": dict(self.unmapped), "unmapped_flagged_as_pii": self.unmapped_flagged}
 
