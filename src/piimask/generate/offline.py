@@ -120,7 +120,7 @@ class Grammar:
         for f in b["body"]:
             fam = self.by_family[f.family]
             fam["all_bodies"].append(f)
-            for c in set(f.classes):
+            for c in dict.fromkeys(f.classes):  # not set(): its order varies with PYTHONHASHSEED
                 fam["body"][c].append(f)
 
     def _realise(self, text: str, field: str, rng: random.Random) -> str:

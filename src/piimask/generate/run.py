@@ -4,6 +4,9 @@ Resumable and idempotent: records are appended to ``generated.jsonl`` keyed by r
 re-run skips every request already answered; a request that failed (after the backend's own
 retries) is written to ``request_errors.jsonl`` and tried again on the next run. Answers from
 paid backends are cached by request hash in ``cache/answers.jsonl``, so a re-run never pays twice.
+
+Reproducible: with the offline backend, the same params and seed give a byte-identical
+``generated.jsonl`` whatever ``PYTHONHASHSEED`` (no wall-clock time is written into a record).
 """
 from __future__ import annotations
 
@@ -88,8 +91,7 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
         style=md["style"], backend=backend.name, model_id=backend.model_id,
         template_id=result.metadata.get("template_id", "") or f"prompt/{md['example_id']}",
         prompt_hash=md["prompt_hash"], example_id=md["example_id"], request_id=request.request_id,
-        seed=md["seed"], created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        reject_reasons=reasons)
+        seed=md["seed"], reject_reasons=reasons)
     if filled:
         rec.source_text, rec.target_text, rec.privacy_mask = filled["source_text"], filled["target_text"], filled["privacy_mask"]
     return rec
