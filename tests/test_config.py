@@ -1,6 +1,8 @@
 import pytest
 
-from piimask.config import PARAM_KEYS, Params, load_params, read_yaml, project_root
+import re
+
+from piimask.config import MAX_RECORDS, PARAM_KEYS, Params, load_params, read_yaml, project_root
 
 
 def test_base_yaml_names_every_key_and_loads():
@@ -25,6 +27,13 @@ def test_unknown_key_is_named_with_a_suggestion():
     ("backend", "openai", "backend"), ("strategy", "best", "strategy"), ("n_records", 0, "n_records"),
     ("test_fraction", 0.9, "test_fraction"), ("n_records", "ten", "n_records"),
     ("temperature_min", 1.2, "temperature_min"),
+    # the values a new user's probe got through before every key was checked
+    ("score_threshold", 5, "score_threshold"), ("score_threshold", -1, "score_threshold"),
+    ("window_stride", -1, "window_stride"), ("max_retries", -3, "max_retries"), ("top_p", 7, "top_p"),
+    ("max_tokens", -1, "max_tokens"), ("batch_poll_s", 0, "batch_poll_s"), ("extra_classes", -2, "extra_classes"),
+    ("per_device_train_batch_size", 0, "per_device_train_batch_size"),
+    ("class_thresholds", {"EMAIL": "high"}, r"EMAIL.*number in \[0, 1\]"), ("mask_style", "bogus", "mask_style"),
+    ("locales", ["xx_XX"], "locales.*en_US"), ("n_records", 10 ** 9, "allow_large_run"),
 ])
 def test_bad_values_fail_naming_the_key(key, value, match):
     with pytest.raises(ValueError, match=match):
@@ -34,3 +43,64 @@ def test_bad_values_fail_naming_the_key(key, value, match):
 def test_missing_profile_lists_the_available_ones():
     with pytest.raises(FileNotFoundError, match="smoke"):
         load_params("nope")
+
+
+# one bad value for every key of params/base.yaml
+BAD = {
+    "run_name": "my run/1", "output_root": "", "seed": -1, "language": "English", "locales": ["en_us"],
+    "backend": "openai", "strategy": "best", "n_records": 10 ** 9, "fields": [], "styles": [""],
+    "min_class_count": -1, "extra_classes": -2, "reference_dataset": "", "reference_split": " ",
+    "model_id": "claude haiku", "region": "US East", "temperature_min": -0.1, "temperature_max": 2.0,
+    "top_p": 7, "max_tokens": -1, "concurrency": 0, "max_retries": -3, "request_timeout_s": 0,
+    "min_chars": -5, "max_chars": 0, "batch_bucket": "My_Bucket", "batch_prefix": "/",
+    "batch_role_arn": "BedrockRole", "batch_poll_s": 0, "prices": {"offline": {"input": -1, "output": 0}},
+    "tokenizer": "", "validation_fraction": 0.6, "test_fraction": 0, "base_model": "", "learning_rate": 0,
+    "num_train_epochs": 0, "per_device_train_batch_size": 0, "per_device_eval_batch_size": -64,
+    "warmup_ratio": 1.5, "weight_decay": -0.01, "gradient_accumulation_steps": 0, "max_length": 4,
+    "max_train_records": -1, "max_steps": 0, "early_stopping_patience": -1,
+    "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
+    "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
+    "window_stride": -1, "allow_large_run": "yes",
+}
+
+
+def test_the_bad_value_table_covers_every_key():
+    assert set(BAD) == set(read_yaml(project_root() / "params" / "base.yaml")) == set(PARAM_KEYS)
+
+
+@pytest.mark.parametrize("key", sorted(BAD))
+def test_every_key_refuses_a_bad_value_naming_key_value_and_what_is_allowed(key):
+    with pytest.raises(ValueError) as err:
+        load_params("base", {key: BAD[key]})
+    line = next(ln for ln in str(err.value).splitlines() if ln.startswith(f"params: {key}={BAD[key]!r} "))
+    allowed = line.split(f"{BAD[key]!r} ", 1)[1]
+    assert re.search(r"must|is not one of|is above|names|gives|has|maps", allowed), line
+
+
+@pytest.mark.parametrize("key,value,hint", [
+    ("n_records", "1e9", "YAML reads 1e9 as text"), ("n_records", 5.0, "write 5"),
+    ("seed", True, "a whole number"), ("locales", ["en_us"], "did you mean 'en_US'"),
+    ("class_thresholds", {"EMAILS": 0.2}, "did you mean 'EMAIL'"), ("mask_style", "[LABELn]", "did you mean '[LABEL_n]'"),
+    ("external_datasets", [{"name": "x", "path": "x.jsonl", "label_map": "999k"}], "not in label_maps"),
+])
+def test_messages_say_what_to_write(key, value, hint):
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        load_params("base", {key: value})
+
+
+def test_every_bad_value_is_reported_at_once():
+    with pytest.raises(ValueError) as err:
+        load_params("base", {"top_p": 7, "max_tokens": -1, "mask_style": "bogus"})
+    assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == ["params: top_p", "params: max_tokens",
+                                                                         "params: mask_style"]
+
+
+def test_a_large_run_needs_the_explicit_override():
+    with pytest.raises(ValueError, match="allow_large_run"):
+        load_params("base", {"n_records": MAX_RECORDS + 1})
+    assert load_params("base", {"n_records": MAX_RECORDS + 1, "allow_large_run": True}).n_records == MAX_RECORDS + 1
+
+
+def test_batch_backend_needs_its_bucket_and_role():
+    with pytest.raises(ValueError, match="batch_bucket=.*bedrock-batch"):
+        load_params("base", {"backend": "bedrock-batch"})

@@ -2,18 +2,25 @@
 
 ``params/base.yaml`` holds every key with its default; a profile (``default.yaml``,
 ``smoke.yaml``, ``bedrock.yaml``, ...) overrides some of them. Keys are flat because papermill
-merges parameter files shallowly. An unknown key or a bad value fails at once, naming the key.
+merges parameter files shallowly. Every key is checked when params are made, before any stage
+runs: an unknown key or a bad value fails with one line per problem, naming the key, the value
+and what is allowed.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
+
+from .mask import STYLES as MASK_STYLES
+from .taxonomy import CLASSES
+from .values import LOCALES
 
 DEFAULT_FIELDS = ["Education", "Medical", "Psychology", "Finance", "Insurance", "Legal",
                   "Real Estate", "Business", "Science", "Technology", "Human Resources"]
@@ -21,6 +28,7 @@ DEFAULT_STYLES = ["email", "casual conversation", "notification", "formal docume
                   "social media post", "academic paper", "presentation", "review"]
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
 STRATEGIES = ("random", "iterate", "balanced")
+MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in memory
 
 
 @dataclass(frozen=True)
@@ -84,40 +92,13 @@ class Params:
     class_thresholds: dict = field(default_factory=dict)
     window_tokens: int = 256
     window_stride: int = 64
+    # -- guard
+    allow_large_run: bool = False  # lift the n_records sanity bound (MAX_RECORDS)
 
     def __post_init__(self):
-        def bad(key: str, why: str):
-            raise ValueError(f"params: {key}={getattr(self, key)!r} {why}")
-
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            want = {int: int, float: (int, float), str: str, list: list, dict: dict}.get(
-                type(f.default) if f.default is not dataclasses.MISSING else f.default_factory().__class__)
-            if want and (not isinstance(v, want) or (want is int and isinstance(v, bool))):
-                bad(f.name, f"must be of type {getattr(want, '__name__', 'number')}")
-        if self.backend not in BACKENDS:
-            bad("backend", f"is not one of {BACKENDS}")
-        if self.strategy not in STRATEGIES:
-            bad("strategy", f"is not one of {STRATEGIES}")
-        if self.n_records < 1:
-            bad("n_records", "must be at least 1")
-        if not self.fields or not self.styles:
-            bad("fields" if not self.fields else "styles", "must name at least one entry")
-        if not 0 <= self.temperature_min <= self.temperature_max <= 1.5:
-            bad("temperature_min", f"and temperature_max={self.temperature_max} must satisfy 0 <= min <= max <= 1.5")
-        for key in ("validation_fraction", "test_fraction"):
-            if not 0 < getattr(self, key) < 0.5:
-                bad(key, "must lie strictly between 0 and 0.5")
-        if self.min_chars >= self.max_chars:
-            bad("min_chars", f"must be below max_chars={self.max_chars}")
-        if self.concurrency < 1:
-            bad("concurrency", "must be at least 1")
-        if self.learning_rate <= 0:
-            bad("learning_rate", "must be positive")
-        if self.max_length < 8 or self.max_length > 512:
-            bad("max_length", "must lie in 8..512")
-        if self.window_stride >= self.window_tokens:
-            bad("window_stride", f"must be below window_tokens={self.window_tokens}")
+        problems = _problems(self)
+        if problems:
+            raise ValueError("\n".join(f"params: {p}" for p in problems))
 
     # -- derived paths (all relative to the project root unless absolute)
     @property
@@ -159,6 +140,172 @@ class Params:
         d = self.to_dict()
         d = {k: d[k] for k in (keys or sorted(d))}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+# -- validation: every key, when params are made, before any stage runs ------------------------
+
+_POSITIVE, _NON_NEGATIVE, _AT_LEAST_1 = (lambda v: v > 0, "must be positive"), \
+    (lambda v: v >= 0, "must be 0 or more"), (lambda v: v >= 1, "must be at least 1")
+
+# numeric key -> (test, what is allowed)
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": _NON_NEGATIVE,
+    "n_records": _AT_LEAST_1,
+    "min_class_count": _NON_NEGATIVE,
+    "extra_classes": _NON_NEGATIVE,
+    "temperature_min": (lambda v: 0 <= v <= 1.5, "must lie in [0, 1.5]"),
+    "temperature_max": (lambda v: 0 <= v <= 1.5, "must lie in [0, 1.5]"),
+    "top_p": (lambda v: 0 < v <= 1, "must lie in (0, 1]"),
+    "max_tokens": _AT_LEAST_1,
+    "concurrency": _AT_LEAST_1,
+    "max_retries": (lambda v: v >= 0, "must be 0 or more (0: one attempt, no retry)"),
+    "request_timeout_s": _POSITIVE,
+    "min_chars": _NON_NEGATIVE,
+    "max_chars": _AT_LEAST_1,
+    "batch_poll_s": (lambda v: v > 0, "must be positive (seconds between job status checks)"),
+    "validation_fraction": (lambda v: 0 < v < 0.5, "must lie strictly between 0 and 0.5"),
+    "test_fraction": (lambda v: 0 < v < 0.5, "must lie strictly between 0 and 0.5"),
+    "learning_rate": (lambda v: 0 < v < 1, "must lie in (0, 1)"),
+    "num_train_epochs": _POSITIVE,
+    "per_device_train_batch_size": _AT_LEAST_1,
+    "per_device_eval_batch_size": _AT_LEAST_1,
+    "warmup_ratio": (lambda v: 0 <= v < 1, "must lie in [0, 1)"),
+    "weight_decay": (lambda v: 0 <= v < 1, "must lie in [0, 1)"),
+    "gradient_accumulation_steps": _AT_LEAST_1,
+    "max_length": (lambda v: 8 <= v <= 512, "must lie in 8..512"),
+    "max_train_records": (lambda v: v >= 0, "must be 0 (all) or more"),
+    "max_steps": (lambda v: v == -1 or v >= 1, "must be -1 (train for num_train_epochs) or at least 1"),
+    "early_stopping_patience": (lambda v: v >= 0, "must be 0 (off) or more"),
+    "max_eval_rows": (lambda v: v >= 0, "must be 0 (all) or more"),
+    "score_threshold": (lambda v: 0 <= v <= 1, "must lie in [0, 1]"),
+    "window_tokens": (lambda v: 16 <= v <= 512, "must lie in 16..512"),
+    "window_stride": _NON_NEGATIVE,
+}
+
+# string key -> (pattern the whole value must match, what is allowed)
+PATTERNS: dict[str, tuple[str, str]] = {
+    "run_name": (r"[A-Za-z0-9][A-Za-z0-9._-]*", "must be a folder name: letters, digits, '.', '_', '-'"),
+    "output_root": (r".*\S.*", "must name a folder"),
+    "language": (r"[a-z]{2,3}", "must be a language code such as 'en'"),
+    "reference_dataset": (r".*\S.*", "must be 'package', a local file or folder, or a hub id"),
+    "reference_split": (r".*\S.*", "must name a split such as 'train'"),
+    "model_id": (r"\S+", "must be a model id such as 'anthropic.claude-3-haiku-20240307-v1:0'"),
+    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be an AWS region such as 'us-east-1'"),
+    "batch_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
+    "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
+    "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
+                       "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'"),
+    "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
+    "base_model": (r".*\S.*", "must be a local folder or a hub id"),
+}
+
+_TYPES = {bool: bool, int: int, float: (int, float), str: str, list: list, dict: dict}
+_TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
+               list: "a list", dict: "a mapping"}
+
+
+def _suggest(value: Any, allowed) -> str:
+    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _problems(p: "Params") -> list[str]:
+    """Every bad value of ``p``, each as ``key=value <what is allowed>`` (empty: all good)."""
+    problems: list[str] = []
+    bad_keys: set[str] = set()
+
+    def bad(key: str, why: str) -> None:
+        bad_keys.add(key)
+        problems.append(f"{key}={getattr(p, key)!r} {why}")
+
+    for f in dataclasses.fields(p):  # types first: the checks below may then compare freely
+        kind = type(f.default) if f.default is not dataclasses.MISSING else type(f.default_factory())
+        v = getattr(p, f.name)
+        if not isinstance(v, _TYPES[kind]) or (kind is not bool and isinstance(v, bool)):
+            hint = ""
+            if isinstance(v, str) and kind in (int, float):
+                hint = " (YAML reads 1e9 as text: write 1000000000 or 1.0e+9)" if re.fullmatch(r"[\d.]+e[+-]?\d+", v) else ""
+            elif isinstance(v, float) and kind is int and v.is_integer():
+                hint = f" (write {int(v)})"
+            bad(f.name, f"must be {_TYPE_NAMES[kind]}, not {type(v).__name__}{hint}")
+    ok = lambda *keys: not bad_keys.intersection(keys)  # noqa: E731
+
+    for key, (test, allowed) in RANGES.items():
+        if ok(key) and not test(getattr(p, key)):
+            bad(key, allowed)
+    for key, (pattern, allowed) in PATTERNS.items():
+        if ok(key) and not re.fullmatch(pattern, getattr(p, key)):
+            bad(key, allowed)
+    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
+        if ok(key) and getattr(p, key) not in allowed:
+            bad(key, f"is not one of {', '.join(allowed)}{_suggest(getattr(p, key), allowed)}")
+    if ok("locales"):
+        unknown = [loc for loc in p.locales if loc not in LOCALES]
+        if not p.locales or unknown:
+            bad("locales", f"must list locales piimask makes values for: {', '.join(LOCALES)}"
+                           + (_suggest(unknown[0], LOCALES) if unknown else ""))
+    for key in ("fields", "styles"):
+        if ok(key) and (not getattr(p, key) or not all(isinstance(x, str) and x.strip() for x in getattr(p, key))):
+            bad(key, "must be a list of at least one non-empty name")
+
+    # -- keys that depend on each other
+    if ok("n_records", "allow_large_run") and p.n_records > MAX_RECORDS and not p.allow_large_run:
+        bad("n_records", f"is above the sanity bound of {MAX_RECORDS:,} (planning alone holds every request in "
+                         "memory); set allow_large_run: true to run it anyway")
+    if ok("temperature_min", "temperature_max") and p.temperature_min > p.temperature_max:
+        bad("temperature_min", f"must not exceed temperature_max={p.temperature_max}")
+    if ok("min_chars", "max_chars") and p.min_chars >= p.max_chars:
+        bad("min_chars", f"must be below max_chars={p.max_chars}")
+    if ok("window_stride", "window_tokens") and p.window_stride >= p.window_tokens:
+        bad("window_stride", f"must be below window_tokens={p.window_tokens}")
+    if ok("backend", "batch_bucket", "batch_role_arn") and p.backend == "bedrock-batch":
+        for key in ("batch_bucket", "batch_role_arn"):
+            if not getattr(p, key):
+                bad(key, "must be set when backend is 'bedrock-batch' (see params/bedrock-batch.yaml)")
+
+    # -- mappings and lists of mappings
+    if ok("class_thresholds"):
+        for label, t in p.class_thresholds.items():
+            if label not in CLASSES:
+                bad("class_thresholds", f"names {label!r}, which is not a class{_suggest(label, CLASSES)}")
+            elif not _is_number(t) or not 0 <= t <= 1:
+                bad("class_thresholds", f"gives {label} the threshold {t!r}; a threshold must be a number in [0, 1]")
+    if ok("prices"):
+        for model, price in p.prices.items():
+            if model == "_note":
+                continue
+            if model == "batch_discount":
+                if not _is_number(price) or not 0 < price <= 1:
+                    bad("prices", f"has batch_discount={price!r}; it must lie in (0, 1]")
+            elif not (isinstance(price, dict) and set(price) == {"input", "output"}
+                      and all(_is_number(x) and x >= 0 for x in price.values())):
+                bad("prices", f"has {model}: {price!r}; a price is {{input: <USD>, output: <USD>}} per 1,000 tokens, "
+                              "each 0 or more")
+    if ok("label_maps"):
+        for name, mapping in p.label_maps.items():
+            if not isinstance(mapping, dict):
+                bad("label_maps", f"has {name}: {mapping!r}; a label map is a mapping from a dataset's labels "
+                                  "to piimask's classes")
+                continue
+            for label, cls in mapping.items():
+                if cls != "" and cls not in CLASSES:
+                    bad("label_maps", f"maps {name}.{label} to {cls!r}, which is not a class (write a class, or "
+                                      f"'' to drop the label){_suggest(cls, CLASSES)}")
+    if ok("external_datasets", "label_maps"):
+        for spec in p.external_datasets:
+            keys = {"name", "path", "label_map", "split"}
+            if not (isinstance(spec, dict) and set(spec) <= keys and {"name", "path"} <= set(spec)
+                    and all(isinstance(spec[k], str) for k in spec) and spec["name"] and spec["path"]):
+                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split}}: "
+                                         "name and path non-empty, label_map '' or a key of label_maps")
+            elif spec.get("label_map") and spec["label_map"] not in p.label_maps:
+                bad("external_datasets", f"has {spec['name']!r} with label_map {spec['label_map']!r}, which is not "
+                                         f"in label_maps ({', '.join(p.label_maps)})")
+    return problems
 
 
 PARAM_KEYS = tuple(f.name for f in dataclasses.fields(Params))

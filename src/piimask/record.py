@@ -28,7 +28,6 @@ class Record:
     example_id: str = ""
     request_id: str = ""
     seed: int | None = None
-    created_at: str = ""
     tokenizer: str = ""
     reject_reasons: list[str] = _field(default_factory=list)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..io import scan_jsonl
 from .backends import Backend, Request, Result
 
 MIN_RECORDS_PER_JOB = 100
@@ -88,17 +89,21 @@ class ParsedOutput:
     skipped_lines: list[str]  # lines that could not be read (e.g. a truncated last line)
 
 
-def parse_output_lines(lines: Iterable[str], family: str, id_map: dict[str, str]) -> ParsedOutput:
-    """Results from the lines of ``.jsonl.out`` files; ``id_map`` maps recordId -> request_id."""
+def parse_output_lines(lines: Iterable[str | dict], family: str, id_map: dict[str, str]) -> ParsedOutput:
+    """Results from the lines (or rows already read) of ``.jsonl.out`` files; ``id_map`` maps
+    recordId -> request_id."""
     results, errors, skipped = [], {}, []
     for n, line in enumerate(lines, 1):
-        if not line.strip():
+        if isinstance(line, dict):
+            row = line
+        elif not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            skipped.append(f"line {n}: not valid JSON (truncated?): {line[:80]!r}")
-            continue
+        else:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                skipped.append(f"line {n}: not valid JSON (truncated?): {line[:80]!r}")
+                continue
         rid = id_map.get(row.get("recordId", ""), row.get("recordId", ""))
         if "error" in row:
             err = row["error"]
@@ -242,14 +247,18 @@ class BedrockBatchBackend(Backend):
         if not keys:
             raise FileNotFoundError(f"no .jsonl.out files under s3://{self.bucket}/{out_prefix}; "
                                     f"job status is {state.get('status')}")
-        lines: list[str] = []
+        rows: list[dict] = []
+        damaged: list[str] = []
         local = self.work_dir / state["job_name"] / "output"
         local.mkdir(parents=True, exist_ok=True)
         for key in sorted(keys):
             path = local / Path(key).name
             self.s3.download_file(self.bucket, key, str(path))
-            lines += path.read_text(encoding="utf-8").splitlines()
-        parsed = parse_output_lines(lines, state["family"], state["id_map"])
+            read = scan_jsonl(path)  # a damaged line goes to <file>.damaged, with a warning
+            rows += read.rows
+            damaged += [f"{path.name} line {d.line}: {d.reason}" for d in read.damaged]
+        parsed = parse_output_lines(rows, state["family"], state["id_map"])
+        parsed.skipped_lines += damaged
         seen = {r.request_id for r in parsed.results}
         for rid, req_id in state["id_map"].items():  # a record the job never answered is not lost
             if req_id not in seen:

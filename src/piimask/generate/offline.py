@@ -152,7 +152,7 @@ class Grammar:
             fam = self.by_family[f.family]
             fam["all_bodies"].append(f)
             fam["lead"][f.key].append(f)
-            for c in dict.fromkeys(f.classes):
+            for c in dict.fromkeys(f.classes):  # not set(): its order varies with PYTHONHASHSEED
                 fam["body"][c].append(f)
         self.targets = class_shares()
         self.classes = sorted(self.targets)

@@ -22,7 +22,7 @@ def seed_examples_path() -> Path:
 def load_reference(spec: str = "package", language: str | None = "en", split: str = "train") -> list[dict]:
     """Rows in the 200k schema, filtered by ``language`` when the rows carry one."""
     if spec == "package":
-        rows = read_jsonl(seed_examples_path())
+        rows = read_jsonl(seed_examples_path(), quarantine=False)  # package data: never rewritten
     elif Path(spec).expanduser().is_file():
         rows = read_table(Path(spec).expanduser())
     else:

@@ -4,6 +4,11 @@ Resumable and idempotent: records are appended to ``generated.jsonl`` keyed by r
 re-run skips every request already answered; a request that failed (after the backend's own
 retries) is written to ``request_errors.jsonl`` and tried again on the next run. Answers from
 paid backends are cached by request hash in ``cache/answers.jsonl``, so a re-run never pays twice.
+A damaged line in any of these files is quarantined into ``<file>.damaged`` (its request is
+simply asked again) and counted in the summary's ``quarantined``.
+
+Reproducible: with the offline backend, the same params and seed give a byte-identical
+``generated.jsonl`` whatever ``PYTHONHASHSEED`` (no wall-clock time is written into a record).
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..config import Params
-from ..io import JsonlAppender, read_jsonl, write_jsonl
+from ..io import JsonlAppender, scan_jsonl, write_jsonl
 from ..record import Record
 from ..values import ValueFactory
 from .answers import clean_answer, fill_answer
@@ -35,6 +40,7 @@ class GenerationSummary:
     accepted: int = 0
     rejected: int = 0
     failed: int = 0
+    quarantined: int = 0  # damaged lines of the run's files, moved to <file>.damaged
     input_tokens: int = 0
     output_tokens: int = 0
     reject_reasons: Counter = field(default_factory=Counter)
@@ -74,6 +80,19 @@ def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
                          expected=expected)
 
 
+def _record_row(row: dict) -> dict:
+    """A row of generated.jsonl, unchanged, once it reads as a Record (else it is quarantined)."""
+    Record.from_dict(row)
+    return row
+
+
+def _cache_row(row: dict) -> dict:
+    """A row of the answer cache, once it has its hash and text (else it is quarantined)."""
+    if not isinstance(row.get("hash"), str) or not isinstance(row.get("text"), str):
+        raise ValueError("a cached answer needs a 'hash' and a 'text'")
+    return row
+
+
 def to_request(plan: Plan, params: Params) -> Request:
     prompt = build_prompt(plan.field, plan.style, plan.example_target, list(plan.classes),
                           min_chars=max(params.min_chars, 50), max_chars=min(params.max_chars, 420))
@@ -96,8 +115,7 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
         style=md["style"], backend=backend.name, model_id=backend.model_id,
         template_id=result.metadata.get("template_id", "") or f"prompt/{md['example_id']}",
         prompt_hash=md["prompt_hash"], example_id=md["example_id"], request_id=request.request_id,
-        seed=md["seed"], created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        reject_reasons=reasons)
+        seed=md["seed"], reject_reasons=reasons)
     if filled:
         rec.source_text, rec.target_text, rec.privacy_mask = filled["source_text"], filled["target_text"], filled["privacy_mask"]
     return rec
@@ -116,11 +134,14 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
 
     plans = plans_for(params, backend.model_id or None)
     summary.planned = len(plans)
-    existing = read_jsonl(out_path)
+    read = scan_jsonl(out_path, convert=_record_row)
+    existing, summary.quarantined = read.rows, len(read.damaged)
     planned_ids = {p.request_id for p in plans}
     stale = [r for r in existing if r.get("request_id") not in planned_ids]
     if stale:  # rows of another plan (a changed seed, strategy or backend): set aside, not mixed in
-        write_jsonl(out_path.with_suffix(".stale.jsonl"), read_jsonl(out_path.with_suffix(".stale.jsonl")) + stale)
+        old = scan_jsonl(out_path.with_suffix(".stale.jsonl"))
+        summary.quarantined += len(old.damaged)
+        write_jsonl(out_path.with_suffix(".stale.jsonl"), old.rows + stale)
         existing = [r for r in existing if r.get("request_id") in planned_ids]
         write_jsonl(out_path, existing)
     done = {r["request_id"] for r in existing}
@@ -131,11 +152,14 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
     requests = {p.request_id: to_request(p, params) for p in todo}
 
     use_cache = backend.name != "offline"
-    cache = {row["hash"]: row for row in read_jsonl(cache_path)} if use_cache else {}
+    cached = scan_jsonl(cache_path, convert=_cache_row) if use_cache else None
+    cache = {row["hash"]: row for row in cached.rows} if cached else {}
+    summary.quarantined += len(cached.damaged) if cached else 0
     lock = threading.Lock()
     out = JsonlAppender(out_path)
     errs = JsonlAppender(err_path)
     cache_out = JsonlAppender(cache_path) if use_cache else None
+    summary.quarantined += sum(a.quarantined for a in (out, errs, cache_out) if a is not None)
 
     def on_result(result: Result) -> None:
         req = requests[result.request_id]
