@@ -306,8 +306,8 @@ class ValueFactory:
         r = self.rng
         return r.choice("13") + "".join(r.choice(_BASE58) for _ in range(r.randint(25, 39)))
 
-    def _buildingnumber(self):
-        return str(self.rng.randint(1, 10 ** self.rng.randint(1, 5) - 1))
+    def _buildingnumber(self):  # the dataset's building numbers have 2 to 5 digits
+        return str(self.rng.randint(10, 10 ** self.rng.randint(2, 5) - 1))
 
     def _city(self):
         if not self._english(exact="en_US"):
@@ -375,7 +375,8 @@ class ValueFactory:
         first, last = _ascii(fk.first_name()), _ascii(fk.last_name())
         local = r.choice([f"{first}_{last}{r.randint(1, 99)}", f"{first}.{last}",
                           f"{first}{r.randint(1, 99)}", f"{first}.{last}{r.randint(1, 99)}",
-                          f"{first[0].lower()}{last.lower()}", f"{last}.{first}"])
+                          f"{first}.{last}{r.randint(1, 99)}", f"{first}{r.randint(1, 99)}",
+                          f"{first}_{last}", f"{last}.{first}{r.randint(1, 99)}"])
         return f"{local}@{r.choice(EMAIL_DOMAINS)}"
 
     def _ethereumaddress(self):
@@ -461,7 +462,7 @@ class ValueFactory:
 
     def _password(self):
         r = self.rng
-        return "".join(r.choice(_PASSWORD_CHARS) for _ in range(r.choice([8, 10, 12, 12, 12, 14, 16])))
+        return "".join(r.choice(_PASSWORD_CHARS) for _ in range(r.choice([12, 12, 12, 12, 10, 14])))
 
     def imei(self) -> str:
         body = self._digits(14)
@@ -494,7 +495,7 @@ class ValueFactory:
     def _secondaryaddress(self):
         return self._pick(["Apt.", "Suite", "Apt.", "Suite", "Unit", "Flat"]) + f" {self.rng.randint(1, 999)}"
 
-    def _sex(self): return self._pick(["Male", "Female", "male", "female"])
+    def _sex(self): return self._pick(["Male", "Female"])
 
     def _ssn(self):
         r, d = self.rng, self._digits
@@ -553,8 +554,8 @@ class ValueFactory:
         fk = self.fk
         first, last = _ascii(fk.first_name()), _ascii(fk.last_name())
         return r.choice([f"{first}_{last}", f"{first}.{last}", f"{first}{r.randint(1, 99)}",
-                         f"{first}_{last}{r.randint(1, 99)}", f"{last}{r.randint(1, 999)}",
-                         f"{first.lower()}{last.lower()[:3]}{r.randint(0, 99)}"])
+                         f"{first}{r.randint(1, 99)}", f"{first}_{last}{r.randint(1, 99)}",
+                         f"{first}.{last}{r.randint(1, 99)}", f"{last}{r.randint(1, 999)}"])
 
     def vin(self) -> str:
         body = [self.rng.choice(_VIN_ALPHABET) for _ in range(17)]

@@ -236,6 +236,8 @@ class Grammar:
             pieces.append(sentence)
             pieces.append(sep_after_opening if p is opening else " ")
         text = name_habits("".join(pieces).strip(), rng)
+        if rng.random() < 0.25:  # a currency sign is set apart from its amount in a quarter of the texts
+            text = text.replace("[CURRENCYSYMBOL][AMOUNT]", "[CURRENCYSYMBOL] [AMOUNT]")
         return text, f"f{family:02d}/" + "+".join(p.fid for p in parts)
 
 
