@@ -7,13 +7,14 @@ distance in 0..1 per item:
 - numeric distributions (text length, sentences, entities per text, value lengths): the
   two-sample Kolmogorov-Smirnov statistic;
 - categorical distributions (class shares, co-occurring and touching class pairs, value shapes,
-  context words): the Jensen-Shannon divergence, base 2 (0 identical, 1 disjoint);
+  the character classes of values, context words): the Jensen-Shannon divergence, base 2
+  (0 identical, 1 disjoint);
 - span-edge conventions (is the currency symbol inside AMOUNT, the number inside STREET, ...):
   the absolute difference of the two rates.
 
 Small samples inflate every distance (a class seen 20 times cannot match any distribution
-closely), so ``noise_floor`` compares two halves of the reference with each other: a distance near
-its floor is sampling noise, not a finding.
+closely), so ``noise_floor`` compares random halves of the reference with each other: a distance
+near its floor is sampling noise, not a finding.
 
 The real rows are for evaluation only. What leaves this module for a file (``summary``) is
 aggregate: counts, quantiles and rates; value shapes only when seen at least twice and at most the
@@ -33,6 +34,8 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .fill import target_from_source
+
 # -- reading rows ------------------------------------------------------------------------------
 
 
@@ -48,15 +51,6 @@ def text_and_mask(row) -> tuple[str, list[dict]]:
             spans.append(e)
             cursor = e["end"]
     return text, spans
-
-
-def masked_text(text: str, spans: Sequence[dict]) -> str:
-    """The text with every span replaced by ``[LABEL]`` (the 200k ``target_text``)."""
-    out, cursor = [], 0
-    for e in spans:
-        out += [text[cursor:e["start"]], f"[{e['label']}]"]
-        cursor = e["end"]
-    return "".join(out + [text[cursor:]])
 
 
 # -- the pieces of a profile -------------------------------------------------------------------
@@ -225,7 +219,7 @@ def profile(rows: Iterable, window: int = 3) -> Profile:
         text, spans = text_and_mask(row)
         p.n_texts += 1
         p.text_chars.append(len(text))
-        p.sentences.append(sentence_count(masked_text(text, spans)))
+        p.sentences.append(sentence_count(target_from_source(text, spans)))
         p.entities.append(len(spans))
         labels = sorted({e["label"] for e in spans})
         p.pairs.update(f"{a}+{b}" for k, a in enumerate(labels) for b in labels[k + 1:])
@@ -514,14 +508,13 @@ def real_dataset_spec(external_datasets: Sequence[Mapping]) -> dict:
 
 
 def load_real_rows(external_datasets: Sequence[Mapping]) -> tuple[str, list[dict]]:
-    """``(name, rows)`` of the real reference rows, paths relative to the project root as for
-    every external dataset; ``(name, [])`` when the file is absent (the report says so)."""
-    from .config import resolve_path
-    from .io import read_table
+    """``(name, rows)`` of the real reference rows, loaded as every external dataset is (paths
+    relative to the project root); ``(name, [])`` when the file is absent (the report says so)."""
+    from .evaluate import load_external
 
     spec = real_dataset_spec(external_datasets)
-    path = resolve_path(spec["path"])
-    return spec.get("name", str(path)), (read_table(path) if path.exists() else [])
+    loaded = load_external(spec, {})
+    return spec.get("name", spec["path"]), (loaded[0] if loaded else [])
 
 
 # -- the guard against copying -----------------------------------------------------------------
