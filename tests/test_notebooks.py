@@ -50,3 +50,6 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     for name in NOTEBOOKS:
         assert (run_dir / "reports" / f"{name}.html").exists() and f"{name}.html" in html
     assert "records generated" in html and "synthetic-test: entity F1" in html
+    realism = json.loads((run_dir / "realism.json").read_text())  # strict JSON: no NaN
+    assert realism["headline"]["class_share_jsd"] is not None and "realism: class-share JSD" in html
+    assert 'id="Realism"' in (run_dir / "reports" / "03_validate.html").read_text()

@@ -41,6 +41,15 @@ def key_numbers(run_dir: Path) -> dict:
         "training samples/s": model.get("train_samples_per_second"),
         "validation entity F1": (model.get("validation") or {}).get("f1"),
     }
+    real = _load(run_dir / "realism.json").get("headline") or {}
+    if real:
+        out["realism: class-share JSD, generated vs real (0 = same)"] = real.get("class_share_jsd")
+        for what in ("chars", "entities"):
+            out[f"realism: median {what} per text, real / generated"] = " / ".join(
+                "?" if real.get(f"median_{what}_{side}") is None else f"{real[f'median_{what}_{side}']:g}"
+                for side in ("real", "generated"))
+        out["realism: mean value-shape JSD"] = real.get("mean_shape_jsd")
+        out["realism: mean span-edge rate difference"] = real.get("mean_edge_diff")
     for name, res in (ev.get("datasets") or {}).items():
         s = res.get("summary", {})
         out[f"{name}: entity F1"] = s.get("entity_f1")
@@ -54,17 +63,23 @@ def build_index(run_dir: Path, rendered: list[Path]) -> Path:
     rows = "\n".join(f"<tr><td>{html.escape(k)}</td><td>{'' if v is None else html.escape(str(v))}</td></tr>"
                      for k, v in numbers.items())
     links = "\n".join(f'<li><a href="{p.name}">{html.escape(p.stem)}</a></li>' for p in rendered)
+    worst = (_load(run_dir / "realism.json").get("headline") or {}).get("worst_items") or []
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in worst)
+    realism = ('<h2>Realism</h2><p>Furthest from the real rows, beyond sampling noise (<a href='
+               f'"03_validate.html#Realism">the realism report</a> in 03_validate):</p><ol>{items}</ol>') if worst else ""
     figs = sorted((run_dir / "figures").glob("*.png"))
-    fig_html = "\n".join(f'<figure><img src="../figures/{f.name}" alt="{f.stem}"><figcaption>{f.stem}</figcaption></figure>'
-                         for f in figs if f.stem.startswith(("evaluate_", "finetune_")))
+    fig_html = "\n".join(f'<figure{" class=wide" if f.stem.startswith("realism_") else ""}><img src="../figures/{f.name}" '
+                         f'alt="{f.stem}"><figcaption>{f.stem}</figcaption></figure>'
+                         for f in figs if f.stem.startswith(("evaluate_", "finetune_", "realism_lengths")))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>piimask run {run_dir.name}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:4px 12px}}
-figure{{display:inline-block;margin:8px;max-width:460px}}img{{max-width:100%}}</style></head><body>
+figure{{display:inline-block;margin:8px;max-width:460px}}figure.wide{{max-width:100%}}img{{max-width:100%}}</style></head><body>
 <h1>piimask run <code>{html.escape(run_dir.name)}</code></h1>
 <p>Built {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.</p>
 <h2>Key numbers</h2><table>{rows}</table>
 <h2>Reports</h2><ol>{links}</ol>
+{realism}
 <h2>Figures</h2>{fig_html}
 </body></html>"""
     out = run_dir / "reports" / "index.html"

@@ -89,3 +89,51 @@ def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: st
     ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def overlaid_histograms(panels: Mapping[str, Mapping[str, Sequence[float]]], title: str,
+                        path: str | Path | None = None, bins: int = 30):
+    """One panel per measure, each series drawn as a density histogram over the same bins, so
+    samples of different sizes (400 real rows, 7,500 generated) compare by shape."""
+    import numpy as np
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
+    colors = ("#ef8636", "#3b75af", "#55a868")
+    for ax, (name, series) in zip(axes[0], panels.items()):
+        every = [v for values in series.values() for v in values]
+        if not every:
+            ax.set_title(f"{name}\n(no data)")
+            continue
+        lo, hi = min(every), max(every)
+        edges = np.arange(lo, hi + 2) - 0.5 if hi - lo < bins else np.linspace(lo, hi, bins + 1)
+        for (label, values), color in zip(series.items(), colors):
+            if len(values):
+                ax.hist(values, bins=edges, density=True, alpha=0.5, color=color, label=f"{label} (n={len(values)})")
+        ax.set_title(name)
+        ax.set_yticks([])
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def score_grid(rows: Sequence[str], columns: Sequence[str], values, title: str, path: str | Path | None = None,
+               vmax: float = 1.0):
+    """A table of distances in 0..``vmax`` as coloured cells with their numbers (blank for NaN)."""
+    import numpy as np
+
+    m = np.asarray(values, dtype=float)
+    fig, ax = plt.subplots(figsize=(1.1 * len(columns) + 2.5, 0.24 * len(rows) + 1.6))
+    im = ax.imshow(np.ma.masked_invalid(m), cmap="OrRd", vmin=0, vmax=vmax, aspect="auto")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if not np.isnan(m[i, j]):
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                        color="white" if m[i, j] > 0.6 * vmax else "black")
+    ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(len(rows)), rows, fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    return _save(fig, path)
