@@ -128,6 +128,13 @@ def class_shares() -> dict[str, float]:
     return {c: fixed.get(c, each) for c in CLASSES}
 
 
+@lru_cache(maxsize=4)
+def _calibration(max_chars: int, max_entities: int) -> tuple[tuple[float, ...], tuple]:
+    g = Grammar(max_chars, max_entities, calibrate=False)
+    g._calibrate()
+    return tuple(g.lead_weights), tuple(g.damping.items())
+
+
 class Grammar:
     """Composes masked texts; ``compose`` is a pure function of its arguments and ``rng``.
 
@@ -158,8 +165,9 @@ class Grammar:
         self.classes = sorted(self.targets)
         self.lead_weights = [self.targets[c] for c in self.classes]
         self.damping = {c: 1.0 for c in self.classes}  # < 1 for classes that come along too often
-        if calibrate:
-            self._calibrate()
+        if calibrate:  # the same for every grammar of these settings: computed once per process
+            weights, damping = _calibration(max_chars, max_entities)
+            self.lead_weights, self.damping = list(weights), dict(damping)
 
     def _calibrate(self, rounds: int = 5, n: int = 2500) -> None:
         """Adjust lead-class weights until composed texts carry each class at its target share."""
