@@ -2,6 +2,7 @@
 
     python -m benchmarks.realism --name v2 [--records 7500] [--epochs 2] [--seed 42]
     python -m benchmarks.realism --table            # every finished experiment as a markdown table
+    python -m benchmarks.realism --budget v2        # each epoch's checkpoint of an experiment, scored
 
 Each experiment runs the library's stage functions (the same ones the notebooks call) into
 ``outputs/exp-<name>/`` and writes ``result.json``: the synthetic test split's F1, and on the real
@@ -58,6 +59,28 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
     return out
 
 
+def budget(name: str, root: Path = ROOT / "outputs") -> list[dict]:
+    """The budget curve's points of one experiment: every epoch's checkpoint scored on the real
+    rows (training minutes pro rata), written to ``budget.json`` beside ``result.json``."""
+    from piimask import config, evaluate
+    from piimask.predict import TokenTagger
+
+    run = root / f"exp-{name}"
+    result = json.loads((run / "result.json").read_text())
+    params = config.load_params(result["profile"], {"run_name": f"exp-{name}", "seed": result["seed"]})
+    spec = next(s for s in params.external_datasets if not s.get("label_map"))
+    rows, _ = evaluate.load_external(spec, params.label_maps)
+    points = []
+    for ckpt in sorted((run / "model-checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
+        epoch = json.loads((ckpt / "trainer_state.json").read_text())["epoch"]
+        real = evaluate.evaluate_rows(TokenTagger(ckpt), rows, spec["name"]).summary()
+        points.append({"name": name, "train_records": result["train_records"], "epochs": epoch,
+                       "train_minutes": round(result["train_seconds"] * epoch / result["epochs"] / 60, 1),
+                       "real_entity_f1": real["entity_f1"], "real_span_edges_f1": real["span_edges_f1"]})
+    (run / "budget.json").write_text(json.dumps(points, indent=1))
+    return points
+
+
 def table(root: Path = ROOT / "outputs") -> str:
     lines = ["| experiment | records x epochs | seed | train s | synthetic test F1 | real F1 | real macro F1 "
              "| real span edges F1 | real leak |", "|---|---|---|---|---|---|---|---|---|"]
@@ -80,9 +103,13 @@ def main(argv=None) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=YAML",
                     help="another params override, e.g. --set max_train_records=2000")
     ap.add_argument("--table", action="store_true")
+    ap.add_argument("--budget", metavar="NAME", help="score each epoch's checkpoint of experiment NAME")
     args = ap.parse_args(argv)
     if args.table:
         print(table())
+        return
+    if args.budget:
+        print(json.dumps(budget(args.budget), indent=1))
         return
     import yaml
 
