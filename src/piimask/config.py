@@ -80,8 +80,12 @@ class Params:
     max_eval_rows: int = 0
     # -- mask
     mask_style: str = "[LABEL_n]"
-    score_threshold: float = 0.3
+    score_threshold: float | None = None  # None: the model's masking.json (chosen in 06)
     class_thresholds: dict = field(default_factory=dict)
+    mask_thresholds: list = field(default_factory=lambda: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+                                                           0.6, 0.7, 0.8, 0.9])
+    max_leak_rate: float = 0.005
+    max_over_mask_rate: float = 0.03
     window_tokens: int = 256
     window_stride: int = 64
 
@@ -116,6 +120,11 @@ class Params:
             bad("learning_rate", "must be positive")
         if self.max_length < 8 or self.max_length > 512:
             bad("max_length", "must lie in 8..512")
+        if self.score_threshold is not None and (isinstance(self.score_threshold, bool) or not isinstance(
+                self.score_threshold, (int, float)) or not 0 < self.score_threshold <= 1):
+            bad("score_threshold", "must be null (the model's masking.json) or a number in (0, 1]")
+        if not self.mask_thresholds or not all(isinstance(t, (int, float)) and 0 < t <= 1 for t in self.mask_thresholds):
+            bad("mask_thresholds", "must list numbers in (0, 1]")
         if self.window_stride >= self.window_tokens:
             bad("window_stride", f"must be below window_tokens={self.window_tokens}")
 
