@@ -36,6 +36,7 @@ encode (lone surrogates) are accepted and kept.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import random
 import re
@@ -253,45 +254,52 @@ def repeats(text: str, spans: list[Span]) -> list[Span]:
 
     A value counts where it stands as a whole (not glued to a letter or digit on a side where the
     value itself ends in one) and overlaps no span. Linear: each word of the text is looked up
-    once in an index of the values' first words."""
-    index: dict[str, list[tuple[str, int, str]]] = {}
+    once in an index of the values' first words, then one set lookup per value length."""
+    label_of: dict[str, str] = {}
+    index: dict[str, dict[int, dict[int, set[str]]]] = {}  # first word -> its offset -> length -> values
     for s in spans:
         value = text[s.start:s.end]
-        if len(value) < 2:
+        m = _WORD.search(value) if len(value) >= 2 else None
+        if m is None or value in label_of:
             continue
-        m = _WORD.search(value)
-        if m:
-            index.setdefault(m.group(), []).append((value, m.start(), s.label))
+        label_of[value] = s.label
+        index.setdefault(m.group(), {}).setdefault(m.start(), {}).setdefault(len(value), set()).add(value)
     if not index:
         return []
-    for k in index:  # longest value first where several start with the same word
-        index[k] = sorted(set(index[k]), key=lambda v: -len(v[0]))
+    by_word = {w: [(off, sorted(lengths.items(), reverse=True)) for off, lengths in offs.items()]
+               for w, offs in index.items()}
     starts = [s.start for s in spans]
     ends = [s.end for s in spans]
     out: list[Span] = []
-    j = 0  # next existing span that may overlap
-    last_end = 0
-    n = len(text)
+    last_end, n = 0, len(text)
     for m in _WORD.finditer(text):
-        cands = index.get(m.group())
-        if not cands:
+        groups = by_word.get(m.group())
+        if not groups:
             continue
-        for value, off, label in cands:
+        hit = None
+        for off, lengths in groups:
             a = m.start() - off
-            b = a + len(value)
-            if a < last_end or a < 0 or b > n or text[a:b] != value:
+            if a < last_end or a < 0:
                 continue
-            if value[0].isalnum() and a > 0 and text[a - 1].isalnum():
-                continue
-            if value[-1].isalnum() and b < n and text[b].isalnum():
-                continue
-            while j < len(spans) and ends[j] <= a:
-                j += 1
-            if j < len(spans) and starts[j] < b:  # overlaps a detected span (or is one)
-                continue
-            out.append(Span(a, b, label, 1.0, "repeat"))
-            last_end = b
-            break
+            for length, values in lengths:  # longest first
+                b = a + length
+                if b > n or text[a:b] not in values:
+                    continue
+                value = text[a:b]
+                if value[0].isalnum() and a > 0 and text[a - 1].isalnum():
+                    continue
+                if value[-1].isalnum() and b < n and text[b].isalnum():
+                    continue
+                j = bisect.bisect_right(ends, a)
+                if j < len(spans) and starts[j] < b:  # overlaps a detected span (or is one)
+                    continue
+                hit = Span(a, b, label_of[value], 1.0, "repeat")
+                break
+            if hit:
+                break
+        if hit:
+            out.append(hit)
+            last_end = hit.end
     return out
 
 
@@ -685,8 +693,9 @@ class _Faker:
         return "".join(out)
 
     def fake_like(self, value: str, label: str, taken: set[str]) -> str | None:
-        for _ in range(20):
-            if label in self._generated and label in CLASSES:
+        for i in range(10):
+            # the generator's pools are finite (first names): after 3 taken draws, the value's shape
+            if i < 3 and label in self._generated and label in CLASSES:
                 fake = self.values(label)
                 if label == "CREDITCARDNUMBER":
                     fake = fake.replace(" ", "")
