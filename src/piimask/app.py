@@ -15,6 +15,7 @@ import os
 from typing import Callable
 
 from .mask import InputError, Masker, check_text, echo_llm, unmask
+from .predict import tokenizer_safe
 
 DEFAULT_MAX_CHARS = 100_000
 
@@ -53,9 +54,12 @@ def build_demo(masker: Masker, llm: Callable[[str], str] | None = None, max_char
 
     def on_click(t, s, c):
         try:
-            return run(masker, t, s, c, llm, max_chars)
+            masked_text, segments, answer, restored = run(masker, t, s, c, llm, max_chars)
         except InputError as exc:  # shown to the user, not a stack trace
             raise gr.Error(str(exc)) from None
+        # a lone surrogate cannot be sent to a browser as UTF-8: shown as U+FFFD (run() keeps it)
+        return (tokenizer_safe(masked_text), [(tokenizer_safe(x), lab) for x, lab in segments],
+                tokenizer_safe(answer), tokenizer_safe(restored))
 
     with gr.Blocks(title="piimask") as demo:
         gr.Markdown("# piimask\nPaste a prompt: see what would reach the LLM, and the answer restored.")

@@ -293,7 +293,7 @@ class TokenTagger:
         for b in range(0, len(short), 256):
             idx = short[b:b + 256]
             enc = self.tokenizer([tokenizer_safe(texts[i]) for i in idx], add_special_tokens=False,
-                                 return_offsets_mapping=True)
+                                 return_offsets_mapping=True, verbose=False)  # windows come later
             for k, i in enumerate(idx):
                 out[i] = (np.asarray(enc["input_ids"][k], dtype=np.int64),
                           np.asarray(enc["offset_mapping"][k], dtype=np.int64).reshape(-1, 2))
@@ -305,7 +305,8 @@ class TokenTagger:
     def _encode_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids, offs = [], []
         for a, b in _pieces(text, _PIECE_CHARS):
-            enc = self.tokenizer(tokenizer_safe(text[a:b]), add_special_tokens=False, return_offsets_mapping=True)
+            enc = self.tokenizer(tokenizer_safe(text[a:b]), add_special_tokens=False, return_offsets_mapping=True,
+                                 verbose=False)
             ids.append(np.asarray(enc["input_ids"], dtype=np.int64))
             offs.append(np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2) + a)
         return np.concatenate(ids), np.concatenate(offs)
