@@ -163,9 +163,8 @@ def _word_consistent(text: str, starts: np.ndarray, ends: np.ndarray, cls: np.nd
     glued[1:] = (starts[1:] == ends[:-1]) & (ends[:-1] > starts[:-1]) & (ends[1:] > starts[1:])
     idx = np.flatnonzero(glued)
     if len(idx):
-        left = ends[idx - 1] - 1
-        ok = [text[a].isalnum() and text[b].isalnum() for a, b in zip(left.tolist(), starts[idx].tolist())]
-        glued[idx] = ok
+        glued[idx] = [_joined(text, int(s0), int(e0), int(s1), int(e1))
+                      for s0, e0, s1, e1 in zip(starts[idx - 1], ends[idx - 1], starts[idx], ends[idx])]
     word_start = np.maximum.accumulate(np.where(~glued, np.arange(n), 0))
     tagged = cls != 0
     nxt = np.where(tagged, np.arange(n), n)
@@ -177,11 +176,31 @@ def _word_consistent(text: str, starts: np.ndarray, ends: np.ndarray, cls: np.nd
     return cls, begin
 
 
+# characters that join the parts of one value written without spaces: "Harley.Mertz51",
+# "Lilly_McCullough29", "jo@x.com", "10:18", "20/03/1930" (the dataset marks each as one entity;
+# a currency sign is no joiner, so "$706993" stays a sign and an amount, and neither is an
+# apostrophe, so "756.1526.7359's" ends before the "'s"). Measured on the real 200k rows: +0.01
+# entity F1 and +0.04 label-agnostic span F1 for two models of different corpora.
+_JOINERS = frozenset("._-@:/")
+
+
+def _joined(text: str, s0: int, e0: int, s1: int, e1: int) -> bool:
+    """Whether token (s1, e1), starting where token (s0, e0) ends, continues the same value:
+    letters or digits on both sides of the join, or a lone joiner between letters or digits."""
+    left, right = text[e0 - 1], text[s1]
+    if left.isalnum() and right.isalnum():
+        return True
+    if e1 - s1 == 1 and right in _JOINERS:  # the joiner itself: glued only if a value follows
+        return left.isalnum() and e1 < len(text) and text[e1].isalnum()
+    return e0 - s0 == 1 and left in _JOINERS and s0 > 0 and text[s0 - 1].isalnum() and right.isalnum()
+
+
 def word_consistent(text: str, offsets: list[tuple[int, int]], labels: list[str]) -> list[str]:
     """Sub-words of one word continue the entity its first tagged piece starts.
 
     Two tokens belong to one word when the second starts where the first ends and the characters
-    on both sides of the join are letters or digits. A word whose first piece is O keeps its
+    on both sides of the join are letters or digits, or one of them is a lone joiner (``._-@:/``)
+    between letters or digits: a value written without spaces is one entity. A word whose first piece is O keeps its
     predictions (a value glued to a word, such as "card4111...", is still found).
     """
     t = TaggedText(text, offsets, labels)
