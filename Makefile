@@ -64,8 +64,8 @@ evaluate: $(RUN)/metrics.json ## 05: per-class metrics on synthetic and real dat
 $(RUN)/metrics.json: notebooks/05_evaluate.ipynb $(RUN)/model/config.json $(EVL_SRC)
 	$(PAPERMILL) $< $(NBOUT)/05_evaluate.ipynb
 
-mask: $(NBOUT)/06_mask.ipynb ## 06: mask a prompt, call the LLM (stubbed offline), restore values
-$(NBOUT)/06_mask.ipynb: notebooks/06_mask.ipynb $(RUN)/model/config.json $(PKG)/mask.py
+mask: $(NBOUT)/06_mask.ipynb ## 06: choose the masking threshold on real rows (model/masking.json), mask, restore
+$(NBOUT)/06_mask.ipynb: notebooks/06_mask.ipynb $(RUN)/model/config.json $(PKG)/mask.py $(PKG)/recognizers.py $(EVL_SRC)
 	$(PAPERMILL) $< $@
 
 report: $(RUN)/reports/index.html ## render every executed notebook to HTML + an index

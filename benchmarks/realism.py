@@ -3,6 +3,7 @@
     python -m benchmarks.realism --name v2 [--records 7500] [--epochs 2] [--seed 42]
     python -m benchmarks.realism --table            # every finished experiment as a markdown table
     python -m benchmarks.realism --budget v2        # each epoch's checkpoint of an experiment, scored
+    python -m benchmarks.realism --rescore v2       # the model scored again with the current decoding
 
 Each experiment runs the library's stage functions (the same ones the notebooks call) into
 ``outputs/exp-<name>/`` and writes ``result.json``: the synthetic test split's F1, and on the real
@@ -21,11 +22,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_experiment(name: str, records: int, epochs: float, seed: int, profile: str = "default",
-                   extra: dict | None = None) -> dict:
+def _splits(params) -> dict:
+    """The gate, labelling and splits of the run's generated records (the same every time)."""
     from transformers import AutoTokenizer
 
-    from piimask import config, dataset, evaluate, io, train, validate
+    from piimask import config, dataset, io, validate
+
+    recs = io.read_records(params.data_dir / "generated.jsonl")
+    accepted, _ = validate.gate(recs, params.min_chars, params.max_chars)
+    tokenizer = AutoTokenizer.from_pretrained(config.resolve_model(params.tokenizer))
+    dataset.label_records(accepted, tokenizer, params.tokenizer)
+    splits = dataset.split_records(accepted, params.validation_fraction, params.test_fraction, params.seed)
+    dataset.assert_no_leak(splits)
+    return splits
+
+
+def run_experiment(name: str, records: int, epochs: float, seed: int, profile: str = "default",
+                   extra: dict | None = None) -> dict:
+    from piimask import config, evaluate, io, train
     from piimask.generate import generate
     from piimask.predict import TokenTagger
 
@@ -33,12 +47,9 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
                                           "num_train_epochs": epochs, "seed": seed, **(extra or {})})
     t0 = time.perf_counter()
     generate(params, progress=False)
-    recs = io.read_records(params.data_dir / "generated.jsonl")
-    accepted, rejected = validate.gate(recs, params.min_chars, params.max_chars)
-    tokenizer = AutoTokenizer.from_pretrained(config.resolve_model(params.tokenizer))
-    dataset.label_records(accepted, tokenizer, params.tokenizer)
-    splits = dataset.split_records(accepted, params.validation_fraction, params.test_fraction, params.seed)
-    dataset.assert_no_leak(splits)
+    splits = _splits(params)
+    accepted = sum(len(v) for v in splits.values())
+    rejected = len(io.read_records(params.data_dir / "generated.jsonl")) - accepted
     gen_seconds = time.perf_counter() - t0
     result = train.train(params, splits, progress=False)
     tagger = TokenTagger(params.model_dir, window=params.window_tokens, stride=params.window_stride)
@@ -47,7 +58,7 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
     rows, _ = evaluate.load_external(spec, params.label_maps)
     real = evaluate.evaluate_rows(tagger, rows, spec["name"])
     out = {"name": name, "records": records, "epochs": epochs, "seed": seed, "profile": profile,
-           "extra": extra or {}, "accepted": len(accepted), "rejected": len(rejected),
+           "extra": extra or {}, "accepted": accepted, "rejected": rejected,
            "train_records": result.metrics["train_records"], "generate_label_seconds": round(gen_seconds, 1),
            "train_seconds": result.metrics["train_seconds"],
            "validation_f1": result.metrics["validation"].get("f1"),
@@ -57,6 +68,31 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
            "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     (params.run_dir / "result.json").write_text(json.dumps(out, indent=1))
     return out
+
+
+def rescore(name: str, root: Path = ROOT / "outputs") -> dict:
+    """Score an experiment's model again with the current decoding (no retraining): the synthetic
+    test split and the real rows; the result replaces the scores in ``result.json``."""
+    from piimask import config, dataset, evaluate
+    from piimask.predict import TokenTagger
+
+    run = root / f"exp-{name}"
+    result = json.loads((run / "result.json").read_text())
+    params = config.load_params(result["profile"], {"run_name": f"exp-{name}", "seed": result["seed"],
+                                                    "output_root": str(root)})
+    tagger = TokenTagger(params.model_dir, window=params.window_tokens, stride=params.window_stride)
+    test = [r.to_dict() for r in _splits(params)["test"]]
+    spec = next(s for s in params.external_datasets if not s.get("label_map"))
+    rows, _ = evaluate.load_external(spec, params.label_maps)
+    real = evaluate.evaluate_rows(tagger, rows, spec["name"])
+    result.setdefault("scores_at_training", {"synthetic_test": result["synthetic_test"], "real": result["real"]})
+    result["synthetic_test"] = evaluate.evaluate_rows(tagger, test, "synthetic-test").summary()
+    result["real"] = real.summary()
+    result["real_per_class"] = {r["class"]: {"f1": round(r["f1"], 3), "support": r["support"]}
+                                for r in real.per_class_rows() if r["support"]}
+    result["rescored"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    (run / "result.json").write_text(json.dumps(result, indent=1))
+    return result
 
 
 def budget(name: str, root: Path = ROOT / "outputs") -> list[dict]:
@@ -104,9 +140,14 @@ def main(argv=None) -> None:
                     help="another params override, e.g. --set max_train_records=2000")
     ap.add_argument("--table", action="store_true")
     ap.add_argument("--budget", metavar="NAME", help="score each epoch's checkpoint of experiment NAME")
+    ap.add_argument("--rescore", metavar="NAME", help="score experiment NAME's model again with the current code")
     args = ap.parse_args(argv)
     if args.table:
         print(table())
+        return
+    if args.rescore:
+        out = rescore(args.rescore)
+        print(json.dumps({k: out[k] for k in ("name", "synthetic_test", "real")}, indent=1))
         return
     if args.budget:
         print(json.dumps(budget(args.budget), indent=1))

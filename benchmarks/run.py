@@ -1,6 +1,6 @@
 """piimask benchmarks: each compares piimask with a baseline in the same run, on this machine.
 
-    python -m benchmarks.run [--only labelling,generation,training,masking] [--model outputs/default/model]
+    python -m benchmarks.run [--only labelling,generation,training,masking,sizes] [--model outputs/default/model]
 
 Writes outputs/bench/results.json and outputs/bench/results.md, and prints the table.
 Benchmarks measure speed; the test suite checks behaviour (no timing assertions there).
@@ -346,6 +346,90 @@ def bench_masking(model_dir: Path) -> dict:
     return results
 
 
+# -- 5. masking long inputs ---------------------------------------------------------------------
+
+SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+
+
+def size_corpus(n_chars: int, seed: int = 0, n_records: int = 1500) -> str:
+    """About ``n_chars`` of prose with PII: generated records joined, every value refilled with a
+    fresh one from the value factory each time a record comes round again (so values stay
+    distinct, as in a long real document)."""
+    from piimask.config import load_params
+    from piimask.generate.offline import OfflineBackend
+    from piimask.generate.run import answer_to_record, plans_for, to_request
+    from piimask.values import ValueFactory
+
+    p = load_params("default", {"n_records": n_records, "run_name": "bench", "seed": seed})
+    backend = OfflineBackend()
+    records = []
+    for plan in plans_for(p):
+        req = to_request(plan, p)
+        records.append(answer_to_record(backend.complete(req), req, p, backend))
+    values = ValueFactory(seed=seed)
+    parts, total, k = [], 0, 0
+    while total < n_chars:
+        r = records[k % len(records)]
+        text = r.source_text
+        if k >= len(records):  # a repeat: new values in the same sentence
+            out, cur = [], 0
+            for e in sorted(r.privacy_mask, key=lambda e: e["start"]):
+                out += [text[cur:e["start"]], values(e["label"])]
+                cur = e["end"]
+            text = "".join(out) + text[cur:]
+        parts.append(text)
+        total += len(text) + 1
+        k += 1
+    return " ".join(parts)[:n_chars]
+
+
+def bench_size_child(model_dir: Path, n_chars: int) -> dict:
+    """One size in this (fresh) process: detect + mask, unmask of the echoed answer, peak RSS."""
+    import resource
+
+    from piimask.mask import Masker, echo_llm, unmask
+
+    text = size_corpus(n_chars)
+    masker = Masker.from_pretrained(model_dir)
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), cpu()
+    res = masker.mask(text)
+    t_mask, c_mask = time.perf_counter() - t0, cpu() - c0
+    answer = echo_llm(res.masked_text)
+    t0 = time.perf_counter()
+    restored = unmask(answer, res.mapping)
+    t_unmask = time.perf_counter() - t0
+    assert restored.endswith(text)  # the echo restores exactly
+    # the machine may be shared: CPU seconds and the load average say how much it was
+    return {"chars": len(text), "entities": len(res.entities), "tags": len(res.mapping),
+            "detect_mask_s": round(t_mask, 2), "detect_mask_cpu_s": round(c_mask, 1), "unmask_s": round(t_unmask, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "rss_after_model_load_mb": round(rss_loaded), "load_avg": round((load + os.getloadavg()[0]) / 2, 1)}
+
+
+def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[dict]:
+    """Each size in its own process, so a peak is that size's own."""
+    import subprocess
+
+    rows = []
+    for n in sizes:
+        t0 = time.perf_counter()
+        try:
+            r = subprocess.run([sys.executable, "-m", "benchmarks.run", "--size-child", str(n), "--model", str(model_dir)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=timeout_s)
+            row = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr[-500:]}
+        except subprocess.TimeoutExpired:
+            row = {"error": f"did not finish in {timeout_s:.0f} s"}
+        rows.append({"size": n, **row})
+        print(f"size {n:,}: {time.perf_counter() - t0:.0f} s {row}", file=sys.stderr)
+    return rows
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 def markdown(res: dict) -> str:
@@ -378,14 +462,31 @@ def markdown(res: dict) -> str:
                          f"{r.get('p95_ms_512', '')} | {r.get('texts_per_s_batch32_64', '')} | "
                          f"{r.get('texts_per_s_batch32_512', '')} | {r.get('entity_f1_real_200k', '')} |")
         lines.append("")
+    if "sizes" in res:
+        lines += ["**Masking long inputs** (`Masker.from_pretrained(model).mask(text)`, then `unmask` of the echoed "
+                  "answer; one process per size)", "",
+                  "| input | entities | detect + mask s | (CPU s) | unmask s | peak RSS MB | load average |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in res["sizes"]:
+            if "error" in r:
+                lines.append(f"| {r['size']:,} chars | {r['error'][:80]} | | | | | |")
+                continue
+            lines.append(f"| {r['chars']:,} chars | {r['entities']:,} | {r['detect_mask_s']} | {r['detect_mask_cpu_s']} | "
+                         f"{r['unmask_s']} | {r['peak_rss_mb']:,} | {r['load_avg']} |")
+        lines.append("")
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="labelling,generation,training,masking")
+    ap.add_argument("--only", default="labelling,generation,training,masking,sizes")
     ap.add_argument("--model", default=str(ROOT / "outputs" / "default" / "model"))
+    ap.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="input sizes in characters")
+    ap.add_argument("--size-child", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.size_child:
+        print(json.dumps(bench_size_child(Path(a.model), a.size_child)))
+        return
     todo = a.only.split(",")
     res = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "machine": machine()}
     for name, fn in (("labelling", bench_labelling), ("generation", bench_generation), ("training", bench_training)):
@@ -399,6 +500,8 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         res["masking"] = bench_masking(Path(a.model))
         print(f"masking: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if "sizes" in todo:
+        res["sizes"] = bench_sizes(Path(a.model), [int(n) for n in a.sizes.split(",")])
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(res, indent=1))
     table = markdown(res)

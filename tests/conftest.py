@@ -27,3 +27,18 @@ def tokenizer(base_model_dir):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(base_model_dir))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, base_model_dir):
+    """An untrained head on the base model: enough to exercise windows and I/O (not accuracy)."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from piimask.taxonomy import ID2LABEL, LABEL2ID
+
+    out = tmp_path_factory.mktemp("tiny-model")
+    model = AutoModelForTokenClassification.from_pretrained(str(base_model_dir), num_labels=len(ID2LABEL),
+                                                            id2label=ID2LABEL, label2id=LABEL2ID)
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(str(base_model_dir)).save_pretrained(out)
+    return out

