@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Sequence
 
 
@@ -118,6 +119,16 @@ def tokenize_and_label(texts: Sequence[str], masks: Sequence[Sequence[dict]], to
 
 
 # -- labelling given WordPiece tokens ----------------------------------------------------------
+#
+# A dataset stores tokens but not their offsets, so they are recovered by re-reading the text the
+# way a BERT tokenizer does. That re-reading cannot be exact: a tokenizer classifies characters by
+# the Unicode tables it was built with (the Rust `tokenizers` ones predate Python's for
+# punctuation and combining marks, are newer for case mapping, and its CJK ranges differ), so it
+# may keep a character Python would drop, or not split where Python would (U+1B7D is punctuation
+# to Python 3.11, part of a word to the Rust tokenizer, so "0᭽/" is [UNK] over "0᭽", then "/").
+# So the text is aligned with the tokens rather than re-tokenised: known tokens must match the
+# folded text, an [UNK] takes what lies between them, and characters whose treatment varies
+# between Unicode versions may go unmatched.
 
 def _fold(s: str) -> str:
     """Lower-case and strip accents, as uncased WordPiece vocabularies do."""
@@ -125,8 +136,9 @@ def _fold(s: str) -> str:
 
 
 def _is_ws(ch: str) -> bool:
-    """Whitespace as BERT normalisers see it (Python's isspace also counts some controls)."""
-    return ch in " \t\n\r" or unicodedata.category(ch) == "Zs"
+    """Whitespace as the Rust BERT normaliser sees it (Python's isspace also counts some controls;
+    the Python BERT tokenizer leaves out the line and paragraph separators)."""
+    return ch in " \t\n\r" or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
 
 
 def _dropped(ch: str) -> bool:
@@ -135,49 +147,207 @@ def _dropped(ch: str) -> bool:
     return (cat in ("Cc", "Cf", "Co", "Cs", "Mn") or ch == "\ufffd") and not _is_ws(ch)
 
 
-def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "[UNK]") -> list[tuple[int, int]]:
+def _softness(ch: str) -> int:
+    """0, or how a tokenizer most likely treats a character it may drop, keep or split on
+    depending on its Unicode tables: 1, dropped (as by Python's: non-spacing marks, format and
+    private-use characters); 2, kept (other marks, characters unassigned in Python's tables)."""
+    cat = unicodedata.category(ch)
+    if cat in ("Mn", "Cf", "Co", "Cs"):
+        return 1
+    return 2 if cat in ("Mc", "Me", "Cn") else 0
+
+
+@lru_cache(maxsize=1 << 16)
+def _char_folded(ch: str) -> tuple[str, int]:
+    """What ``ch`` folds to (" " for whitespace, "" if dropped) and its softness."""
+    if _is_ws(ch):
+        return " ", 0
+    if softness := _softness(ch):
+        return _fold(ch) or ch, softness
+    return ("" if _dropped(ch) else _fold(ch)), 0
+
+
+def _folded(s: str) -> tuple[str, list[int], list[int]]:
+    """``s`` lower-cased and accent-stripped character by character (so "Σ" folds the same alone
+    and inside a word), whitespace as " ", controls removed; with each character's softness and
+    original index."""
+    chars: list[str] = []
+    soft: list[int] = []
+    origin: list[int] = []
+    for i, ch in enumerate(s):
+        f, softness = _char_folded(ch)
+        if len(f) == 1:
+            chars.append(f)
+            soft.append(softness)
+            origin.append(i)
+        else:
+            chars.extend(f)
+            soft.extend([softness] * len(f))
+            origin.extend([i] * len(f))
+    return "".join(chars), soft, origin
+
+
+def _match_piece(folded: str, soft: list[int], pos: int, piece: str, piece_soft: list[int]):
+    """(first, last + 1, next position) of ``piece`` in ``folded`` from ``pos``, skipping soft
+    characters on either side that the other lacks (before the first match, only those most
+    likely dropped); ``None`` if it does not match there."""
+    m, k, p = len(folded), 0, pos
+    first = last = None
+    while k < len(piece):
+        if p < m and folded[p] == piece[k]:
+            if first is None:
+                first = p
+            last = p
+            p += 1
+            k += 1
+        elif piece_soft[k]:
+            k += 1
+        elif p < m and (soft[p] == 1 or soft[p] and first is not None):
+            p += 1
+        else:
+            return None
+    if first is None:  # nothing but soft characters: a zero-width token
+        return pos, pos, pos
+    return first, last + 1, p
+
+
+def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "[UNK]",
+                            max_steps: int | None = None) -> list[tuple[int, int]]:
     """Recover each WordPiece token's character offsets in ``text`` (``##`` marks continuations).
 
-    Matching runs on a folded copy of the text (lower case, accents and control characters
-    removed, as BERT normalisers do) that remembers each folded character's original index, so
-    cased and uncased vocabularies both work, and a character that decomposes into several
-    tokens (Hangul syllables) gives each of them its offsets. ``[UNK]`` stands for one whole
-    pre-token (a word, a punctuation mark or a CJK character), as WordPiece emits it.
-    Raises ``ValueError`` if the tokens do not spell out the text.
+    Known tokens are matched, lower-cased and accent-stripped, against a folded copy of the text
+    that remembers each character's original index, so cased and uncased vocabularies both work,
+    and a character that decomposes into several tokens (Hangul syllables) gives each of them its
+    offsets. An ``[UNK]`` covers part of a run of text without whitespace: the pre-token Python's
+    tables expect if the tokens after it then fit, else the span that lets them (the tokenizer's
+    tables may split elsewhere). Soft characters (see ``_softness``) may go unmatched. The first
+    alignment found that spells out the whole text is taken. Raises ``ValueError`` if there is
+    none, naming the furthest token that cannot be placed, or if the search takes more than
+    ``max_steps`` steps (by default, proportional to the lengths).
     """
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        if _is_ws(ch):
-            chars.append(" ")
-            origin.append(i)
-        elif not _dropped(ch):
-            for c in _fold(ch):
-                chars.append(c)
-                origin.append(i)
-    folded = "".join(chars)
-    m = len(folded)
-    offsets: list[tuple[int, int]] = []
-    pos = 0
-    for i, tok in enumerate(tokens):
+    folded, soft, origin = _folded(text)
+    m, n = len(folded), len(tokens)
+    pieces = []
+    for tok in tokens:
         cont = tok.startswith("##") and len(tok) > 2
-        if not cont:
-            while pos < m and folded[pos] == " ":
-                pos += 1
         if tok == unk_token:
-            start_orig = origin[pos] if pos < m else len(text)
-            words = _pre_tokens(text, start_orig, min(len(text), start_orig + 200))
-            start, end = words[0] if words else (start_orig, start_orig)
-            while pos < m and origin[pos] < end:
-                pos += 1
+            pieces.append((None, None, False))
         else:
-            piece = _fold(tok[2:] if cont else tok)
-            if not piece or not folded.startswith(piece, pos):
-                where = origin[pos] if pos < m else len(text)
-                raise ValueError(f"token {i} {tok!r} does not match the text at {where}: {text[where:where + 20]!r}")
-            start, end = origin[pos], origin[pos + len(piece) - 1] + 1
-            pos += len(piece)
-        offsets.append((start, end))
+            p, p_soft, _ = _folded(tok[2:] if cont else tok)
+            pieces.append((p.replace(" ", ""), [s for s, c in zip(p_soft, p) if c != " "], cont))
+
+    def skip_spaces(pos: int) -> int:
+        while pos < m and folded[pos] == " ":
+            pos += 1
+        return pos
+
+    def trimmed(s: int, e: int) -> tuple[int, int]:
+        """An ``[UNK]``'s span less the soft characters at its edges that were most likely
+        dropped (tokenizers leave the characters they drop out of a token's offsets)."""
+        while e - s > 1 and soft[s] == 1:
+            s += 1
+        while e - s > 1 and soft[e - 1] == 1:
+            e -= 1
+        return s, e
+
+    def may_split(end: int) -> bool:
+        """Whether a tokenizer's tables may end a pre-token at folded position ``end``: at
+        whitespace, or beside (dropped characters aside) a character that is or once was
+        punctuation, or is ideographic."""
+        before, after = end - 1, end
+        while before > 0 and soft[before] == 1:
+            before -= 1
+        while after < m and soft[after] == 1:
+            after += 1
+        return after >= m or folded[after] == " " or _maybe_punct(text[origin[before]]) or \
+            _maybe_punct(text[origin[after]])
+
+    def unk_ends(pos: int):
+        """Ends for an ``[UNK]`` from ``pos`` within its run: the expected one, then those where
+        a tokenizer may split, then the rest, nearest first."""
+        run_end = folded.find(" ", pos)
+        run_end = m if run_end < 0 else run_end
+        guess_orig = _pre_token_end(text, origin[pos])
+        guess = pos + 1
+        while guess < run_end and origin[guess] < guess_orig:
+            guess += 1
+        yield guess
+        for plausible in (True, False):
+            for d in range(1, run_end - pos):
+                for end in (guess + d, guess - d):
+                    if pos < end <= run_end and may_split(end) == plausible:
+                        yield end
+
+    def moves(i: int, pos: int):
+        """(next token, next position, folded span or None) for token ``i`` at ``pos``
+        (``i == n``: past the last token, where only soft characters may be left), preferred
+        first."""
+        piece, piece_soft, cont = pieces[i] if i < n else ("", [], False)
+        if not cont:
+            pos = skip_spaces(pos)
+        if pos < m and soft[pos] == 1:  # most likely dropped: first try without it
+            yield i, pos + 1, None
+        if i == n:
+            pass
+        elif piece is not None:
+            hit = _match_piece(folded, soft, pos, piece, piece_soft)
+            if hit is not None:
+                yield i + 1, hit[2], (hit[0], hit[1])
+        elif pos < m:
+            ends = unk_ends(pos)
+            guess = next(ends)
+            yield i + 1, guess, trimmed(pos, guess)
+            if soft[pos] == 2:  # most likely kept, but perhaps not
+                yield i, pos + 1, None
+            for end in ends:
+                yield i + 1, end, trimmed(pos, end)
+            return
+        if pos < m and soft[pos] == 2:
+            yield i, pos + 1, None
+
+    def unplaced(i: int, pos: int) -> str:
+        where = origin[skip_spaces(pos)] if skip_spaces(pos) < m else len(text)
+        if i >= n:
+            return f"the tokens end at {where} but the text goes on: {text[where:where + 20]!r}"
+        return f"token {i} {tokens[i]!r} does not match the text at {where}: {text[where:where + 20]!r}"
+
+    # A depth-first search over (token, position) states, preferred moves first, that remembers
+    # the states from which the text cannot be spelled out.
+    limit = max_steps if max_steps is not None else 20 * (m + n) + 1000
+    dead: set[tuple[int, int]] = set()
+    stack = [((0, 0), moves(0, 0))]
+    spans: list[tuple[int, int] | None] = []  # spans[k]: the move from stack[k] to stack[k + 1]
+    furthest, steps = (0, 0), 0
+    while stack:
+        steps += 1
+        if steps > limit:
+            raise ValueError(f"could not align {n} tokens with a text of {len(text)} characters in {limit} "
+                             f"steps; so far, {unplaced(*furthest)}")
+        state, it = stack[-1]
+        if state[0] == n and skip_spaces(state[1]) == m:
+            break
+        step = next(it, None)
+        if step is None:  # every move from here failed: back up
+            dead.add(state)
+            furthest = max(furthest, state)
+            stack.pop()
+            if stack:
+                spans.pop()
+            continue
+        ni, npos, span = step
+        if (ni, npos) in dead:
+            continue
+        spans.append(span)
+        stack.append(((ni, npos), moves(ni, npos)))
+    else:
+        raise ValueError(unplaced(*furthest))
+    offsets = []
+    for s, e in filter(None, spans):
+        if s == e:
+            o = origin[s] if s < m else len(text)
+            offsets.append((o, o))
+        else:
+            offsets.append((origin[s], origin[e - 1] + 1))
     return offsets
 
 
@@ -193,24 +363,22 @@ def _is_cjk(ch: str) -> bool:
             or 0x2A700 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
 
 
-def _pre_tokens(text: str, start: int, limit: int) -> list[tuple[int, int]]:
-    """BERT's basic pre-tokenisation of ``text[start:limit]``: words, single punctuation, single CJK."""
-    out: list[tuple[int, int]] = []
-    i = start
-    while i < limit:
-        ch = text[i]
-        if _is_ws(ch) or _dropped(ch):
-            i += 1
-        elif _is_punct(ch) or _is_cjk(ch):
-            out.append((i, i + 1))
-            i += 1
-        else:
-            j = i
-            while j < limit and not (_is_ws(text[j]) or _is_punct(text[j]) or _is_cjk(text[j])):
-                j += 1
-            out.append((i, j))
-            i = j
-    return out
+def _maybe_punct(ch: str) -> bool:
+    """Punctuation, CJK, or a character some tokenizer's tables may take for either (symbols, some
+    of which were once punctuation; ideographs outside Python's CJK ranges)."""
+    return _is_punct(ch) or _is_cjk(ch) or unicodedata.category(ch)[0] == "S" or 0x20000 <= ord(ch) <= 0x3FFFF
+
+
+def _pre_token_end(text: str, start: int) -> int:
+    """End of the pre-token (word, single punctuation or single CJK character) that BERT's basic
+    pre-tokenisation by Python's Unicode tables starts at ``text[start]``."""
+    ch = text[start]
+    if _is_punct(ch) or _is_cjk(ch):
+        return start + 1
+    j = start + 1
+    while j < len(text) and not (_is_ws(text[j]) or _is_punct(text[j]) or _is_cjk(text[j])):
+        j += 1
+    return j
 
 
 def bio_for_given_tokens(text: str, tokens: Sequence[str], privacy_mask: Sequence[dict],
