@@ -9,12 +9,15 @@ DATA    := $(RUN)/data
 NBOUT   := $(RUN)/notebooks
 PKG     := src/piimask
 GEN_SRC := $(wildcard $(PKG)/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/values.py $(PKG)/fill.py $(PKG)/config.py
-LBL_SRC := $(PKG)/validate.py $(PKG)/dataset.py $(PKG)/label.py $(PKG)/recognizers.py
-TRN_SRC := $(PKG)/train.py $(wildcard $(PKG)/metrics/*.py)
-EVL_SRC := $(PKG)/evaluate.py $(PKG)/predict.py
+LBL_SRC := $(PKG)/validate.py $(PKG)/dataset.py $(PKG)/label.py $(PKG)/recognizers.py $(PKG)/cards.py
+TRN_SRC := $(PKG)/train.py $(PKG)/progress.py $(PKG)/cards.py $(wildcard $(PKG)/metrics/*.py)
+EVL_SRC := $(PKG)/evaluate.py $(PKG)/predict.py $(PKG)/cards.py $(PKG)/report.py
 PARAMS  := params/base.yaml params/$(PROFILE).yaml
 BASE    := outputs/base-model/config.json
-PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
+# Each notebook's printed lines (generation and training progress, results) stream to the terminal
+# as they come (--stdout-file -); papermill's own cell-count bar would sit still through a long cell.
+PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING \
+            --no-progress-bar --stdout-file -
 
 .DEFAULT_GOAL := help
 .PHONY: help install all generate label validate finetune evaluate report mask base-model test bench clean

@@ -61,7 +61,8 @@ BAD = {
     "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
     "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
     "window_stride": -1, "allow_large_run": "yes", "mask_thresholds": [0, 2], "max_leak_rate": 1.5,
-    "max_over_mask_rate": -0.1,
+    "max_over_mask_rate": -0.1, "report_to": "wandb", "push_to_hub": "yes", "hub_model_id": "not a repo",
+    "hub_dataset_id": "a/b/c", "hub_private": "no",
 }
 
 
@@ -100,6 +101,22 @@ def test_a_large_run_needs_the_explicit_override():
     with pytest.raises(ValueError, match="allow_large_run"):
         load_params("base", {"n_records": MAX_RECORDS + 1})
     assert load_params("base", {"n_records": MAX_RECORDS + 1, "allow_large_run": True}).n_records == MAX_RECORDS + 1
+
+
+def test_push_to_hub_needs_a_model_repo():
+    with pytest.raises(ValueError, match=r"hub_model_id=''.*push_to_hub is true"):
+        load_params("base", {"push_to_hub": True})
+    assert load_params("base", {"push_to_hub": True, "hub_model_id": "me/tagger"}).push_to_hub
+
+
+def test_a_tracker_that_is_not_installed_is_refused_with_the_install_line(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+    with pytest.raises(ValueError, match=r"report_to='mlflow' needs the mlflow package.*pip install mlflow"):
+        load_params("base", {"report_to": "mlflow"})
+    assert load_params("base", {"report_to": "tensorboard"}).report_to == "tensorboard"
 
 
 def test_batch_backend_needs_its_bucket_and_role():

@@ -27,6 +27,8 @@ DEFAULT_FIELDS = ["Education", "Medical", "Psychology", "Finance", "Insurance", 
 DEFAULT_STYLES = ["email", "casual conversation", "notification", "formal document", "blog post",
                   "social media post", "academic paper", "presentation", "review"]
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
+# report_to -> the package it needs (transformers' integration does the logging)
+TRACKERS = {"none": None, "tensorboard": "tensorboard", "mlflow": "mlflow"}
 STRATEGIES = ("random", "iterate", "balanced")
 MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in memory
 
@@ -82,6 +84,7 @@ class Params:
     max_train_records: int = 0
     max_steps: int = -1
     early_stopping_patience: int = 0
+    report_to: str = "none"  # tracking: none, tensorboard (<run>/tensorboard/) or mlflow (MLFLOW_TRACKING_URI)
     # -- evaluate
     external_datasets: list = field(default_factory=list)
     label_maps: dict = field(default_factory=dict)
@@ -96,6 +99,11 @@ class Params:
     max_over_mask_rate: float = 0.03
     window_tokens: int = 256
     window_stride: int = 64
+    # -- publish (opt-in; notebook 06 pushes the model folder and the dataset once everything is in them)
+    push_to_hub: bool = False
+    hub_model_id: str = ""
+    hub_dataset_id: str = ""
+    hub_private: bool = True
     # -- guard
     allow_large_run: bool = False  # lift the n_records sanity bound (MAX_RECORDS)
 
@@ -204,6 +212,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
                        "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'"),
     "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
+    "hub_model_id": (r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", "must be '' or a hub repo id such as 'your-name/piimask-pii-tagger'"),
+    "hub_dataset_id": (r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*",
+                       "must be '' (the dataset is not pushed) or a hub repo id such as 'your-name/piimask-pii-data'"),
 }
 
 _TYPES = {bool: bool, int: int, float: (int, float), str: str, list: list, dict: dict}
@@ -214,6 +225,12 @@ _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", 
 def _suggest(value: Any, allowed) -> str:
     close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _installed(package: str | None) -> bool:
+    import importlib.util
+
+    return package is None or importlib.util.find_spec(package) is not None
 
 
 def _is_number(v: Any) -> bool:
@@ -251,7 +268,8 @@ def _problems(p: "Params") -> list[str]:
     for key, (pattern, allowed) in PATTERNS.items():
         if ok(key) and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
-    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
+    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES),
+                         ("report_to", tuple(TRACKERS))):
         if ok(key) and getattr(p, key) not in allowed:
             bad(key, f"is not one of {', '.join(allowed)}{_suggest(getattr(p, key), allowed)}")
     if ok("locales"):
@@ -275,6 +293,12 @@ def _problems(p: "Params") -> list[str]:
         bad("min_chars", f"must be below max_chars={p.max_chars}")
     if ok("window_stride", "window_tokens") and p.window_stride >= p.window_tokens:
         bad("window_stride", f"must be below window_tokens={p.window_tokens}")
+    if ok("report_to") and p.report_to in TRACKERS and not _installed(TRACKERS[p.report_to]):
+        install = "pip install -e '.[track]'" if p.report_to == "tensorboard" else f"pip install {TRACKERS[p.report_to]}"
+        bad("report_to", f"needs the {TRACKERS[p.report_to]} package, which is not installed here: {install}, "
+                         "or set report_to: none")
+    if ok("push_to_hub", "hub_model_id") and p.push_to_hub and not p.hub_model_id:
+        bad("hub_model_id", "must name the model repo ('your-name/piimask-pii-tagger') when push_to_hub is true")
     if ok("backend", "batch_bucket", "batch_role_arn") and p.backend == "bedrock-batch":
         for key in ("batch_bucket", "batch_role_arn"):
             if not getattr(p, key):
@@ -384,7 +408,13 @@ def from_notebook(namespace: Mapping[str, Any]) -> Params:
     A parameters cell holds base.yaml's defaults; papermill injects the profile's values after
     it. Only values that differ from base.yaml count as overrides, so running a notebook by hand
     with ``profile = "smoke"`` gives the smoke profile, not base values.
+
+    It also readies the kernel for a report: the libraries' progress bars go off (piimask's own
+    stages print a few plain lines instead, see ``piimask.progress``).
     """
+    from .progress import quiet_libraries
+
+    quiet_libraries()
     base = read_yaml(project_root() / "params" / "base.yaml")
     overrides = {k: namespace[k] for k in PARAM_KEYS if k in namespace and namespace[k] != base.get(k)}
     return load_params(namespace.get("profile", "default"), overrides)

@@ -210,10 +210,10 @@ class BedrockBatchBackend(Backend):
     # -- step 3: poll -----------------------------------------------------------------------
     def poll(self, state: dict, timeout_s: float | None = None, on_status: Callable[[str], None] | None = None) -> str:
         """Wait until the job reaches a terminal status (or ``timeout_s``); return the status."""
-        from tqdm.auto import tqdm
+        from ..progress import bar as progress_bar
 
         t0 = time.monotonic()
-        bar = tqdm(total=state["n_records"], desc=f"batch {state['job_name']}", unit="rec")
+        bar = progress_bar(state["n_records"], f"batch {state['job_name']}", unit="rec")
         try:
             while True:
                 job = self.bedrock.get_model_invocation_job(jobIdentifier=state["job_arn"])

@@ -124,7 +124,7 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
 def generate(params: Params, backend: Backend | None = None, progress: bool = True,
              out_dir: str | Path | None = None) -> GenerationSummary:
     """Run the generate stage for ``params``; records go to ``<run>/data/generated.jsonl``."""
-    from tqdm.auto import tqdm
+    from ..progress import bar as progress_bar
 
     backend = backend or make_backend(params)
     data_dir = Path(out_dir) if out_dir else params.data_dir
@@ -192,7 +192,7 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
         else:
             to_call.append(req)
     summary.requested = len(to_call)
-    bar = tqdm(total=len(to_call), desc=f"generate ({backend.name})", unit="req", disable=not progress)
+    bar = progress_bar(len(to_call), f"generate ({backend.name})", unit="req", enabled=progress)
     try:
         backend.run(to_call, on_result, progress=bar.update)
     finally:
