@@ -1,13 +1,19 @@
-"""Label alignment, and a tiny training run that learns and saves a pipeline-loadable model."""
+"""Label alignment, and a tiny training run that learns, reports its progress and to TensorBoard,
+and saves a model that the transformers pipeline loads as its model card says."""
+import contextlib
+import io
+import re
+
 import numpy as np
+import pytest
 from transformers import AutoTokenizer, DataCollatorForTokenClassification, pipeline
 
-from piimask import dataset, validate
+from piimask import cards, dataset, validate
 from piimask.config import load_params
 from piimask.generate import generate
 from piimask.io import read_records
 from piimask.taxonomy import LABEL2ID
-from piimask.train import IGNORE, encode, labels_to_tags, train
+from piimask.train import IGNORE, encode, labels_to_tags, tracking, train
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):
@@ -31,13 +37,24 @@ def test_alignment_special_tokens_and_padding(base_model_dir):
     assert len(long["input_ids"][0]) == 16  # truncated to max_length here; the Masker uses windows
 
 
-def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(tmp_path):
-    p = load_params("smoke", {"output_root": str(tmp_path), "n_records": 120, "max_steps": 12, "learning_rate": 5e-4})
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One tiny training run (12 steps) with progress lines and TensorBoard on; (params, result, splits, stdout)."""
+    tmp = tmp_path_factory.mktemp("train")
+    p = load_params("smoke", {"output_root": str(tmp), "n_records": 120, "max_steps": 12, "learning_rate": 5e-4,
+                              "report_to": "tensorboard"})
     generate(p, progress=False)
     accepted, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
     dataset.label_records(accepted, AutoTokenizer.from_pretrained(str(p.path(p.tokenizer))))
     splits = dataset.split_records(accepted, p.validation_fraction, p.test_fraction, p.seed)
-    res = train(p, splits, progress=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        res = train(p, splits, progress=True)
+    return p, res, splits, out.getvalue()
+
+
+def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(trained):
+    _, res, _, _ = trained
     losses = [h["loss"] for h in res.history if "loss" in h]
     assert len(losses) >= 2 and losses[-1] < losses[0]
     assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12
@@ -48,3 +65,82 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(tmp_path):
 
     cfg = AutoConfig.from_pretrained(str(res.model_dir))
     assert cfg.label2id["B-EMAIL"] == LABEL2ID["B-EMAIL"] and cfg.id2label[0] == "O"
+
+
+def test_training_reports_progress_as_plain_lines(trained):
+    *_, stdout = trained
+    lines = stdout.splitlines()
+    assert lines[0] == "train: 12 steps, 1 epoch(s)"
+    assert any(re.fullmatch(r"train: step 12/12 \(100%\), epoch [\d.]+, loss [\d.]+, \d+ s, about 0 s left", ln)
+               for ln in lines), lines
+    assert any(ln.startswith("validation, the kept checkpoint: entity F1 ") for ln in lines)
+    assert not any(ln.startswith("{") for ln in lines)  # the Trainer's raw log dicts are not printed
+    assert "it/s]" not in stdout  # no tqdm bar
+
+
+def test_report_to_tensorboard_writes_event_files_with_the_loss(trained):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    p, res, _, _ = trained
+    assert res.tracking_dir is not None and res.tracking_dir.parent == p.run_dir / "tensorboard"
+    assert list(res.tracking_dir.glob("events.out.tfevents.*"))
+    events = EventAccumulator(str(res.tracking_dir))
+    events.Reload()
+    loss = events.Scalars("train/loss")
+    assert len(loss) >= 2 and loss[-1].step == 12
+    assert res.metrics["report_to"] == "tensorboard"
+
+
+def test_report_to_mlflow_goes_through_the_trainer_and_none_adds_nothing(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "mlflow" else real(name, *a))
+    assert tracking(load_params("smoke", {"report_to": "mlflow"})) == (["mlflow"], [], None)
+    assert tracking(load_params("smoke")) == ([], [], None)
+
+
+def test_the_model_card_snippet_runs_on_the_trained_model_as_written(trained):
+    from piimask.evaluate import evaluate_rows
+    from piimask.predict import TokenTagger
+
+    p, res, splits, _ = trained
+    rows = [r.to_dict() for r in splits["test"]]
+    evaluation = {"synthetic-test": evaluate_rows(TokenTagger(res.model_dir), rows, "synthetic-test").to_dict()}
+    aggregation = cards.aggregation_scores(res.model_dir, rows)
+    assert set(aggregation) == {"simple", "first", "max"} and all(v["rows"] == len(rows) for v in aggregation.values())
+    card = cards.model_card(p, res.metrics, evaluation, aggregation)
+    best = cards.best_aggregation(aggregation)
+    snippet = re.search(r"```python\n(from transformers import pipeline.*?)```", card, re.S).group(1)
+    assert f'model="{res.model_dir}", aggregation_strategy="{best}"' in snippet
+    namespace: dict = {}
+    exec(snippet, namespace)  # the card's usage code, as a reader would paste it
+    tagger = namespace["tagger"]
+    assert tagger._postprocess_params["aggregation_strategy"].value == best
+    found = tagger("Dear Ms. Harper, your new password is icy6CvfhlatB.")
+    assert isinstance(found, list) and all({"entity_group", "start", "end", "score"} <= set(f) for f in found)
+    (res.model_dir / "README.md").write_text(card)
+    assert pipeline("token-classification", model=str(res.model_dir), aggregation_strategy=best).model is not None
+
+
+def test_the_base_model_loads_without_the_expected_missing_head_report(base_model_dir, capfd):
+    import warnings
+
+    from piimask.train import load_base_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning of piimask's either: only the head is new
+        model = load_base_model(str(base_model_dir))
+    assert model.config.num_labels == len(LABEL2ID)
+    assert "LOAD REPORT" not in capfd.readouterr().err
+
+
+def test_weights_missing_besides_the_head_are_named(monkeypatch, base_model_dir):
+    from transformers import AutoModelForTokenClassification
+
+    from piimask.train import load_base_model
+
+    monkeypatch.setattr(AutoModelForTokenClassification, "from_pretrained", lambda *a, **k: (
+        "model", {"missing_keys": ["classifier.weight", "distilbert.transformer.layer.0.ffn.lin1.weight"]}))
+    with pytest.warns(UserWarning, match=r"1 weight\(s\) besides the new classification head.*layer.0.ffn.lin1"):
+        assert load_base_model("some/model") == "model"

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 from .label import bio_for_given_tokens, span_labels, tokenize_and_label
 from .record import Record
-from .taxonomy import ID2LABEL, LABEL2ID
+from .taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
 
 SPLITS = ("train", "validation", "test")
 
@@ -79,7 +79,8 @@ COLUMNS = ("id", "source_text", "target_text", "privacy_mask", "span_labels", "m
 
 
 def to_dataset_dict(splits: dict[str, list[Record]]):
-    """A ``datasets.DatasetDict`` with the 200k columns plus metadata and ``ner_tags`` ids."""
+    """A ``datasets.DatasetDict`` with the 200k columns plus metadata and ``ner_tags``: the BIO
+    labels as a ``Sequence(ClassLabel)`` whose names are the label ids' (``label2id.json``)."""
     import datasets
 
     dd = {}
@@ -91,12 +92,16 @@ def to_dataset_dict(splits: dict[str, list[Record]]):
             for c in COLUMNS:
                 rows[c].append(d[c] if c != "privacy_mask" else [dict(e) for e in d[c]])
             rows["ner_tags"].append([LABEL2ID[lab] for lab in r.mbert_bio_labels])
-        dd[split] = datasets.Dataset.from_dict(rows)
+        ds = datasets.Dataset.from_dict(rows)
+        features = ds.features.copy()
+        features["ner_tags"] = datasets.Sequence(datasets.ClassLabel(names=list(BIO_LABELS)))
+        dd[split] = ds.cast(features)
     return datasets.DatasetDict(dd)
 
 
-def save_splits(splits: dict[str, list[Record]], out_dir: str | Path) -> Path:
-    """Parquet per split, ``save_to_disk``, and ``label2id.json`` beside them."""
+def save_splits(splits: dict[str, list[Record]], out_dir: str | Path, card: str | None = None) -> Path:
+    """Parquet per split, ``save_to_disk``, and ``label2id.json`` beside them; ``card`` (the
+    dataset card, ``cards.dataset_card``) as ``README.md`` in the folder and in ``hf/``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dd = to_dataset_dict(splits)
@@ -104,6 +109,9 @@ def save_splits(splits: dict[str, list[Record]], out_dir: str | Path) -> Path:
         ds.to_parquet(str(out / f"{split}.parquet"))
     dd.save_to_disk(str(out / "hf"))
     (out / "label2id.json").write_text(json.dumps(LABEL2ID, indent=1))
+    if card is not None:
+        for folder in (out, out / "hf"):
+            (folder / "README.md").write_text(card, encoding="utf-8")
     return out
 
 

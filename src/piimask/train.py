@@ -84,6 +84,91 @@ class TrainResult:
     model_dir: Path
     metrics: dict
     history: list
+    tracking_dir: Path | None = None  # the TensorBoard event files, when report_to is tensorboard
+
+
+def load_base_model(name: str):
+    """The base model with a new token-classification head for piimask's labels.
+
+    The head's weights are missing from the checkpoint by design; transformers reports that as a
+    warning table on every load, so its report is kept quiet here and piimask warns only when
+    something other than the head is missing.
+    """
+    import warnings
+
+    from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model, info = AutoModelForTokenClassification.from_pretrained(
+            name, num_labels=len(BIO_LABELS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID),
+            output_loading_info=True)
+    finally:
+        hf_logging.set_verbosity(level)
+    missing = [k for k in info.get("missing_keys", []) if not k.startswith("classifier.")]
+    if missing:
+        warnings.warn(f"{name}: {len(missing)} weight(s) besides the new classification head are missing from "
+                      f"the checkpoint and start random ({', '.join(sorted(missing)[:5])}); is it the right base model?",
+                      stacklevel=2)
+    return model
+
+
+def progress_callback():
+    """A Trainer callback printing one plain line per logging step and per evaluation, so a
+    notebook's report stays short and ``make all`` (papermill streaming stdout) shows training
+    advance."""
+    from transformers import TrainerCallback
+
+    from .progress import _duration
+
+    class ProgressLines(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.t0 = time.perf_counter()
+            print(f"train: {state.max_steps} steps, {args.num_train_epochs:g} epoch(s)", flush=True)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = logs or {}
+            if "loss" not in logs:
+                return
+            elapsed = time.perf_counter() - self.t0
+            left = elapsed * (state.max_steps - state.global_step) / max(state.global_step, 1)
+            print(f"train: step {state.global_step}/{state.max_steps} ({100 * state.global_step / max(state.max_steps, 1):.0f}%), "
+                  f"epoch {state.epoch or 0:.2f}, loss {logs['loss']:.4f}, {_duration(elapsed)}, "
+                  f"about {_duration(left)} left", flush=True)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.done = True
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            m = metrics or {}
+            if "eval_f1" in m:
+                when = "the kept checkpoint" if getattr(self, "done", False) else f"after step {state.global_step}"
+                print(f"validation, {when}: entity F1 {m['eval_f1']:.4f} "
+                      f"(precision {m.get('eval_precision', 0):.4f}, recall {m.get('eval_recall', 0):.4f})", flush=True)
+
+    return ProgressLines()
+
+
+def tracking(params: Params) -> tuple[list, list, Path | None]:
+    """(Trainer ``report_to``, extra callbacks, TensorBoard folder) for ``params.report_to``.
+
+    TensorBoard writes to ``<run>/tensorboard/<start time>`` (``tensorboard --logdir outputs/<run>/tensorboard``);
+    MLflow goes through transformers' integration, which reads ``MLFLOW_TRACKING_URI`` and
+    ``MLFLOW_EXPERIMENT_NAME`` (SageMaker's managed MLflow gives a tracking server ARN there).
+    """
+    from datetime import datetime
+
+    if params.report_to == "tensorboard":
+        from torch.utils.tensorboard import SummaryWriter
+        from transformers.integrations import TensorBoardCallback
+
+        log_dir = params.run_dir / "tensorboard" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        return [], [TensorBoardCallback(SummaryWriter(log_dir=str(log_dir)))], log_dir
+    if params.report_to == "mlflow":
+        return ["mlflow"], [], None
+    return [], [], None
 
 
 def device_info() -> dict:
@@ -108,8 +193,8 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
           progress: bool = True) -> TrainResult:
     """Fine-tune ``params.base_model`` on the train split; keep the best checkpoint by validation F1."""
     import torch
-    from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
-                              EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
+    from transformers import (AutoTokenizer, DataCollatorForTokenClassification, EarlyStoppingCallback,
+                              PrinterCallback, Trainer, TrainingArguments, set_seed)
 
     # seed
     set_seed(params.seed)
@@ -121,8 +206,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     # model and tokenizer (label maps go into the config)
     name = resolve_model(params.base_model)
     tokenizer = AutoTokenizer.from_pretrained(name)
-    model = AutoModelForTokenClassification.from_pretrained(
-        name, num_labels=len(BIO_LABELS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID))
+    model = load_base_model(name)
     # tokenise and align
     train_ds = to_hf_dataset(train_recs, tokenizer, params.max_length)
     val_ds = to_hf_dataset(val_recs, tokenizer, params.max_length) if val_recs else None
@@ -130,6 +214,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     gpu = torch.cuda.is_available()
     steps_per_epoch = max(1, -(-len(train_ds) // (params.per_device_train_batch_size * params.gradient_accumulation_steps)))
     total_steps = params.max_steps if params.max_steps > 0 else int(steps_per_epoch * params.num_train_epochs)
+    report_to, tracking_callbacks, tracking_dir = tracking(params)
     args = TrainingArguments(
         output_dir=str(ckpt_dir), seed=params.seed, learning_rate=params.learning_rate,
         num_train_epochs=params.num_train_epochs, max_steps=params.max_steps,
@@ -144,12 +229,15 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
         load_best_model_at_end=val_ds is not None, metric_for_best_model="f1", greater_is_better=True,
         logging_strategy="steps", logging_steps=max(1, min(50, total_steps // 10 or 1)),
         bf16=gpu and torch.cuda.is_bf16_supported(), fp16=gpu and not torch.cuda.is_bf16_supported(),
-        report_to="none", disable_tqdm=not progress, dataloader_num_workers=0)
+        # no tqdm: progress_callback prints lines instead; pinned memory only helps a GPU
+        report_to=report_to or "none", disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=gpu)
     callbacks = [EarlyStoppingCallback(params.early_stopping_patience)] if params.early_stopping_patience > 0 and val_ds else []
+    callbacks += tracking_callbacks + ([progress_callback()] if progress else [])
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                       data_collator=DataCollatorForTokenClassification(tokenizer),
                       processing_class=tokenizer, compute_metrics=make_compute_metrics() if val_ds else None,
                       callbacks=callbacks)
+    trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; progress_callback says it plainly
     # train
     t0 = time.perf_counter()
     train_out = trainer.train()
@@ -166,6 +254,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
         "peak_memory_mb": round(peak_rss_mb, 1),
         "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2 ** 20, 1) if gpu else None,
         "validation": {k.removeprefix("eval_"): round(v, 4) if isinstance(v, float) else v for k, v in val_metrics.items()},
+        "report_to": params.report_to,
         **device_info(),
     }
     history = [h for h in trainer.state.log_history]
@@ -175,7 +264,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     tokenizer.save_pretrained(str(out))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     params.save(out / "params.yaml")
-    return TrainResult(out, metrics, history)
+    return TrainResult(out, metrics, history, tracking_dir)
 
 
 def loss_curve(history: list) -> tuple[list, list, list, list]:
@@ -189,98 +278,3 @@ def loss_curve(history: list) -> tuple[list, list, list, list]:
             es.append(h["step"])
             ef.append(h["eval_f1"])
     return ts, tl, es, ef
-
-
-MODEL_CARD = """---
-language: en
-library_name: transformers
-pipeline_tag: token-classification
-tags: [piimask, pii, token-classification, distilbert]
----
-# piimask PII tagger ({run_name})
-
-A `DistilBertForTokenClassification` that tags the 56 PII classes of ai4privacy/pii-masking-200k
-with BIO labels ({n_labels} labels, ids in `config.json`). Made by piimask's `04_finetune` notebook.
-
-## Base model
-`{base_model}`{base_note}
-
-## Data
-{train_records} training records ({validation_records} for validation) generated by piimask's
-`{backend}` backend, strategy `{strategy}`: synthetic texts over {n_fields} fields and {n_styles}
-interaction styles, every one of the 56 classes present, values from a seeded Faker-based factory.
-Splits are grouped by template family, so validation texts use templates never seen in training.
-
-## Training
-| hyper-parameter | value |
-|---|---|
-| learning rate | {learning_rate} |
-| epochs | {num_train_epochs} (max_steps {max_steps}) |
-| batch size | {per_device_train_batch_size} x {gradient_accumulation_steps} accumulation |
-| warm-up ratio | {warmup_ratio} |
-| weight decay | {weight_decay} |
-| max length | {max_length} tokens |
-| seed | {seed} |
-
-Trained on {device} in {train_seconds} s ({train_samples_per_second} samples/s, {steps} steps,
-peak memory {peak_memory_mb} MB).{tradeoff}
-
-## Validation (synthetic, held-out template families)
-| metric | value |
-|---|---|
-| entity precision | {val_precision} |
-| entity recall | {val_recall} |
-| entity F1 | {val_f1} |
-| token accuracy | {val_accuracy} |
-
-Per-class metrics and scores on real ai4privacy rows are in the run's evaluation report
-(`05_evaluate`), measured on data this model never saw.
-
-## Masking
-`piimask.mask.Masker` does not mask on the argmax label: a token is masked when its PII-ness,
-1 - P(O), reaches a threshold (chosen on real rows by notebook 06 and saved beside this model in
-`masking.json`, which `Masker.from_pretrained` reads), and the best non-O class names the span.
-With the transformers pipeline, `aggregation_strategy="first"` reproduces this tagger's argmax
-spans (a word takes the label of its first piece; the Masker also keeps a later piece tagged when
-the first is O, a value glued to a word such as `card4111...`). No pipeline aggregation reproduces
-the PII-ness decision, because the pipeline never exposes P(O): at a threshold of 0.5 or below
-the Masker masks every token the pipeline tags, and more. Both are checked by piimask's tests.
-
-## Intended use and limits
-Finding PII in English prompts before they are sent to an LLM, with `piimask.mask.Masker`, which
-adds deterministic recognizers for structured secrets (e-mails, cards, keys, credentials) and
-restores values in the answer. Trained on synthetic text only: names, places and formats that
-differ from its training data are found less reliably; it is uncased when built on the offline
-base model, and texts longer than {max_length} tokens are handled by the Masker's sliding windows.
-It is one layer of protection, not a guarantee: measure its leak rate on your own data.
-"""
-
-
-def cpu_tradeoff(params: Params, metrics: dict) -> str:
-    """What the CPU budget traded away, stated with this run's numbers."""
-    if metrics.get("device") != "cpu":
-        return ""
-    return (f"To fit a 10-minute CPU budget this run used {metrics['train_records']} training records, "
-            f"{params.num_train_epochs:g} epochs and sequences of at most {params.max_length} tokens (the synthetic "
-            "texts are short, median about 40 tokens, so little is truncated); more records, more epochs and a "
-            "cased multilingual base model (profile `full`, on a GPU) are expected to do better.")
-
-
-def model_card(params: Params, metrics: dict, tradeoff: str | None = None) -> str:
-    v = metrics.get("validation", {})
-    tradeoff = cpu_tradeoff(params, metrics) if tradeoff is None else tradeoff
-    base = params.base_model
-    note = (" — DistilBERT architecture initialised exactly from all-MiniLM-L6-v2 (6 layers, hidden 384, "
-            "uncased), the offline base model built by `make base-model`." if "base-model" in base else "")
-    return MODEL_CARD.format(
-        run_name=params.run_name, n_labels=len(BIO_LABELS), base_model=base, base_note=note,
-        train_records=metrics["train_records"], validation_records=metrics["validation_records"],
-        backend=params.backend, strategy=params.strategy, n_fields=len(params.fields), n_styles=len(params.styles),
-        learning_rate=params.learning_rate, num_train_epochs=params.num_train_epochs, max_steps=params.max_steps,
-        per_device_train_batch_size=params.per_device_train_batch_size,
-        gradient_accumulation_steps=params.gradient_accumulation_steps, warmup_ratio=params.warmup_ratio,
-        weight_decay=params.weight_decay, max_length=params.max_length, seed=params.seed,
-        device=metrics.get("device"), train_seconds=metrics["train_seconds"],
-        train_samples_per_second=metrics["train_samples_per_second"], steps=metrics["steps"],
-        peak_memory_mb=metrics["peak_memory_mb"], tradeoff=(" " + tradeoff) if tradeoff else "",
-        val_precision=v.get("precision"), val_recall=v.get("recall"), val_f1=v.get("f1"), val_accuracy=v.get("accuracy"))
