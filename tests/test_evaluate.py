@@ -28,7 +28,17 @@ def test_wrong_class():
     assert leak_rate(gold, predspans)["overall"] == 0.0
     c = confusion(gold, predspans)
     assert c[("FIRSTNAME", "LASTNAME")] == 1 and c[("EMAIL", "EMAIL")] == 1
-    assert confused_pairs(c)[0]["classes"] == "FIRSTNAME / LASTNAME"
+    assert confused_pairs(c) == [{"pair": "FIRSTNAME / LASTNAME", "count": 1, "a->b": 1, "b->a": 0}]
+
+
+def test_confused_pairs_make_one_table_with_both_directions():
+    from collections import Counter
+
+    c = Counter({("DOB", "DATE"): 5, ("DATE", "DOB"): 2, ("IP", "IPV4"): 4, ("EMAIL", "EMAIL"): 9, ("O", "CITY"): 3})
+    rows = confused_pairs(c)
+    assert [list(r) for r in rows] == [["pair", "count", "a->b", "b->a"]] * 2  # same columns on every row
+    assert rows[0] == {"pair": "DATE / DOB", "count": 7, "a->b": 2, "b->a": 5}
+    assert rows[1] == {"pair": "IP / IPV4", "count": 4, "a->b": 4, "b->a": 0}
 
 
 def test_boundary_error():

@@ -40,6 +40,11 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
         out.parent.mkdir(parents=True, exist_ok=True)
         pm.execute_notebook(str(NB_DIR / f"{name}.ipynb"), str(out), kernel_name="python3", cwd=str(NB_DIR),
                             parameters={"profile": "smoke", "output_root": str(tmp_path)}, progress_bar=False)
+    # nothing on stderr: no progress-bar text, no library warnings (a report used to open in red)
+    for name in NOTEBOOKS:
+        nb = nbformat.read(str(run_dir / "notebooks" / f"{name}.ipynb"), as_version=4)
+        stderr = [o["text"][:200] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        assert not stderr, f"{name}: {stderr}"
     assert (run_dir / "data" / "generated.jsonl").exists()
     assert (run_dir / "data" / "splits" / "hf" / "dataset_dict.json").exists()
     assert (run_dir / "model" / "config.json").exists() and (run_dir / "model" / "README.md").exists()
@@ -53,3 +58,22 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     realism = json.loads((run_dir / "realism.json").read_text())  # strict JSON: no NaN
     assert realism["headline"]["class_share_jsd"] is not None and "realism: class-share JSD" in html
     assert 'id="Realism"' in (run_dir / "reports" / "03_validate.html").read_text()
+    # the headline first, in the index and in 05, with the per-class table
+    assert html.index("piimask-headline") < html.index("<h2>Stages") < html.index("<h2>Provenance")
+    evaluate_html = (run_dir / "reports" / "05_evaluate.html").read_text()
+    assert evaluate_html.index("piimask-headline") < evaluate_html.index("piimask-sortable")
+    # the model card, rewritten after evaluation, and the dataset with ClassLabel tags
+    from transformers import pipeline
+
+    import datasets
+    from piimask.taxonomy import BIO_LABELS
+
+    card = (run_dir / "model" / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert meta["license"] == "apache-2.0" and meta["model-index"][0]["results"]
+    best = metrics["aggregation"]["best"]
+    assert f'aggregation_strategy="{best}"' in card
+    assert isinstance(pipeline("token-classification", model=str(run_dir / "model"), aggregation_strategy=best)("Hi Ann"), list)
+    tags = datasets.load_from_disk(str(run_dir / "data" / "splits" / "hf"))["train"].features["ner_tags"]
+    assert tags.feature.names == list(BIO_LABELS)
+    assert (run_dir / "data" / "splits" / "README.md").read_text().startswith("---\n")

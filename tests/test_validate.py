@@ -108,3 +108,22 @@ def test_check_against_original_dataset_finds_disagreements():
     res = check_reference([bad])
     assert res["bio_rows_agree_pct"] == 0.0 and res["span_labels_agree_pct"] == 0.0
     assert {d["what"] for d in res["disagreements"]} == {"span_labels", "bio"}
+
+
+def test_b_count_mismatches_are_explained_by_shared_tokens(tokenizer):
+    from piimask.dataset import label_records
+    from piimask.validate import b_count_causes
+
+    # the uncased WordPiece vocabulary has no "₪": "₪1234" is one [UNK], which begins AMOUNT (it overlaps it most)
+    glued = rec("Please pay ₪1234 by Friday, Ann.", [("₪", "CURRENCYSYMBOL"), ("1234", "AMOUNT"), ("Ann", "FIRSTNAME")],
+                id="glued")
+    spaced = rec("Please pay £ 1,234 by Friday, Ann.", [("£", "CURRENCYSYMBOL"), ("1,234", "AMOUNT"), ("Ann", "FIRSTNAME")],
+                 id="spaced")
+    label_records([glued, spaced], tokenizer)
+    assert "[UNK]" in glued.mbert_text_tokens
+    assert sum(lab.startswith("B-") for lab in glued.mbert_bio_labels) == 2  # three entities, two B-
+    assert b_count_causes([glued, spaced]) == {"shared_token": 1}
+    broken = rec("Dear Ann Lee, see you.", [("Ann", "FIRSTNAME"), ("Lee", "LASTNAME")], id="broken")
+    label_records([broken], tokenizer)
+    broken.mbert_bio_labels = ["O" if lab == "B-LASTNAME" else lab for lab in broken.mbert_bio_labels]
+    assert b_count_causes([broken]) == {"other": 1}  # a lost B- with no shared token is a bug, not explained away

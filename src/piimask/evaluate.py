@@ -152,12 +152,16 @@ def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
 
 
 def confused_pairs(counts: Counter, top: int = 15) -> list[dict]:
-    """Classes that trade places: off-diagonal (gold, predicted) pairs, both directions summed."""
+    """Classes that trade places: off-diagonal (gold, predicted) pairs, both directions summed.
+
+    Every row has the same columns, ``pair`` ("A / B", the names in sorted order), ``count`` (both
+    directions), ``a->b`` (gold A predicted as B) and ``b->a``, so a list of them is one table.
+    """
     pairs = Counter()
     for (g, p), n in counts.items():
         if g != p and "O" not in (g, p):
             pairs[tuple(sorted((g, p)))] += n
-    return [{"classes": f"{a} / {b}", "count": n, f"{a}->{b}": counts[(a, b)], f"{b}->{a}": counts[(b, a)]}
+    return [{"pair": f"{a} / {b}", "count": n, "a->b": counts[(a, b)], "b->a": counts[(b, a)]}
             for (a, b), n in pairs.most_common(top)]
 
 

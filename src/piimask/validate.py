@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from . import recognizers
 from .fill import find_placeholders
-from .label import span_problems
+from .label import offsets_from_wordpieces, span_problems
 from .generate.answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
 from .record import Record
 from .values import iban_valid
@@ -177,3 +177,43 @@ def dataset_stats(records: list[Record]) -> dict:
         "distinct_target_texts": len(set(targets)),
         "duplicate_rate": round(1 - len(set(targets)) / len(targets), 4) if targets else 0.0,
     }
+
+
+def b_count_causes(records: Iterable[Record]) -> Counter:
+    """Records whose BIO labels begin a different number of entities than they hold, by cause.
+
+    - ``shared_token``: one token covers two entities and begins only the one it overlaps most,
+      so the other has no token to begin with. An uncased WordPiece vocabulary reads a currency
+      sign it does not know glued to an amount (``₪1234``) as one ``[UNK]``: AMOUNT gets the
+      ``B-``, CURRENCYSYMBOL none. A limit of the tokenizer, not a labelling error; the
+      character spans stay exact.
+    - ``no_token``: an entity no token overlaps (made only of characters the tokenizer drops).
+    - ``other``: anything else, including tokens that cannot be aligned with the text: a bug.
+    """
+    causes: Counter = Counter()
+    for r in records:
+        if sum(lab.startswith("B-") for lab in r.mbert_bio_labels) == len(r.privacy_mask):
+            continue
+        try:
+            offsets = offsets_from_wordpieces(r.source_text, r.mbert_text_tokens)
+        except ValueError:
+            causes["other"] += 1
+            continue
+        ents = sorted(r.privacy_mask, key=lambda e: (e["start"], e["end"]))
+        owned, overlapped = set(), set()
+        for s, e in offsets:
+            hits = [(min(e, x["end"]) - max(s, x["start"]), -i) for i, x in enumerate(ents) if s < x["end"] and x["start"] < e]
+            if e > s and hits:
+                overlapped.update(-i for _, i in hits)
+                owned.add(-max(hits)[1])  # the entity it overlaps most, the earlier on a tie (as bio_from_offsets)
+        orphans = set(range(len(ents))) - owned
+        if not orphans:
+            causes["other"] += 1
+        elif orphans <= overlapped:
+            causes["shared_token"] += 1
+        elif not orphans & overlapped:
+            causes["no_token"] += 1
+        else:
+            causes["other"] += 1
+    return causes
+

@@ -77,14 +77,16 @@ def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: st
     common = set.intersection(*[set(s) for s in series.values()])
     missing = sorted(set().union(*[set(s) for s in series.values()]) - common)
     keys = sorted(common, key=lambda k: series[names[0]][k])
-    if missing:
-        title += f"\n(not in every dataset: {', '.join(missing)})"
+    if missing:  # wrapped: a long list would otherwise widen the figure until the bars are a sliver
+        import textwrap
+
+        title += "\n" + textwrap.fill(f"(not in every dataset: {', '.join(missing)})", 110)
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.25 * len(keys) * max(1, len(names) / 2) + 1)))
     h = 0.8 / len(names)
     for j, n in enumerate(names):
         ax.barh([i + j * h for i in range(len(keys))], [series[n].get(k, 0) for k in keys], height=h, label=n)
     ax.set_yticks([i + h * (len(names) - 1) / 2 for i in range(len(keys))], keys, fontsize=7)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=9 if missing else None)
     ax.set_xlabel(xlabel)
     ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
