@@ -156,6 +156,22 @@ def test_a_value_masked_once_is_masked_everywhere():
     assert [e["source"] for e in m.detect(text)] == ["model", "repeat", "repeat", "repeat"]
 
 
+def test_a_model_span_takes_the_bracket_it_opened():
+    class Agent:  # the model stops before the closing bracket of a user agent
+        def tag(self, texts):
+            t = texts[0]
+            a, b = t.index("Opera"), t.index("10.00") + 5
+            return [TaggedText(t, [(a, b)], ["B-USERAGENT"], [0.95])]
+
+    text = "Seen with Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00) today."
+    ents = Masker(Agent(), use_recognizers=False).detect(text)
+    assert [text[e["start"]:e["end"]] for e in ents] == ["Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00)"]
+    # a bracket the value does not open stays in the text
+    text = "(call Ann) now"
+    ents = Masker(FakeTagger({"Ann)": "FIRSTNAME"}), use_recognizers=False).detect(text)
+    assert [text[e["start"]:e["end"]] for e in ents] == ["Ann"]
+
+
 def test_a_word_the_model_flagged_once_among_many_is_not_spread():
     class Once:  # flags only the first "and" (inside a company name), as the default model did
         def tag(self, texts):

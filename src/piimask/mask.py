@@ -181,7 +181,7 @@ class Masker:
         if self.keep_code_identifiers and model:
             code = CodeContext(text)
             model = [s for s in model if not code.is_identifier(*_trimmed(text, s.start, s.end, s.label))]
-        spans = _join_neighbours(text, [_trim(text, s) for s in model])
+        spans = _join_neighbours(text, [_balance(text, _trim(text, s)) for s in model])
         spans += [_trim(text, s) for s in (recognizers.detect(text, resolve=False) if self.use_recognizers else [])]
         # a span with no letter or digit ("*", "-") is noise, not a value; a currency sign is a value
         spans = [s for s in spans if _has_alnum(text, s.start, s.end) or _is_currency(text, s.start, s.end)]
@@ -247,6 +247,16 @@ def _trim(text: str, s: Span) -> Span:
     punctuation (a quote the model took into an e-mail must stay in the prompt)."""
     a, b = _trimmed(text, s.start, s.end, s.label)
     return s if (a, b) == (s.start, s.end) else Span(a, b, s.label, s.score, s.source)
+
+
+def _balance(text: str, s: Span) -> Span:
+    """A model span that opens a bracket it does not close ("Opera/9.42 (X11; U") takes the
+    closing bracket right after it: the value is written with its pair."""
+    b = s.end
+    for o, c in _CLOSE.items():
+        while b < len(text) and text[b] == c and text.count(o, s.start, b) > text.count(c, s.start, b):
+            b += 1
+    return s if b == s.end else Span(s.start, b, s.label, s.score, s.source)
 
 
 def _is_currency(text: str, a: int, b: int) -> bool:
