@@ -17,7 +17,7 @@ def base_model_dir(tmp_path_factory) -> Path:
     built = ROOT / "outputs" / "base-model"
     if (built / "config.json").exists():
         return built
-    from piimask.basemodel import build_base_model
+    from piimask.pipeline.basemodel import build_base_model
 
     return build_base_model(tmp_path_factory.mktemp("base-model"))
 
@@ -34,7 +34,7 @@ def tiny_model(tmp_path_factory, base_model_dir):
     """An untrained head on the base model: enough to exercise windows and I/O (not accuracy)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from piimask.taxonomy import ID2LABEL, LABEL2ID
+    from piimask.core.taxonomy import ID2LABEL, LABEL2ID
 
     out = tmp_path_factory.mktemp("tiny-model")
     model = AutoModelForTokenClassification.from_pretrained(str(base_model_dir), num_labels=len(ID2LABEL),

@@ -2,7 +2,7 @@ import pytest
 
 import re
 
-from piimask.config import MAX_RECORDS, PARAM_KEYS, Params, load_params, read_yaml, project_root
+from piimask.core.config import MAX_RECORDS, PARAM_KEYS, Params, load_params, read_yaml, project_root
 
 
 def test_base_yaml_names_every_key_and_loads():

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piimask.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
+from piimask.runtime.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
                           validate_mapping)
-from piimask.predict import TaggedText
+from piimask.runtime.predict import TaggedText
 
 CREDENTIALS = """I am facing an error here. help me resolve in short:
 import psycopg2
@@ -320,7 +320,7 @@ def test_fuzz_non_text_gets_the_documented_error(value):
 
 @pytest.fixture(scope="module")
 def tiny_masker(tiny_model):
-    from piimask.predict import TokenTagger
+    from piimask.runtime.predict import TokenTagger
 
     return Masker(TokenTagger(tiny_model), score_threshold=0.992)  # the untrained head: about half the tokens
 
@@ -353,7 +353,7 @@ def test_from_pretrained_reads_masking_json_and_arguments_override(tiny_model, t
 
 
 def test_params_threshold_is_null_or_a_probability():
-    from piimask.config import load_params
+    from piimask.core.config import load_params
 
     assert load_params("smoke").score_threshold is None
     for bad in (2, 0, "x", True):
@@ -421,7 +421,7 @@ def test_cli_errors_are_clear(tiny_model, tmp_path):
 
 
 def test_app_function_called_directly():
-    from piimask.app import run
+    from piimask.runtime.app import run
 
     masked, segments, answer, restored = run(Masker(FakeTagger({"Ann": "FIRSTNAME"})), "Ann at ann@x.io", call_llm=True)
     assert masked == "[FIRSTNAME_1] at [EMAIL_1]"
@@ -433,7 +433,7 @@ def test_app_function_called_directly():
 
 
 def test_app_is_private_unless_asked():
-    from piimask.app import build_parser, launch_options
+    from piimask.runtime.app import build_parser, launch_options
 
     opts = launch_options(build_parser().parse_args([]))
     assert opts["share"] is False and opts["auth"] is None and opts["server_name"] == "127.0.0.1"
@@ -446,7 +446,7 @@ def test_app_is_private_unless_asked():
 def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     import shutil
 
-    from piimask.predict import TokenTagger
+    from piimask.runtime.predict import TokenTagger
 
     model_copy = tmp_path / "m"
     shutil.copytree(tiny_model, model_copy)

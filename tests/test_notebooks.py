@@ -6,7 +6,7 @@ import nbformat
 import pytest
 import yaml
 
-from piimask.report import NOTEBOOKS, build_reports
+from piimask.pipeline.report import NOTEBOOKS, build_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"

@@ -2,12 +2,12 @@
 import numpy as np
 from transformers import AutoTokenizer, DataCollatorForTokenClassification, pipeline
 
-from piimask import dataset, validate
-from piimask.config import load_params
-from piimask.generate import generate
-from piimask.io import read_records
-from piimask.taxonomy import LABEL2ID
-from piimask.train import IGNORE, encode, labels_to_tags, train
+from piimask.pipeline import dataset, validate
+from piimask.core.config import load_params
+from piimask.pipeline.generate import generate
+from piimask.core.io import read_records
+from piimask.core.taxonomy import LABEL2ID
+from piimask.pipeline.train import IGNORE, encode, labels_to_tags, train
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from .mask import STYLES
+from .runtime.mask import STYLES
 
 DEFAULT_MAX_CHARS = 10_000_000
 
@@ -74,7 +74,7 @@ def _threshold(value: str) -> float:
 
 
 def cmd_mask(args) -> int:
-    from .mask import Masker, check_text
+    from .runtime.mask import Masker, check_text
 
     text = check_text(_read_input(args.input), args.max_chars)
     model = args.model or _default_model()
@@ -91,7 +91,7 @@ def cmd_mask(args) -> int:
 
 
 def cmd_unmask(args) -> int:
-    from .mask import unmask, validate_mapping
+    from .runtime.mask import unmask, validate_mapping
 
     answer = _read_input(args.input, "answer")
     try:
@@ -103,7 +103,7 @@ def cmd_unmask(args) -> int:
 
 
 def cmd_base_model(args) -> int:
-    from .basemodel import build_base_model
+    from .pipeline.basemodel import build_base_model
 
     print(f"base model written to {build_base_model(args.out)}")
     return 0
@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("base-model", help="build the offline DistilBERT base model")
     b.add_argument("out", nargs="?", default="outputs/base-model")
     b.set_defaults(func=cmd_base_model)
+    from .pipeline.commands import add_commands  # run <stage>, stamp: the lab's commands
+
+    add_commands(sub)
     return p
 
 

@@ -399,3 +399,14 @@ def entities_from_bio(labels: Sequence[str]) -> list[tuple[str, int, int]]:
             if lab != "O":
                 cur = (lab[2:], i)
     return ents
+
+
+def repair(tags: list[str]) -> list[str]:
+    """An ``I-X`` that does not continue an X entity starts one (``B-X``)."""
+    out, prev = [], "O"
+    for t in tags:
+        if t.startswith("I-") and prev[2:] != t[2:]:
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out

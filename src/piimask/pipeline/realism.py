@@ -34,7 +34,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from .fill import target_from_source
+from ..core.fill import target_from_source
 
 # -- reading rows ------------------------------------------------------------------------------
 

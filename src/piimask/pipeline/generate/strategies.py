@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..taxonomy import LABELS
+from ...core.taxonomy import LABELS
 from .reference import example_classes
 
 

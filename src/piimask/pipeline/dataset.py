@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .label import bio_for_given_tokens, span_labels, tokenize_and_label
-from .record import Record
-from .taxonomy import ID2LABEL, LABEL2ID
+from ..core.label import bio_for_given_tokens, span_labels, tokenize_and_label
+from ..core.record import Record
+from ..core.taxonomy import ID2LABEL, LABEL2ID
 
 SPLITS = ("train", "validation", "test")
 

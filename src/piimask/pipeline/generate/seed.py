@@ -1,6 +1,6 @@
 """Build the package's seed examples from the hand-written masked texts in seed_masked.txt.
 
-Run ``python -m piimask.generate.seed [TOKENIZER_DIR]`` after editing seed_masked.txt; the output,
+Run ``python -m piimask.pipeline.generate.seed [TOKENIZER_DIR]`` after editing seed_masked.txt; the output,
 seed_examples.jsonl, is package data in the 200k schema (tokens from the given WordPiece tokenizer).
 """
 from __future__ import annotations
@@ -9,10 +9,10 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from ..fill import fill
-from ..io import write_jsonl
-from ..label import span_labels, tokenize_and_label
-from ..values import ValueFactory
+from ...core.fill import fill
+from ...core.io import write_jsonl
+from ...core.label import span_labels, tokenize_and_label
+from ...core.values import ValueFactory
 
 
 def build_seed_examples(tokenizer=None, seed: int = 2024) -> list[dict]:

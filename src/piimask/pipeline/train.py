@@ -17,11 +17,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import Params, resolve_model
-from .label import bio_from_offsets
-from .predict import repair
-from .record import Record
-from .taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
+from ..core.config import Params, resolve_model
+from ..core.label import bio_from_offsets
+from ..core.label import repair
+from ..core.record import Record
+from ..core.taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
 
 IGNORE = -100
 
@@ -237,7 +237,7 @@ Per-class metrics and scores on real ai4privacy rows are in the run's evaluation
 (`05_evaluate`), measured on data this model never saw.
 
 ## Masking
-`piimask.mask.Masker` does not mask on the argmax label: a token is masked when its PII-ness,
+`piimask.runtime.mask.Masker` does not mask on the argmax label: a token is masked when its PII-ness,
 1 - P(O), reaches a threshold (chosen on real rows by notebook 06 and saved beside this model in
 `masking.json`, which `Masker.from_pretrained` reads), and the best non-O class names the span.
 With the transformers pipeline, `aggregation_strategy="first"` reproduces this tagger's argmax
@@ -247,7 +247,7 @@ the PII-ness decision, because the pipeline never exposes P(O): at a threshold o
 the Masker masks every token the pipeline tags, and more. Both are checked by piimask's tests.
 
 ## Intended use and limits
-Finding PII in English prompts before they are sent to an LLM, with `piimask.mask.Masker`, which
+Finding PII in English prompts before they are sent to an LLM, with `piimask.runtime.mask.Masker`, which
 adds deterministic recognizers for structured secrets (e-mails, cards, keys, credentials) and
 restores values in the answer. Trained on synthetic text only: names, places and formats that
 differ from its training data are found less reliably; it is uncased when built on the offline

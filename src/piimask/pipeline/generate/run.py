@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..config import Params
-from ..io import JsonlAppender, scan_jsonl, write_jsonl
-from ..record import Record
-from ..values import ValueFactory
-from .answers import clean_answer, fill_answer
+from ...core.config import Params
+from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
+from ...core.record import Record
+from ...core.values import ValueFactory
+from ..answers import clean_answer, fill_answer
 from .backends import Backend, Request, Result, make_backend
 from .prompts import build_prompt
 from .reference import load_reference

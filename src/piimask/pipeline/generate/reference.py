@@ -10,7 +10,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from ..io import read_jsonl, read_table
+from ...core.io import read_jsonl, read_table
 
 _PLACEHOLDER_IN_TARGET = re.compile(r"\[([A-Z0-9]+)\]")
 

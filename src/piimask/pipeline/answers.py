@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..fill import PlaceholderError, fill, find_placeholders
+from ..core.fill import PlaceholderError, fill, find_placeholders
 
 REFUSAL = re.compile(
     r"^\s*(i('m| am)? (sorry|unable|not able)|i can(no|')t|i cannot|i won't|as an ai|as a language model|"

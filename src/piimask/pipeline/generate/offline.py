@@ -22,7 +22,7 @@ from importlib import resources
 
 import yaml
 
-from ..fill import find_placeholders
+from ...core.fill import find_placeholders
 from .backends import Backend, Request, Result
 
 N_FAMILIES = 20
@@ -121,7 +121,7 @@ _NAME_SHARES = {"FIRSTNAME": 0.06, "LASTNAME": 0.035, "PREFIX": 0.025, "MIDDLENA
 
 def class_shares() -> dict[str, float]:
     """The share of all values each class should have in a composed corpus."""
-    from ..taxonomy import CLASSES
+    from ...core.taxonomy import CLASSES
 
     fixed = dict(_NAME_SHARES)
     rest = [c for c in CLASSES if c not in fixed]

@@ -1,6 +1,6 @@
 """Render a run's executed notebooks to HTML (inputs hidden) and write an index with key numbers.
 
-    python -m piimask.report outputs/default
+    python -m piimask.pipeline.report outputs/default
 """
 from __future__ import annotations
 

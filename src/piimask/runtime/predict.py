@@ -209,17 +209,6 @@ def word_consistent(text: str, offsets: list[tuple[int, int]], labels: list[str]
     return ["O" if c == 0 else ("B-" if b else "I-") + names[c] for c, b in zip(cls.tolist(), begin.tolist())]
 
 
-def repair(tags: list[str]) -> list[str]:
-    """An ``I-X`` that does not continue an X entity starts one (``B-X``)."""
-    out, prev = [], "O"
-    for t in tags:
-        if t.startswith("I-") and prev[2:] != t[2:]:
-            t = "B-" + t[2:]
-        out.append(t)
-        prev = t
-    return out
-
-
 def window_starts(n: int, size: int, overlap: int) -> list[int]:
     """First token of each window of ``size`` tokens over ``n`` tokens, consecutive windows
     sharing ``overlap`` tokens; the last window ends at ``n``."""
@@ -454,7 +443,7 @@ def _special_tokens(tokenizer) -> tuple[np.ndarray, np.ndarray]:
 
 def local_model(model_dir: str | Path, allow_hub: bool = False) -> str:
     """A local model folder (relative to the project root), or the name as a hub id when allowed."""
-    from .config import resolve_path
+    from ..core.config import resolve_path
 
     local = resolve_path(str(model_dir))
     if local.exists():

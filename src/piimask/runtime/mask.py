@@ -48,12 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import recognizers
-from .recognizers import CodeContext, Span, resolve_overlaps
-from .taxonomy import CLASSES
-from .values import ValueFactory
+from ..core import recognizers
+from ..core.recognizers import CodeContext, resolve_overlaps
+from ..core.spans import STYLES, Span
+from ..core.taxonomy import CLASSES
+from ..core.values import ValueFactory
 
-STYLES = ("[MASKED]", "[LABEL]", "[LABEL_n]", "fake")
 DEFAULT_THRESHOLD = 0.5  # PII-ness; used when neither an argument nor masking.json gives one
 MASKING_FILE = "masking.json"
 DECISIONS = ("pii", "argmax")
@@ -633,10 +633,10 @@ def _regions(text: str, entities: list[dict]) -> tuple[list[dict], list[tuple[in
     return ents, regions
 
 
-def replaced_spans(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
-    """(start, end, label) of the text ``mask_with`` replaces for these entities (a value's
-    enclosing brackets included): what the LLM does not see."""
-    return _regions(text, entities)[1]
+def replaced_spans(text: str, entities: list[dict]) -> list[Span]:
+    """The text ``mask_with`` replaces for these entities (a value's enclosing brackets
+    included): what the LLM does not see."""
+    return [Span(a, b, label, 1.0, "mask") for a, b, label in _regions(text, entities)[1]]
 
 
 def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: int = 0) -> MaskResult:
@@ -794,30 +794,9 @@ def _value_factory(seed: int) -> ValueFactory:
 
 # -- the LLM round trip ------------------------------------------------------------------------
 
-def bedrock_llm(model_id: str, region: str = "us-east-1", client=None, max_tokens: int = 800,
-                temperature: float = 0.2) -> Callable[[str], str]:
-    """A prompt -> answer function over the Bedrock Converse API."""
-    if client is None:
-        import boto3
-
-        client = boto3.client("bedrock-runtime", region_name=region)
-
-    def call(prompt: str) -> str:
-        resp = client.converse(modelId=model_id, messages=[{"role": "user", "content": [{"text": prompt}]}],
-                               inferenceConfig={"maxTokens": max_tokens, "temperature": temperature})
-        return "".join(p.get("text", "") for p in resp["output"]["message"]["content"])
-
-    return call
-
-
 def roundtrip(masker: Masker, prompt: str, llm: Callable[[str], str], style: str = "[LABEL_n]") -> dict:
     """Mask the prompt, ask the LLM, restore the values in its answer."""
     masked = masker.mask(prompt, style)
     answer = llm(masked.masked_text)
     return {"prompt": prompt, "masked_prompt": masked.masked_text, "entities": masked.entities,
             "answer": answer, "restored_answer": unmask(answer, masked.mapping), "mapping": masked.mapping}
-
-
-def echo_llm(prompt: str) -> str:
-    """An offline stand-in for an LLM: answers by quoting the prompt back (tags included)."""
-    return "Here is your text with the typo fixed:\n" + prompt.replace("cursorr()", "cursor()")

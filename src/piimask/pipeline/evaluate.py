@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .label import bio_from_offsets
+from ..core.label import bio_from_offsets
+from ..core.spans import Span, spans_of
 
-Span = tuple[int, int, str]
 
 
 # -- label maps for sibling datasets -----------------------------------------------------------
@@ -20,7 +20,7 @@ Span = tuple[int, int, str]
 def map_labels(rows: Iterable[dict], label_map: dict[str, str] | None) -> tuple[list[dict], Counter]:
     """Rows with their privacy_mask labels translated; spans of classes with no counterpart are
     moved to ``unmapped_mask`` and counted (reported, never silently dropped)."""
-    from .taxonomy import CLASSES
+    from ..core.taxonomy import CLASSES
 
     out, unmapped = [], Counter()
     for r in rows:
@@ -57,27 +57,33 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "number": n_gold}
 
 
+def _norm(spans: Sequence[Sequence]) -> list[list[Span]]:
+    """Spans per text, given as ``Span``s or ``(start, end, label)`` tuples."""
+    return [[x if isinstance(x, Span) else Span(*x) for x in row] for row in spans]
+
+
 def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
     """Character-span P/R/F1: ``strict`` (same start, end and class), ``overlap`` (same class,
     any overlap; each gold span matched at most once) and ``edges`` (same start and end, any
     class: whether the span is drawn where the dataset draws it). Micro and per class."""
+    gold, pred = _norm(gold), _norm(pred)
     out = {}
     for mode in ("strict", "overlap", "edges"):
         tp, n_pred, n_gold = Counter(), Counter(), Counter()
         for g_spans, p_spans in zip(gold, pred):
             for s in g_spans:
-                n_gold[s[2]] += 1
+                n_gold[s.label] += 1
             for s in p_spans:
-                n_pred[s[2]] += 1
+                n_pred[s.label] += 1
             used = set()
             for ps in p_spans:
                 for gi, gs in enumerate(g_spans):
-                    if gi in used or (gs[2] != ps[2] and mode != "edges"):
+                    if gi in used or (gs.label != ps.label and mode != "edges"):
                         continue
-                    hit = (ps[0] < gs[1] and gs[0] < ps[1]) if mode == "overlap" else gs[:2] == ps[:2]
+                    hit = ps.overlaps(gs) if mode == "overlap" else (gs.start, gs.end) == (ps.start, ps.end)
                     if hit:
                         used.add(gi)
-                        tp[gs[2]] += 1
+                        tp[gs.label] += 1
                         break
         classes = sorted(set(n_gold) | set(n_pred))
         out[mode] = {"micro": _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values())),
@@ -88,14 +94,15 @@ def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]])
 def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
     """Share of gold PII characters not covered by any predicted span (of any class): what would
     reach the LLM unmasked. Overall and per class."""
+    gold, pred = _norm(gold), _norm(pred)
     total, leaked = Counter(), Counter()
     for g_spans, p_spans in zip(gold, pred):
         covered = set()
-        for s, e, _ in p_spans:
-            covered.update(range(s, e))
-        for s, e, label in g_spans:
-            total[label] += e - s
-            leaked[label] += sum(1 for i in range(s, e) if i not in covered)
+        for p in p_spans:
+            covered.update(range(p.start, p.end))
+        for g in g_spans:
+            total[g.label] += g.end - g.start
+            leaked[g.label] += sum(1 for i in range(g.start, g.end) if i not in covered)
     all_total = sum(total.values())
     return {"overall": sum(leaked.values()) / all_total if all_total else 0.0,
             "pii_chars": all_total, "leaked_chars": sum(leaked.values()),
@@ -105,14 +112,15 @@ def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
 def over_mask_rate(texts: Sequence[str], gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
     """Share of non-PII characters (whitespace excluded) that predicted spans cover: what the LLM
     loses to needless masking."""
+    gold, pred = _norm(gold), _norm(pred)
     total = masked = 0
     for text, g_spans, p_spans in zip(texts, gold, pred):
         gold_chars = set()
-        for s, e, _ in g_spans:
-            gold_chars.update(range(s, e))
+        for g in g_spans:
+            gold_chars.update(range(g.start, g.end))
         covered = set()
-        for s, e, _ in p_spans:
-            covered.update(range(s, e))
+        for p in p_spans:
+            covered.update(range(p.start, p.end))
         for i, c in enumerate(text):
             if i in gold_chars or c.isspace():
                 continue
@@ -136,18 +144,19 @@ def confusion(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
     """(gold class, predicted class) counts over entities. A gold span takes the class of the
     predicted span overlapping it most ("O" if none); a predicted span overlapping no gold span
     counts as ("O", predicted)."""
+    gold, pred = _norm(gold), _norm(pred)
     counts: Counter = Counter()
     for g_spans, p_spans in zip(gold, pred):
         for gs in g_spans:
             best, best_ov = "O", 0
             for ps in p_spans:
-                ov = min(gs[1], ps[1]) - max(gs[0], ps[0])
+                ov = min(gs.end, ps.end) - max(gs.start, ps.start)
                 if ov > best_ov:
-                    best, best_ov = ps[2], ov
-            counts[(gs[2], best)] += 1
+                    best, best_ov = ps.label, ov
+            counts[(gs.label, best)] += 1
         for ps in p_spans:
-            if not any(ps[0] < gs[1] and gs[0] < ps[1] for gs in g_spans):
-                counts[("O", ps[2])] += 1
+            if not any(ps.overlaps(gs) for gs in g_spans):
+                counts[("O", ps.label)] += 1
     return counts
 
 
@@ -220,26 +229,26 @@ def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counte
         mask = r.get("privacy_mask") or []
         gold_tags.append(bio_from_offsets(t.offsets, mask))
         pred_tags.append(t.labels)
-        g = [(e["start"], e["end"], e["label"]) for e in mask]
-        p_all = [(e["start"], e["end"], e["label"]) for e in t.entities()]
+        g = spans_of(mask)
+        p_all = spans_of(t.entities(), "model")
         # predictions on a class the map could not translate count neither way
         um = [(e["start"], e["end"]) for e in r.get("unmapped_mask") or []]
-        p = [s for s in p_all if not any(s[0] < b and a < s[1] for a, b in um)]
-        for a, b in um:
+        p = [s for s in p_all if not any(s.overlaps(u) for u in um)]
+        for u in um:
             unmapped_total += 1
-            flagged += any(s[0] < b and a < s[1] for s in p_all)
+            flagged += any(s.overlaps(u) for s in p_all)
         gold_spans.append(g)
         pred_spans.append(p)
         for s in g:
-            if not any(q[2] == s[2] and q[0] < s[1] and s[0] < q[1] for q in p):
-                fn_by_class[s[2]] += 1
-                if len(fn_ex[s[2]]) < 3:
-                    fn_ex[s[2]].append(_context(r["source_text"], s[0], s[1]))
+            if not any(q.label == s.label and q.overlaps(s) for q in p):
+                fn_by_class[s.label] += 1
+                if len(fn_ex[s.label]) < 3:
+                    fn_ex[s.label].append(_context(r["source_text"], s.start, s.end))
         for s in p:
-            if not any(q[2] == s[2] and q[0] < s[1] and s[0] < q[1] for q in g):
-                fp_by_class[s[2]] += 1
-                if len(fp_ex[s[2]]) < 3:
-                    fp_ex[s[2]].append(_context(r["source_text"], s[0], s[1]))
+            if not any(q.label == s.label and q.overlaps(s) for q in g):
+                fp_by_class[s.label] += 1
+                if len(fp_ex[s.label]) < 3:
+                    fp_ex[s.label].append(_context(r["source_text"], s.start, s.end))
     errors = {
         "false_negatives_by_class": dict(fn_by_class.most_common()),
         "false_positives_by_class": dict(fp_by_class.most_common()),
@@ -278,8 +287,8 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
     """
     from pathlib import Path
 
-    from .config import resolve_path
-    from .io import read_table
+    from ..core.config import resolve_path
+    from ..core.io import read_table
 
     path = resolve_path(spec["path"])
     if path.exists():
@@ -304,11 +313,11 @@ def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], *
     recognizers, overlaps, repeats, and the text ``mask_with`` replaces for them) at each
     threshold, on rows with ``source_text`` and ``privacy_mask``. The rows are tagged once;
     ``masker_kw`` go to ``Masker``."""
-    from .mask import Masker, replaced_spans
+    from ..runtime.mask import Masker, replaced_spans
 
     texts = [r["source_text"] for r in rows]
     tagged = tagger.tag(texts)
-    gold = [[(e["start"], e["end"], e["label"]) for e in r.get("privacy_mask") or []] for r in rows]
+    gold = [spans_of(r.get("privacy_mask") or []) for r in rows]
     out = []
     for t in thresholds:
         masker = Masker(None, score_threshold=t, **masker_kw)

@@ -19,21 +19,9 @@ import bisect
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass
 
+from .spans import Span
 from .values import iban_valid, luhn_valid
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    label: str
-    score: float = 1.0
-    source: str = "rule"
-
-    def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "label": self.label, "score": self.score, "source": self.source}
 
 
 def ascii_digits(s: str) -> str:

@@ -5,4 +5,4 @@ from pathlib import Path
 
 def seqeval_path() -> str:
     """Path of piimask's seqeval metric module for ``evaluate.load`` (no hub access needed)."""
-    return str(Path(str(resources.files("piimask") / "metrics" / "seqeval_entities.py")))
+    return str(Path(str(resources.files("piimask") / "pipeline" / "metrics" / "seqeval_entities.py")))

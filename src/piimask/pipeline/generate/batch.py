@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..io import scan_jsonl
+from ...core.io import scan_jsonl
 from .backends import Backend, Request, Result
 
 MIN_RECORDS_PER_JOB = 100

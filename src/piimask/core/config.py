@@ -8,24 +8,30 @@ and what is allowed.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import yaml
 
-from .mask import STYLES as MASK_STYLES
+from .spans import STYLES as MASK_STYLES
 from .taxonomy import CLASSES
 from .values import LOCALES
 
-DEFAULT_FIELDS = ["Education", "Medical", "Psychology", "Finance", "Insurance", "Legal",
-                  "Real Estate", "Business", "Science", "Technology", "Human Resources"]
-DEFAULT_STYLES = ["email", "casual conversation", "notification", "formal document", "blog post",
-                  "social media post", "academic paper", "presentation", "review"]
+# Every key's default lives once, in base.yaml (packaged here; params/base.yaml links to it).
+DEFAULTS: dict[str, Any] = yaml.safe_load((resources.files("piimask.core") / "base.yaml").read_text())
+
+
+def _default_factory(key: str):
+    return field(default_factory=lambda: copy.deepcopy(DEFAULTS[key]))
+
+
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
 STRATEGIES = ("random", "iterate", "balanced")
 MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in memory
@@ -34,70 +40,69 @@ MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in m
 @dataclass(frozen=True)
 class Params:
     # -- run
-    run_name: str = "default"
-    output_root: str = "outputs"
-    seed: int = 42
-    language: str = "en"
-    locales: list = field(default_factory=lambda: ["en_US", "en_GB"])
+    run_name: str = DEFAULTS["run_name"]
+    output_root: str = DEFAULTS["output_root"]
+    seed: int = DEFAULTS["seed"]
+    language: str = DEFAULTS["language"]
+    locales: list = _default_factory("locales")
     # -- generate
-    backend: str = "offline"
-    strategy: str = "random"
-    n_records: int = 7500
-    fields: list = field(default_factory=lambda: list(DEFAULT_FIELDS))
-    styles: list = field(default_factory=lambda: list(DEFAULT_STYLES))
-    min_class_count: int = 30
-    extra_classes: int = 2
-    reference_dataset: str = "package"
-    reference_split: str = "train"
-    model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
-    region: str = "us-east-1"
-    temperature_min: float = 0.7
-    temperature_max: float = 1.0
-    top_p: float = 0.95
-    max_tokens: int = 700
-    concurrency: int = 8
-    max_retries: int = 6
-    request_timeout_s: float = 60.0
-    min_chars: int = 30
-    max_chars: int = 700
-    batch_bucket: str = ""
-    batch_prefix: str = "piimask-batch"
-    batch_role_arn: str = ""
-    batch_poll_s: float = 60.0
-    prices: dict = field(default_factory=dict)
+    backend: str = DEFAULTS["backend"]
+    strategy: str = DEFAULTS["strategy"]
+    n_records: int = DEFAULTS["n_records"]
+    fields: list = _default_factory("fields")
+    styles: list = _default_factory("styles")
+    min_class_count: int = DEFAULTS["min_class_count"]
+    extra_classes: int = DEFAULTS["extra_classes"]
+    reference_dataset: str = DEFAULTS["reference_dataset"]
+    reference_split: str = DEFAULTS["reference_split"]
+    model_id: str = DEFAULTS["model_id"]
+    region: str = DEFAULTS["region"]
+    temperature_min: float = DEFAULTS["temperature_min"]
+    temperature_max: float = DEFAULTS["temperature_max"]
+    top_p: float = DEFAULTS["top_p"]
+    max_tokens: int = DEFAULTS["max_tokens"]
+    concurrency: int = DEFAULTS["concurrency"]
+    max_retries: int = DEFAULTS["max_retries"]
+    request_timeout_s: float = DEFAULTS["request_timeout_s"]
+    min_chars: int = DEFAULTS["min_chars"]
+    max_chars: int = DEFAULTS["max_chars"]
+    batch_bucket: str = DEFAULTS["batch_bucket"]
+    batch_prefix: str = DEFAULTS["batch_prefix"]
+    batch_role_arn: str = DEFAULTS["batch_role_arn"]
+    batch_poll_s: float = DEFAULTS["batch_poll_s"]
+    prices: dict = _default_factory("prices")
     # -- label / validate
-    tokenizer: str = "outputs/base-model"
-    validation_fraction: float = 0.1
-    test_fraction: float = 0.1
+    tokenizer: str = DEFAULTS["tokenizer"]
+    validation_fraction: float = DEFAULTS["validation_fraction"]
+    test_fraction: float = DEFAULTS["test_fraction"]
     # -- train
-    base_model: str = "outputs/base-model"
-    learning_rate: float = 5e-4
-    num_train_epochs: float = 2.0
-    per_device_train_batch_size: int = 32
-    per_device_eval_batch_size: int = 64
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    gradient_accumulation_steps: int = 1
-    max_length: int = 128
-    max_train_records: int = 0
-    max_steps: int = -1
-    early_stopping_patience: int = 0
+    base_model: str = DEFAULTS["base_model"]
+    learning_rate: float = DEFAULTS["learning_rate"]
+    num_train_epochs: float = DEFAULTS["num_train_epochs"]
+    per_device_train_batch_size: int = DEFAULTS["per_device_train_batch_size"]
+    per_device_eval_batch_size: int = DEFAULTS["per_device_eval_batch_size"]
+    warmup_ratio: float = DEFAULTS["warmup_ratio"]
+    weight_decay: float = DEFAULTS["weight_decay"]
+    gradient_accumulation_steps: int = DEFAULTS["gradient_accumulation_steps"]
+    max_length: int = DEFAULTS["max_length"]
+    max_train_records: int = DEFAULTS["max_train_records"]
+    max_steps: int = DEFAULTS["max_steps"]
+    early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     # -- evaluate
-    external_datasets: list = field(default_factory=list)
-    label_maps: dict = field(default_factory=dict)
-    max_eval_rows: int = 0
+    external_datasets: list = _default_factory("external_datasets")
+    label_maps: dict = _default_factory("label_maps")
+    max_eval_rows: int = DEFAULTS["max_eval_rows"]
     # -- mask
-    mask_style: str = "[LABEL_n]"
-    score_threshold: float | None = None  # None: the model's masking.json (chosen in 06)
-    class_thresholds: dict = field(default_factory=dict)
-    mask_thresholds: list = field(default_factory=lambda: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
-                                                           0.6, 0.7, 0.8, 0.9])
-    max_leak_rate: float = 0.005
-    max_over_mask_rate: float = 0.03
-    window_tokens: int = 256
-    window_stride: int = 64
+    mask_style: str = DEFAULTS["mask_style"]
+    score_threshold: float | None = DEFAULTS["score_threshold"]  # None: the model's masking.json (chosen in 06)
+    class_thresholds: dict = _default_factory("class_thresholds")
+    mask_thresholds: list = _default_factory("mask_thresholds")
+    max_leak_rate: float = DEFAULTS["max_leak_rate"]
+    max_over_mask_rate: float = DEFAULTS["max_over_mask_rate"]
+    window_tokens: int = DEFAULTS["window_tokens"]
+    window_stride: int = DEFAULTS["window_stride"]
     # -- guard
-    allow_large_run: bool = False  # lift the n_records sanity bound (MAX_RECORDS)
+    allow_large_run: bool = DEFAULTS["allow_large_run"]  # lift the n_records sanity bound (MAX_RECORDS)
 
     def __post_init__(self):
         problems = _problems(self)
@@ -206,6 +211,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
 }
 
+_KINDS = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
 _TYPES = {bool: bool, int: int, float: (int, float), str: str, list: list, dict: dict}
 _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
                list: "a list", dict: "a mapping"}
@@ -230,9 +236,9 @@ def _problems(p: "Params") -> list[str]:
         problems.append(f"{key}={getattr(p, key)!r} {why}")
 
     for f in dataclasses.fields(p):  # types first: the checks below may then compare freely
-        kind = type(f.default) if f.default is not dataclasses.MISSING else type(f.default_factory())
+        kind = _KINDS[f.type.split(" | ")[0]]
         v = getattr(p, f.name)
-        if f.default is None:  # optional numbers (score_threshold): null or a number
+        if f.type.endswith("| None"):  # optional numbers (score_threshold): null or a number
             if v is not None and not _is_number(v):
                 bad(f.name, f"must be null or a number, not {type(v).__name__}")
             continue

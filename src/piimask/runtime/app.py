@@ -1,7 +1,7 @@
 """Web demo (optional extra ``piimask[app]``): text in, masked text and highlighted entities out,
 and optionally the LLM round trip (masked prompt, answer, restored answer).
 
-    python -m piimask.app --model outputs/default/model [--auth user:password] [--share]
+    python -m piimask.runtime.app --model outputs/default/model [--auth user:password] [--share]
 
 Served on localhost only and never shared on a public Gradio link unless ``--share`` is given
 (Gradio would otherwise share by itself on Kaggle, Colab and SageMaker); ``--auth`` (or
@@ -14,7 +14,8 @@ import argparse
 import os
 from typing import Callable
 
-from .mask import InputError, Masker, check_text, echo_llm, unmask
+from .llm import echo_llm
+from .mask import InputError, Masker, check_text, unmask
 from .predict import tokenizer_safe
 
 DEFAULT_MAX_CHARS = 100_000
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     a = build_parser().parse_args(argv)
     llm = None
     if a.bedrock_model:
-        from .mask import bedrock_llm
+        from .llm import bedrock_llm
 
         llm = bedrock_llm(a.bedrock_model, a.region)
     options = launch_options(a)

@@ -22,12 +22,12 @@ import unicodedata
 from collections import Counter
 from typing import Callable, Iterable
 
-from . import recognizers
-from .fill import find_placeholders
-from .label import span_problems
-from .generate.answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
-from .record import Record
-from .values import iban_valid
+from ..core import recognizers
+from ..core.fill import find_placeholders
+from ..core.label import span_problems
+from .answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
+from ..core.record import Record
+from ..core.values import iban_valid
 
 REASONS = ("refusal", "preamble", "placeholder_left", "unknown_label", "no_pii", "span_mismatch",
            "span_overlap", "span_out_of_bounds", "too_short", "too_long", "duplicate", "near_duplicate",
