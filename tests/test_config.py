@@ -2,7 +2,9 @@ import pytest
 
 import re
 
-from piimask.core.config import MAX_RECORDS, PARAM_KEYS, Params, load_params, read_yaml, project_root
+import yaml
+
+from piimask.core.config import DEFAULTS, MAX_RECORDS, PARAM_KEYS, Params, load_params, project_root, read_yaml
 
 
 def test_base_yaml_names_every_key_and_loads():
@@ -105,3 +107,31 @@ def test_a_large_run_needs_the_explicit_override():
 def test_batch_backend_needs_its_bucket_and_role():
     with pytest.raises(ValueError, match="batch_bucket=.*bedrock-batch"):
         load_params("base", {"backend": "bedrock-batch"})
+
+
+# -- notebooks: profile + explicit overrides, nothing dropped silently ---------------------------
+
+def test_a_notebook_override_equal_to_the_base_default_still_wins():
+    from piimask.core.config import from_notebook
+
+    smoke = load_params("smoke")
+    assert smoke.n_records != 7500 and DEFAULTS["n_records"] == 7500
+    assert from_notebook({"profile": "smoke", "overrides": {"n_records": 7500}}).n_records == 7500
+    assert from_notebook({"profile": "smoke", "overrides": None}).n_records == smoke.n_records
+
+
+def test_a_params_key_set_as_a_notebook_variable_is_an_error_not_a_no_op():
+    from piimask.core.config import from_notebook
+
+    with pytest.raises(ValueError, match="n_records.*overrides"):
+        from_notebook({"profile": "smoke", "overrides": {}, "n_records": 7500})
+    with pytest.raises(ValueError, match="overrides must be a dict"):
+        from_notebook({"profile": "smoke", "overrides": ["n_records"]})
+
+
+def test_every_default_lives_in_base_yaml_once():
+    from piimask.core import config
+
+    base = yaml.safe_load((config.project_root() / "params" / "base.yaml").read_text())
+    assert set(base) == set(config.PARAM_KEYS)
+    assert config.Params().to_dict() == base  # the dataclass's defaults are base.yaml's values

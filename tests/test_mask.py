@@ -461,3 +461,15 @@ def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     assert int8[0].offsets == ref[0].offsets
     with pytest.raises(ValueError, match="runtime"):
         TokenTagger(model_copy, runtime="tvm")
+
+
+def test_the_runtime_reads_the_windows_of_the_run_beside_the_model(tmp_path):
+    import yaml
+
+    from piimask.core.config import DEFAULTS
+    from piimask.runtime.mask import run_params
+
+    assert run_params(tmp_path)["window_tokens"] == DEFAULTS["window_tokens"]  # no params.yaml: base.yaml's
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"window_tokens": 128, "window_stride": 32, "junk": 1}))
+    run = run_params(tmp_path)
+    assert (run["window_tokens"], run["window_stride"]) == (128, 32) and "junk" not in run

@@ -123,10 +123,6 @@ class Params:
         return self.run_dir / "model"
 
     @property
-    def reports_dir(self) -> Path:
-        return self.run_dir / "reports"
-
-    @property
     def figures_dir(self) -> Path:
         return self.run_dir / "figures"
 
@@ -141,15 +137,6 @@ class Params:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
         return path
-
-    def digest(self, keys: list[str] | None = None) -> str:
-        """A short hash of some keys (all by default), for caching and provenance."""
-        import hashlib
-
-        d = self.to_dict()
-        d = {k: d[k] for k in (keys or sorted(d))}
-        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
 
 # -- validation: every key, when params are made, before any stage runs ------------------------
 
@@ -385,12 +372,16 @@ def load_params(profile: str = "default", overrides: Mapping[str, Any] | None = 
 
 
 def from_notebook(namespace: Mapping[str, Any]) -> Params:
-    """Params for a notebook: its ``profile``, then the parameters it sets to non-default values.
+    """Params for a notebook: its ``profile``, then its ``overrides`` dict (both set in the
+    parameters cell, or injected by papermill: ``-p profile smoke -y "overrides: {n_records: 500}"``).
 
-    A parameters cell holds base.yaml's defaults; papermill injects the profile's values after
-    it. Only values that differ from base.yaml count as overrides, so running a notebook by hand
-    with ``profile = "smoke"`` gives the smoke profile, not base values.
+    A params key set as a plain variable would not be read, so it is an error, not a silent no-op.
     """
-    base = read_yaml(project_root() / "params" / "base.yaml")
-    overrides = {k: namespace[k] for k in PARAM_KEYS if k in namespace and namespace[k] != base.get(k)}
-    return load_params(namespace.get("profile", "default"), overrides)
+    stray = [k for k in PARAM_KEYS if k in namespace]
+    if stray:
+        raise ValueError(f"params: the notebook sets {', '.join(stray)} as variables, which are not read; "
+                         f"write them into overrides instead, e.g. overrides = {{{stray[0]!r}: ...}}")
+    overrides = namespace.get("overrides") or {}
+    if not isinstance(overrides, Mapping):
+        raise ValueError(f"params: overrides must be a dict of params keys, not {type(overrides).__name__}")
+    return load_params(namespace.get("profile") or "default", overrides)

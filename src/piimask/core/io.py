@@ -206,6 +206,3 @@ def read_table(path: str | Path) -> list[dict]:
     return rows
 
 
-def iter_chunks(seq: list, size: int) -> Iterator[list]:
-    for i in range(0, len(seq), size):
-        yield seq[i:i + size]

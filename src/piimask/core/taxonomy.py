@@ -72,14 +72,3 @@ LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(BIO_LABELS)}
 ID2LABEL: dict[int, str] = {i: label for label, i in LABEL2ID.items()}
 
 
-def is_class(name: str) -> bool:
-    """True when ``name`` is one of the 56 classes (exact, upper case)."""
-    return name in CLASSES
-
-
-def entity_class(bio_label: str) -> str | None:
-    """``B-EMAIL`` -> ``EMAIL``; ``O`` -> None."""
-    return None if bio_label == "O" else bio_label[2:]
-
-
-assert len(CLASSES) == 56, "the taxonomy must hold the 56 classes of the 200k dataset"

@@ -52,3 +52,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--set", action="append", metavar="KEY=VALUE")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_stamp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m piimask.pipeline.commands ...``: these commands without loading the runtime (make's stamps)."""
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m piimask.pipeline.commands")
+    add_commands(p.add_subparsers(dest="command", required=True))
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"piimask: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,11 +29,6 @@ from .answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
 from ..core.record import Record
 from ..core.values import iban_valid
 
-REASONS = ("refusal", "preamble", "placeholder_left", "unknown_label", "no_pii", "span_mismatch",
-           "span_overlap", "span_out_of_bounds", "too_short", "too_long", "duplicate", "near_duplicate",
-           "unlabelled_pii", "format_mismatch")
-
-
 def _ip(v: str, version: int | None = None) -> bool:
     """True when ``v`` parses as an IP address (of ``version`` 4 or 6, if given)."""
     try:

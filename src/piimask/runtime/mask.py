@@ -116,6 +116,18 @@ def save_masking_config(model_dir: str | Path, config: dict) -> Path:
     return path
 
 
+def run_params(model_dir: str | Path) -> dict:
+    """The params of the run that trained ``model_dir`` (its ``params.yaml``), over the defaults of
+    params/base.yaml: the runtime uses the windows and settings the model was evaluated with."""
+    import yaml
+
+    from ..core.config import DEFAULTS
+
+    path = Path(model_dir) / "params.yaml"
+    saved = (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    return {**DEFAULTS, **{k: v for k, v in saved.items() if k in DEFAULTS}}
+
+
 class Masker:
     """Detect and mask PII with a token-classification model plus deterministic recognizers.
 
@@ -141,17 +153,21 @@ class Masker:
         self.mask_repeats = mask_repeats
 
     @classmethod
-    def from_pretrained(cls, model: str | Path, window: int = 256, stride: int = 64, batch_size: int = 32,
+    def from_pretrained(cls, model: str | Path, window: int | None = None, stride: int | None = None, batch_size: int = 32,
                         int8: bool = False, allow_hub: bool = False, score_threshold: float | None = None,
                         class_thresholds: dict | None = None, decision: str | None = None, **kw) -> "Masker":
         """A Masker over a saved model folder (a hub id only with ``allow_hub=True``).
 
         The threshold, per-class thresholds and decision come from the folder's ``masking.json``
-        (written by notebook 06) unless given here."""
+        (written by notebook 06), the windows from the run's ``params.yaml`` saved beside the model,
+        unless given here; else the defaults of params/base.yaml."""
         from .predict import TokenTagger, local_model
 
         name = local_model(model, allow_hub)
         saved = load_masking_config(name) if Path(name).is_dir() else {}
+        run = run_params(name)
+        window = window or run["window_tokens"]
+        stride = run["window_stride"] if stride is None else stride
         tagger = TokenTagger(name, window=window, stride=stride, batch_size=batch_size, int8=int8, allow_hub=allow_hub)
         return cls(tagger, score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,
                    class_thresholds=saved.get("class_thresholds") if class_thresholds is None else class_thresholds,

@@ -22,6 +22,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..core.config import DEFAULTS, resolve_path
+
 # characters a Rust tokenizer cannot take (lone surrogates): each becomes U+FFFD for the model
 # only, one code point for one, so offsets still point into the original text
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -220,7 +222,8 @@ def window_starts(n: int, size: int, overlap: int) -> list[int]:
 
 
 class TokenTagger:
-    def __init__(self, model_dir: str | Path, window: int = 256, stride: int = 64, batch_size: int = 32,
+    def __init__(self, model_dir: str | Path, window: int = DEFAULTS["window_tokens"],
+                 stride: int = DEFAULTS["window_stride"], batch_size: int = 32,
                  device: str | None = None, model=None, tokenizer=None, int8: bool = False,
                  runtime: str = "torch", allow_hub: bool = False):
         import torch
@@ -443,7 +446,6 @@ def _special_tokens(tokenizer) -> tuple[np.ndarray, np.ndarray]:
 
 def local_model(model_dir: str | Path, allow_hub: bool = False) -> str:
     """A local model folder (relative to the project root), or the name as a hub id when allowed."""
-    from ..core.config import resolve_path
 
     local = resolve_path(str(model_dir))
     if local.exists():
