@@ -94,7 +94,7 @@ def bank_digest() -> str:
     then a fixed sample of texts and values): texts change when either changes, and so do request
     ids, so a resumed run never mixes old texts in; a refactor that writes the same texts (code
     moved, renamed or reformatted) keeps the digest and the run."""
-    from ..taxonomy import CLASSES
+    from ...core.taxonomy import CLASSES
 
     base = resources.files("piimask") / "data" / "fragments"
     h = hashlib.sha256()
