@@ -27,7 +27,7 @@ STAMP   ?= $(PY) -m piimask.pipeline.commands stamp
 REPORT  ?= $(PY) -m piimask.pipeline.report
 
 .DEFAULT_GOAL := help
-.PHONY: help install all generate label validate finetune evaluate report mask base-model test bench clean
+.PHONY: help install all generate label validate finetune evaluate report mask base-model lint test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,10 @@ all: $(RUN)/reports/index.html ## the whole pipeline, offline, for PROFILE
 	@echo "report: $(abspath $(RUN)/reports/index.html)"
 
 # -- checks -----------------------------------------------------------------------------------
+lint: $(VENV)/.installed ## ruff: lint and formatting check (`$(PY) -m ruff format .` and `--fix` repair most)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
 test: $(VENV)/.installed $(BASE) ## run the test suite (includes every notebook on the smoke profile)
 	$(PY) -m pytest -q
 
