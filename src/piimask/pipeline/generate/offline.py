@@ -27,6 +27,23 @@ from ...core.fill import find_placeholders
 from .backends import Backend, Request, Result
 
 N_FAMILIES = 20
+MAX_TEXT_CHARS = 420  # the dataset's English texts: a cap near their 95th percentile length
+MAX_ENTITIES = 10
+MAX_BODY_SENTENCES, LEAD_TRIES = 4, 12  # body sentences per text; draws of a lead class to fill them
+DEFAULT_OPENING_RATE, DEFAULT_CLOSING_RATE = 0.4, 0.3  # styles not in OPENING_RATE / CLOSING_RATE
+OPENING_NEWLINE_RATE = 0.3  # an e-mail or formal document puts its greeting on its own line
+PARAGRAPH_BREAK_RATE = 0.3  # two chosen body sentences in a row are split by a line break
+CURRENCY_SPACE_RATE = 0.25  # share of texts whose currency signs stand apart from the amount
+# name habits (name_habits): after a title, a surname alone / given name + surname; a title alone
+# is followed by a surname, a middle name or a given name; a given name + surname gains a middle
+# name; a lone given name is written as a middle name
+TITLE_SURNAME_ONLY = 0.5
+TITLE_THEN_SURNAME, TITLE_THEN_MIDDLE = 0.55, 0.8
+FULL_NAME_WITH_MIDDLE = 0.3
+LONE_NAME_AS_MIDDLE = 0.12
+# lead-weight calibration: each pass moves a class's weight by (target / observed share),
+# clamped to [1/CLAMP, CLAMP] and damped by this power
+CALIBRATION_CLAMP, CALIBRATION_DAMPING = 4.0, 0.8
 # bank_digest's fixed sample: enough texts and values that a change to what is written shows
 DIGEST_SEED, DIGEST_TEXTS, DIGEST_VALUES = 0, 300, 4
 _ALT = re.compile(r"\{([^{}]*\|[^{}]*)\}")
@@ -162,7 +179,7 @@ class Grammar:
     alone, a title is followed by a surname more often than by a given name.
     """
 
-    def __init__(self, max_chars: int = 420, max_entities: int = 10, calibrate: bool = True):
+    def __init__(self, max_chars: int = MAX_TEXT_CHARS, max_entities: int = MAX_ENTITIES, calibrate: bool = True):
         b = bank()
         self.vocab = b["vocab"]
         self.max_chars, self.max_entities = max_chars, max_entities
@@ -196,7 +213,8 @@ class Grammar:
                 for h in find_placeholders(text):
                     counts[h.label] += 1
             total = sum(counts.values()) or 1
-            ratio = {c: min(4.0, max(0.25, self.targets[c] / max(counts[c] / total, 1e-4))) ** 0.8
+            ratio = {c: min(CALIBRATION_CLAMP, max(1 / CALIBRATION_CLAMP, self.targets[c] / max(counts[c] / total, 1e-4)))
+                     ** CALIBRATION_DAMPING
                      for c in self.classes}
             self.lead_weights = [w * ratio[c] for w, c in zip(self.lead_weights, self.classes)]
             self.damping = {c: min(1.0, d * ratio[c]) for c, d in self.damping.items()}
@@ -228,11 +246,11 @@ class Grammar:
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
         opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
-                   if rng.random() < OPENING_RATE.get(style, 0.4) else None)
+                   if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE) else None)
         n = len(opening.classes) if opening else 0
         chosen: list[Fragment] = []
-        for _ in range(12):
-            if (n >= k and not wanted) or len(chosen) >= 4:
+        for _ in range(LEAD_TRIES):
+            if (n >= k and not wanted) or len(chosen) >= MAX_BODY_SENTENCES:
                 break
             imposed = bool(wanted)
             lead = wanted.pop(0) if imposed else rng.choices(self.classes, weights=self.lead_weights)[0]
@@ -247,21 +265,21 @@ class Grammar:
         if not chosen:  # a short budget no sentence fits: any one-value sentence of the family
             chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
         closing = (self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
-                   if rng.random() < CLOSING_RATE.get(style, 0.3) else None)
+                   if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE) else None)
         parts = [f for f in (opening, *chosen, closing) if f is not None]
         while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
             parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
-        sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < 0.3 else " "
+        sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
         pieces = []
         for i, p in enumerate(parts):
             sentence = self._realise(p.text, field, rng)
-            if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < 0.3:
+            if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < PARAGRAPH_BREAK_RATE:
                 sentence = rng.choice(CONNECTIVES) + sentence[0].lower() + sentence[1:] \
                     if not sentence.startswith("[") else rng.choice(CONNECTIVES) + sentence
             pieces.append(sentence)
             pieces.append(sep_after_opening if p is opening else " ")
         text = name_habits("".join(pieces).strip(), rng)
-        if rng.random() < 0.25:  # a currency sign is set apart from its amount in a quarter of the texts
+        if rng.random() < CURRENCY_SPACE_RATE:  # a currency sign set apart from its amount
             text = text.replace("[CURRENCYSYMBOL][AMOUNT]", "[CURRENCYSYMBOL] [AMOUNT]")
         return text, f"f{family:02d}/" + "+".join(p.fid for p in parts)
 
@@ -278,14 +296,15 @@ def name_habits(text: str, rng: random.Random) -> str:
         r = rng.random()
         if prefix:
             if after == " [LASTNAME]":
-                return prefix + ("[LASTNAME]" if r < 0.5 else "[FIRSTNAME]" + after)
+                return prefix + ("[LASTNAME]" if r < TITLE_SURNAME_ONLY else "[FIRSTNAME]" + after)
             if after:
                 return m.group(0)
-            return prefix + ("[LASTNAME]" if r < 0.55 else "[MIDDLENAME]" if r < 0.8 else "[FIRSTNAME]")
+            return prefix + ("[LASTNAME]" if r < TITLE_THEN_SURNAME else "[MIDDLENAME]" if r < TITLE_THEN_MIDDLE
+                             else "[FIRSTNAME]")
         if after == " [LASTNAME]":
-            return "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if r < 0.3 else m.group(0)
+            return "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if r < FULL_NAME_WITH_MIDDLE else m.group(0)
         if not after:
-            return "[MIDDLENAME]" if r < 0.12 else m.group(0)
+            return "[MIDDLENAME]" if r < LONE_NAME_AS_MIDDLE else m.group(0)
         return m.group(0)
 
     return _NAME_RUN.sub(swap, text)
@@ -297,7 +316,7 @@ class OfflineBackend(Backend):
     name = "offline"
     concurrency = 1
 
-    def __init__(self, max_chars: int = 420, max_tries: int = 8):
+    def __init__(self, max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8):
         self.grammar = Grammar(max_chars=max_chars)
         self.model_id = f"piimask-grammar-{bank_digest()}"
         self.max_tries = max_tries
