@@ -62,3 +62,46 @@ def test_loading_the_masker_loads_no_module_of_the_lab():
             "print(sorted(m for m in sys.modules if m.startswith('piimask.pipeline')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def module_imports(path: Path) -> set[str]:
+    """piimask modules a file imports (anywhere in it, a function's lazy import too), dotted."""
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    pkg = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = pkg[: len(pkg) - node.level + 1]
+            if node.module:
+                out.add(".".join([*base, node.module]))
+            else:
+                out.update(".".join([*base, a.name]) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("piimask"):
+            out.add(node.module)
+    return out
+
+
+def test_no_module_imports_itself_back():
+    modules = {}
+    for p in PKG.rglob("*.py"):
+        rel = p.relative_to(PKG.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        modules[name] = p
+    graph = {m: {t for t in module_imports(p) if t in modules and t != m} for m, p in modules.items()}
+    # a package's __init__ importing its own modules is how packages work, not a cycle
+    graph = {m: {t for t in ts if not (p := modules[m]).name == "__init__.py" or not t.startswith(m + ".")}
+             for m, ts in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        state[m] = 1
+        for t in graph[m]:
+            if state.get(t) == 1:
+                raise AssertionError(" -> ".join([*path, m, t]))
+            if t not in state:
+                visit(t, [*path, m])
+        state[m] = 2
+
+    for m in graph:
+        if m not in state:
+            visit(m, [])

@@ -89,25 +89,3 @@ class Backend:
         except Exception as exc:  # a bug or an unexpected error loses nothing: it is recorded
             return Result(request.request_id, error=f"{type(exc).__name__}: {exc}",
                           latency_s=time.perf_counter() - t0)
-
-
-def make_backend(params, **clients) -> Backend:
-    """The backend named by ``params.backend``, configured from params."""
-    if params.backend == "offline":
-        from .offline import OfflineBackend
-
-        return OfflineBackend(max_chars=min(params.max_chars, 420))
-    if params.backend == "bedrock":
-        from .bedrock import BedrockConverseBackend
-
-        return BedrockConverseBackend(params.model_id, params.region, concurrency=params.concurrency,
-                                      max_retries=params.max_retries, timeout_s=params.request_timeout_s,
-                                      client=clients.get("bedrock_runtime"))
-    if params.backend == "bedrock-batch":
-        from .batch import BedrockBatchBackend
-
-        return BedrockBatchBackend(params.model_id, params.region, bucket=params.batch_bucket,
-                                   prefix=params.batch_prefix, role_arn=params.batch_role_arn,
-                                   work_dir=params.run_dir / "batch", poll_s=params.batch_poll_s,
-                                   s3=clients.get("s3"), bedrock=clients.get("bedrock"))
-    raise ValueError(f"unknown backend {params.backend!r}")

@@ -25,7 +25,8 @@ from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
 from ...core.record import Record
 from ...core.values import ValueFactory
 from ..answers import clean_answer, fill_answer
-from .backends import Backend, Request, Result, make_backend
+from .backends import Backend, Request, Result
+from .factory import make_backend
 from .prompts import build_prompt
 from .reference import load_reference
 from .strategies import Plan, plan_requests
