@@ -5,6 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from piimask.pipeline import stages
 from piimask.pipeline.report import NOTEBOOKS, build_reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,12 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     assert (run_dir / "model" / "config.json").exists() and (run_dir / "model" / "README.md").exists()
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "synthetic-test" in metrics["datasets"]
+    # every stage wrote the files it declares, JSON ones with their fields
+    for stage, files in stages.OUTPUTS.items():
+        for rel, fields in files.items():
+            assert (run_dir / rel).exists(), (stage, rel)
+            if fields:
+                assert set(fields) <= set(json.loads((run_dir / rel).read_text())), (stage, rel)
     index = build_reports(run_dir)
     html = index.read_text()
     for name in NOTEBOOKS:
