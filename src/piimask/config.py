@@ -50,7 +50,8 @@ class Params:
     reference_dataset: str = "package"
     reference_split: str = "train"
     model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
-    region: str = "us-east-1"
+    region: str | None = None  # None: the AWS session's region (AWS_REGION, the profile's region)
+    aws_profile: str = ""  # '' : the default credential chain (environment, instance role, default profile)
     temperature_min: float = 0.7
     temperature_max: float = 1.0
     top_p: float = 0.95
@@ -197,7 +198,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "reference_dataset": (r".*\S.*", "must be 'package', a local file or folder, or a hub id"),
     "reference_split": (r".*\S.*", "must name a split such as 'train'"),
     "model_id": (r"\S+", "must be a model id such as 'anthropic.claude-3-haiku-20240307-v1:0'"),
-    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be an AWS region such as 'us-east-1'"),
+    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be null (the AWS session's region) or an AWS region such as 'us-east-1'"),
+    "aws_profile": (r"|[A-Za-z0-9_.+=,@:/-]+", "must be '' (the default credential chain) or a profile name from "
+                                               "~/.aws/config, without spaces"),
     "batch_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
     "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
     "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
@@ -205,6 +208,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
 }
+
+# keys that may be null besides their type: null means "ask the environment" (region: the AWS session's)
+OPTIONAL_STRINGS = {"region"}
 
 _TYPES = {bool: bool, int: int, float: (int, float), str: str, list: list, dict: dict}
 _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
@@ -232,6 +238,10 @@ def _problems(p: "Params") -> list[str]:
     for f in dataclasses.fields(p):  # types first: the checks below may then compare freely
         kind = type(f.default) if f.default is not dataclasses.MISSING else type(f.default_factory())
         v = getattr(p, f.name)
+        if f.name in OPTIONAL_STRINGS:
+            if v is not None and not isinstance(v, str):
+                bad(f.name, f"must be null or a string, not {type(v).__name__}")
+            continue
         if f.default is None:  # optional numbers (score_threshold): null or a number
             if v is not None and not _is_number(v):
                 bad(f.name, f"must be null or a number, not {type(v).__name__}")
@@ -249,7 +259,7 @@ def _problems(p: "Params") -> list[str]:
         if ok(key) and not test(getattr(p, key)):
             bad(key, allowed)
     for key, (pattern, allowed) in PATTERNS.items():
-        if ok(key) and not re.fullmatch(pattern, getattr(p, key)):
+        if ok(key) and getattr(p, key) is not None and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
     for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
         if ok(key) and getattr(p, key) not in allowed:

@@ -728,13 +728,13 @@ def _value_factory(seed: int) -> ValueFactory:
 
 # -- the LLM round trip ------------------------------------------------------------------------
 
-def bedrock_llm(model_id: str, region: str = "us-east-1", client=None, max_tokens: int = 800,
-                temperature: float = 0.2) -> Callable[[str], str]:
-    """A prompt -> answer function over the Bedrock Converse API."""
+def bedrock_llm(model_id: str, region: str | None = None, client=None, max_tokens: int = 800,
+                temperature: float = 0.2, profile: str = "") -> Callable[[str], str]:
+    """A prompt -> answer function over the Bedrock Converse API (region None: the session's)."""
     if client is None:
         import boto3
 
-        client = boto3.client("bedrock-runtime", region_name=region)
+        client = boto3.Session(profile_name=profile or None, region_name=region or None).client("bedrock-runtime")
 
     def call(prompt: str) -> str:
         resp = client.converse(modelId=model_id, messages=[{"role": "user", "content": [{"text": prompt}]}],

@@ -50,6 +50,10 @@ class Backend:
     def complete(self, request: Request) -> Result:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def preflight(self) -> None:
+        """Check, before the first request, that requests can succeed (credentials, model access);
+        raise with a message that says what to fix. Nothing to check by default."""
+
     def run(self, requests: Iterable[Request], on_result: Callable[[Result], None],
             progress: Callable[[int], None] | None = None) -> None:
         """Complete every request, at most ``concurrency`` at a time; never drops one.
@@ -102,12 +106,14 @@ def make_backend(params, **clients) -> Backend:
 
         return BedrockConverseBackend(params.model_id, params.region, concurrency=params.concurrency,
                                       max_retries=params.max_retries, timeout_s=params.request_timeout_s,
-                                      client=clients.get("bedrock_runtime"))
+                                      client=clients.get("bedrock_runtime"), sts=clients.get("sts"),
+                                      profile=params.aws_profile)
     if params.backend == "bedrock-batch":
         from .batch import BedrockBatchBackend
 
         return BedrockBatchBackend(params.model_id, params.region, bucket=params.batch_bucket,
                                    prefix=params.batch_prefix, role_arn=params.batch_role_arn,
                                    work_dir=params.run_dir / "batch", poll_s=params.batch_poll_s,
-                                   s3=clients.get("s3"), bedrock=clients.get("bedrock"))
+                                   s3=clients.get("s3"), bedrock=clients.get("bedrock"), sts=clients.get("sts"),
+                                   profile=params.aws_profile)
     raise ValueError(f"unknown backend {params.backend!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 import time
 
+from . import aws
 from .backends import Backend, Request, Result
 
 RETRYABLE = {"ThrottlingException", "ServiceUnavailableException", "ModelNotReadyException",
@@ -13,9 +14,10 @@ RETRYABLE = {"ThrottlingException", "ServiceUnavailableException", "ModelNotRead
 class BedrockConverseBackend(Backend):
     name = "bedrock"
 
-    def __init__(self, model_id: str, region: str = "us-east-1", concurrency: int = 8, max_retries: int = 6,
+    def __init__(self, model_id: str, region: str | None = None, concurrency: int = 8, max_retries: int = 6,
                  timeout_s: float = 60.0, base_delay_s: float = 1.0, max_delay_s: float = 30.0,
-                 client=None, sleep=time.sleep, rng: random.Random | None = None):
+                 client=None, sleep=time.sleep, rng: random.Random | None = None, profile: str = "",
+                 sts=None):
         self.model_id = model_id
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -23,15 +25,30 @@ class BedrockConverseBackend(Backend):
         self.max_delay_s = max_delay_s
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.profile, self.region = profile, region or ""
+        self._session = None
+        self._sts = sts
+        self.caller = ""  # the ARN that preflight() found
         if client is None:
-            import boto3
             from botocore.config import Config
 
             # piimask retries itself (with jitter, and so it can count attempts); botocore's off
-            client = boto3.client("bedrock-runtime", region_name=region, config=Config(
+            client = self.session().client("bedrock-runtime", config=Config(
                 retries={"max_attempts": 1, "mode": "standard"}, read_timeout=timeout_s,
                 connect_timeout=min(timeout_s, 10), max_pool_connections=max(10, concurrency)))
         self.client = client
+
+    def session(self):
+        """The boto3 session of ``profile``; its region is ``region`` or the session's own."""
+        if self._session is None:
+            self._session = aws.session(self.profile, self.region or None)
+            self.region = self._session.region_name
+        return self._session
+
+    def preflight(self) -> None:
+        """Stop before the first request if the credentials or the model access are missing."""
+        sts = self._sts or self.session().client("sts")
+        self.caller = aws.check_converse_access(sts, self.client, self.model_id, self.region or "this region")
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
