@@ -17,7 +17,7 @@ BASE    := outputs/base-model/config.json
 PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
 
 .DEFAULT_GOAL := help
-.PHONY: help install all generate label validate finetune evaluate report mask base-model test bench clean
+.PHONY: help install all generate label validate finetune evaluate report mask base-model realdata test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ install: $(VENV)/.installed ## create .venv and install piimask with everything 
 base-model: $(BASE) ## convert the packaged MiniLM-L6 encoder into outputs/base-model (offline)
 $(BASE): $(VENV)/.installed src/piimask/basemodel.py
 	$(PY) -m piimask.basemodel outputs/base-model
+
+realdata: $(VENV)/.installed ## fetch a held-out English slice of ai4privacy/pii-masking-200k (needs the hub) for 05/06
+	$(PY) -m piimask.cli fetch-realdata --profile $(PROFILE)
 
 # -- the pipeline -----------------------------------------------------------------------------
 generate: $(DATA)/generated.jsonl ## 01: write synthetic records (offline by default)

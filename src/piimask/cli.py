@@ -174,6 +174,20 @@ def cmd_unmask(args) -> int:
     return 0
 
 
+def cmd_fetch_realdata(args) -> int:
+    from .realdata import default_out, fetch_realdata
+
+    out = args.out or default_out(args.profile)
+    try:
+        summary = fetch_realdata(out, dataset=args.dataset, split=args.split, language=args.language,
+                                 max_rows=args.max_rows, force=args.force)
+    except RuntimeError as exc:  # the hub unreachable, a split that does not exist: one line, no traceback
+        raise ValueError(str(exc)) from None
+    print(f"{summary['rows']} held-out {summary['language']} rows ({summary['spans']} spans) of "
+          f"{summary['dataset']} [{summary['split']}] written to {summary['out']}; left out: {summary['left_out']}")
+    return 0
+
+
 def cmd_base_model(args) -> int:
     from .basemodel import build_base_model
 
@@ -222,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--restore-in-links", action="store_true",
                    help="also restore values inside URLs and link targets the answer wrote (off: a link could send them out)")
     u.set_defaults(func=cmd_unmask)
+    r = sub.add_parser("fetch-realdata", help="write a held-out English slice of ai4privacy/pii-masking-200k "
+                                              "(from the hub) where the evaluation reads it")
+    r.add_argument("--out", help="JSONL file to write (default: the 200k entry of the profile's external_datasets)")
+    r.add_argument("--profile", default="default", help="params profile whose external_datasets name the file")
+    r.add_argument("--dataset", default="ai4privacy/pii-masking-200k", help="hub id or a local dataset folder")
+    r.add_argument("--split", default="train", help="split to read (the 200k dataset has only 'train')")
+    r.add_argument("--language", default="en", help="keep rows of this language (default en)")
+    r.add_argument("--max-rows", type=int, default=0, help="at most this many rows (default 0: the whole slice)")
+    r.add_argument("--force", action="store_true", help="replace an existing file")
+    r.set_defaults(func=cmd_fetch_realdata)
     b = sub.add_parser("base-model", help="build the offline DistilBERT base model")
     b.add_argument("out", nargs="?", default="outputs/base-model")
     b.set_defaults(func=cmd_base_model)

@@ -320,11 +320,12 @@ def _problems(p: "Params") -> list[str]:
                                       f"'' to drop the label){_suggest(cls, CLASSES)}")
     if ok("external_datasets", "label_maps"):
         for spec in p.external_datasets:
-            keys = {"name", "path", "label_map", "split"}
+            keys = {"name", "path", "label_map", "split", "language"}
             if not (isinstance(spec, dict) and set(spec) <= keys and {"name", "path"} <= set(spec)
                     and all(isinstance(spec[k], str) for k in spec) and spec["name"] and spec["path"]):
-                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split}}: "
-                                         "name and path non-empty, label_map '' or a key of label_maps")
+                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split, language}}: "
+                                         "name and path non-empty, label_map '' or a key of label_maps; split and "
+                                         "language only for a hub id")
             elif spec.get("label_map") and spec["label_map"] not in p.label_maps:
                 bad("external_datasets", f"has {spec['name']!r} with label_map {spec['label_map']!r}, which is not "
                                          f"in label_maps ({', '.join(p.label_maps)})")
