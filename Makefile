@@ -24,13 +24,17 @@ help: ## list the targets
 	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
 
 # -- environment ------------------------------------------------------------------------------
-# torch is installed first and on its own: here the CPU wheel torch==2.13.0; where a torch is
-# already installed (Kaggle, SageMaker) the venv sees it and keeps it. Never a CUDA build here.
+# torch is installed first and on its own, torch==2.13.0 from pip's index; where a torch is
+# already installed (Kaggle, SageMaker) the venv sees it and keeps it. On an ordinary Linux box
+# PyPI's torch is the CUDA build (GBs): name PyTorch's CPU index to get the CPU build instead,
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# (left empty, pip uses its configured index, which on this project's machines serves the CPU wheel).
+TORCH_INDEX ?=
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || { if $(PYTHON) -c 'import torch' 2>/dev/null; then \
 	    $(PYTHON) -m venv --system-site-packages $(VENV); else $(PYTHON) -m venv $(VENV); fi; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
