@@ -198,8 +198,9 @@ def test_serve_never_logs_the_text_of_a_bad_request(server, caplog):
     caplog.set_level(logging.DEBUG)
     request(server, "POST", "/mask?text=" + "ann%40x.io", json.dumps({"text": SECRET, "style": "bogus"}))
     request(server, "POST", "/mask", '{"text": "' + SECRET + '" oops')
-    assert "ann@x.io" not in caplog.text and "ann%40x.io" not in caplog.text and "Ann wrote" not in caplog.text
-    assert "POST /mask 400" in caplog.text
+    assert request(server, "GET", "/ann@x.io/Ann wrote".replace(" ", "%20"))[0] == 404
+    assert "ann@x.io" not in caplog.text and "ann%40x.io" not in caplog.text and "Ann" not in caplog.text
+    assert "POST /mask 400" in caplog.text and "GET <other path> 404" in caplog.text
 
 
 def test_serve_a_fault_while_masking_is_a_500_without_the_text(caplog):

@@ -90,13 +90,10 @@ def _positive(value: str) -> int:
 
 
 def cmd_mask(args) -> int:
-    from .mask import Masker, check_text
+    from .mask import check_text
 
     text = check_text(_read_input(args.input), args.max_chars)
-    model = args.model or _default_model()
-    masker = Masker.from_pretrained(model, allow_hub=args.allow_hub, score_threshold=args.threshold,
-                                    max_chars=args.max_chars)
-    res = masker.mask(text, args.style)
+    res = _load_masker(args, args.max_chars).mask(text, args.style)
     if args.json:
         _write(json.dumps(res.to_dict(with_mapping=not args.no_mapping), ensure_ascii=False, indent=1) + "\n")
     else:
@@ -116,15 +113,12 @@ def _load_masker(args, max_chars: int):
 def cmd_mask_jsonl(args) -> int:
     from .mask_jsonl import mask_jsonl
 
-    if args.input == "-":
-        if sys.stdin.isatty():
-            raise ValueError("no input: pass a JSONL FILE or pipe JSON lines on standard input")
-        stream = sys.stdin.buffer
-    elif not Path(args.input).is_file():
+    if args.input == "-" and sys.stdin.isatty():
+        raise ValueError("no input: pass a JSONL FILE or pipe JSON lines on standard input")
+    if args.input != "-" and not Path(args.input).is_file():
         raise ValueError(f"no such file: {args.input}")
-    else:
-        stream = open(args.input, "rb")
     masker = _load_masker(args, args.max_chars)  # once, before the first line
+    stream = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     out = None
     try:
         if args.out:  # the answers may hold the original values (mappings): owner-only

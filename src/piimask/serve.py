@@ -52,7 +52,8 @@ class MaskHandler(BaseHTTPRequestHandler):
         pass  # the base class logs the request line; log_request below logs no text
 
     def log_request(self, code="-", size="-") -> None:
-        log.info("%s %s %s", self.command, self._path()[:64], code)
+        path = self._path() if self._path() in ("/mask", "/health") else "<other path>"  # a path may hold text
+        log.info("%s %s %s", self.command if self.command in ("GET", "HEAD", "POST") else "<other method>", path, code)
 
     # -- methods -------------------------------------------------------------------------------
     def do_GET(self) -> None:
@@ -61,7 +62,7 @@ class MaskHandler(BaseHTTPRequestHandler):
         elif self._path() == "/mask":
             self._send(405, {"error": "use POST /mask with a JSON body like {\"text\": \"...\"}"})
         else:
-            self._send(404, {"error": f"no such path; use POST /mask or GET /health"})
+            self._send(404, {"error": "no such path; use POST /mask or GET /health"})
 
     do_HEAD = do_GET
 
