@@ -11,7 +11,6 @@ family, so no fragment of a test text was ever seen in training.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import random
 import re
@@ -20,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
@@ -29,6 +27,8 @@ from ..fill import find_placeholders
 from .backends import Backend, Request, Result
 
 N_FAMILIES = 20
+# bank_digest's fixed sample: enough texts and values that a change to what is written shows
+DIGEST_SEED, DIGEST_TEXTS, DIGEST_VALUES = 0, 300, 4
 _ALT = re.compile(r"\{([^{}]*\|[^{}]*)\}")
 _SLOT = re.compile(r"\{(topic|event|org|doc|person)\}")
 OPENING_RATE = {"email": 0.85, "notification": 0.45, "casual conversation": 0.55, "formal document": 0.4,
@@ -90,26 +90,29 @@ def bank() -> dict:
 
 @lru_cache(maxsize=1)
 def bank_digest() -> str:
-    """A short hash of the fragment bank and of the code that composes and fills texts: texts
-    change when either changes, and so do request ids (a resumed run never mixes old texts in)."""
-    pkg = resources.files("piimask")
-    base = pkg / "data" / "fragments"
+    """A short hash of what the grammar writes and the value factory fills in (the fragment bank,
+    then a fixed sample of texts and values): texts change when either changes, and so do request
+    ids, so a resumed run never mixes old texts in; a refactor that writes the same texts (code
+    moved, renamed or reformatted) keeps the digest and the run."""
+    from ..taxonomy import CLASSES
+
+    base = resources.files("piimask") / "data" / "fragments"
     h = hashlib.sha256()
     for name in ("openings.txt", "bodies.txt", "closings.txt", "fields.yaml"):
         h.update((base / name).read_bytes())
-    for source in (Path(__file__), Path(values.__file__)):
-        h.update(_code_lines(source.read_text()).encode())
+    grammar, rng = Grammar(), random.Random(DIGEST_SEED)
+    fields = sorted(k for k in bank()["vocab"] if not k.startswith("_")) + [""]
+    styles, classes = sorted(OPENING_RATE), sorted(CLASSES)
+    for i in range(DIGEST_TEXTS):
+        required = [classes[(7 * i + k) % len(classes)] for k in range(i % 3)]
+        text, template = grammar.compose(fields[i % len(fields)], styles[i % len(styles)], required, rng)
+        h.update(f"{template}\x00{text}\x00".encode())
+    for locales in (("en_US",), ("en_US", "en_GB")):
+        make = values.ValueFactory(seed=DIGEST_SEED, locales=locales)
+        for _ in range(DIGEST_VALUES):
+            for c in classes:
+                h.update(f"{c}={make(c)}\x00".encode())
     return h.hexdigest()[:10]
-
-
-def _code_lines(source: str) -> str:
-    """The source without its import statements: where a module is imported from (the package's
-    layout) does not change the texts, so it does not change the digest either."""
-    drop = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            drop.update(range(node.lineno, node.end_lineno + 1))
-    return "\n".join(line for i, line in enumerate(source.splitlines(), 1) if i not in drop)
 
 
 def bank_stats() -> dict:
