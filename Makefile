@@ -27,20 +27,24 @@ STAMP   ?= $(PY) -m piimask.pipeline.commands stamp
 REPORT  ?= $(PY) -m piimask.pipeline.report
 
 .DEFAULT_GOAL := help
-.PHONY: help install all generate label validate finetune evaluate report mask base-model lint test bench clean
+.PHONY: help install all generate label validate finetune evaluate report mask base-model realdata lint test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
 
 # -- environment ------------------------------------------------------------------------------
-# torch is installed first and on its own: here the CPU wheel torch==2.13.0; where a torch is
-# already installed (Kaggle, SageMaker) the venv sees it and keeps it. Never a CUDA build here.
+# torch is installed first and on its own, torch==2.13.0 from pip's index; where a torch is
+# already installed (Kaggle, SageMaker) the venv sees it and keeps it. On an ordinary Linux box
+# PyPI's torch is the CUDA build (GBs): name PyTorch's CPU index to get the CPU build instead,
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# (left empty, pip uses its configured index, which on this project's machines serves the CPU wheel).
+TORCH_INDEX ?=
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || { if $(PYTHON) -c 'import torch' 2>/dev/null; then \
 	    $(PYTHON) -m venv --system-site-packages $(VENV); else $(PYTHON) -m venv $(VENV); fi; }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
@@ -50,6 +54,9 @@ install: $(VENV)/.installed ## create .venv and install piimask with everything 
 base-model: $(BASE) ## convert the packaged MiniLM-L6 encoder into outputs/base-model (offline)
 $(BASE): $(VENV)/.installed $(PKG)/pipeline/basemodel.py
 	$(PY) -m piimask.pipeline.basemodel outputs/base-model
+
+realdata: $(VENV)/.installed ## fetch a held-out English slice of ai4privacy/pii-masking-200k (needs the hub) for 05/06
+	$(PY) -m piimask.cli fetch-realdata --profile $(PROFILE)
 
 # -- the pipeline -----------------------------------------------------------------------------
 # Each stage depends on its code, its inputs and a stamp of the params keys it reads

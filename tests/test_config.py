@@ -36,10 +36,16 @@ def test_unknown_key_is_named_with_a_suggestion():
     ("per_device_train_batch_size", 0, "per_device_train_batch_size"),
     ("class_thresholds", {"EMAIL": "high"}, r"EMAIL.*number in \[0, 1\]"), ("mask_style", "bogus", "mask_style"),
     ("locales", ["xx_XX"], "locales.*en_US"), ("n_records", 10 ** 9, "allow_large_run"),
+    ("region", 5, "region=5 must be null or a string"), ("region", "Frankfurt", "region='Frankfurt' must be null"),
+    ("aws_profile", None, "aws_profile"),
 ])
 def test_bad_values_fail_naming_the_key(key, value, match):
     with pytest.raises(ValueError, match=match):
         Params(**{key: value})
+
+
+def test_region_may_be_null_and_then_comes_from_the_aws_session():
+    assert load_params("base").region is None and load_params("base", {"region": "eu-central-1"}).region == "eu-central-1"
 
 
 def test_missing_profile_lists_the_available_ones():
@@ -52,7 +58,7 @@ BAD = {
     "run_name": "my run/1", "output_root": "", "seed": -1, "language": "English", "locales": ["en_us"],
     "backend": "openai", "strategy": "best", "n_records": 10 ** 9, "fields": [], "styles": [""],
     "min_class_count": -1, "extra_classes": -2, "reference_dataset": "", "reference_split": " ",
-    "model_id": "claude haiku", "region": "US East", "temperature_min": -0.1, "temperature_max": 2.0,
+    "model_id": "claude haiku", "region": "US East", "aws_profile": "my profile", "temperature_min": -0.1, "temperature_max": 2.0,
     "top_p": 7, "max_tokens": -1, "concurrency": 0, "max_retries": -3, "request_timeout_s": 0,
     "min_chars": -5, "max_chars": 0, "batch_bucket": "My_Bucket", "batch_prefix": "/",
     "batch_role_arn": "BedrockRole", "batch_poll_s": 0, "prices": {"offline": {"input": -1, "output": 0}},

@@ -56,7 +56,8 @@ class Params:
     reference_dataset: str = DEFAULTS["reference_dataset"]
     reference_split: str = DEFAULTS["reference_split"]
     model_id: str = DEFAULTS["model_id"]
-    region: str = DEFAULTS["region"]
+    region: str | None = DEFAULTS["region"]  # None: the AWS session's region
+    aws_profile: str = DEFAULTS["aws_profile"]  # '': the default credential chain
     temperature_min: float = DEFAULTS["temperature_min"]
     temperature_max: float = DEFAULTS["temperature_max"]
     top_p: float = DEFAULTS["top_p"]
@@ -189,7 +190,9 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "reference_dataset": (r".*\S.*", "must be 'package', a local file or folder, or a hub id"),
     "reference_split": (r".*\S.*", "must name a split such as 'train'"),
     "model_id": (r"\S+", "must be a model id such as 'anthropic.claude-3-haiku-20240307-v1:0'"),
-    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be an AWS region such as 'us-east-1'"),
+    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be null (the AWS session's region) or an AWS region such as 'us-east-1'"),
+    "aws_profile": (r"|[A-Za-z0-9_.+=,@:/-]+", "must be '' (the default credential chain) or a profile name from "
+                                               "~/.aws/config, without spaces"),
     "batch_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
     "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
     "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
@@ -225,8 +228,10 @@ def _problems(p: "Params") -> list[str]:
     for f in dataclasses.fields(p):  # types first: the checks below may then compare freely
         kind = _KINDS[f.type.split(" | ")[0]]
         v = getattr(p, f.name)
-        if f.type.endswith("| None"):  # optional numbers (score_threshold): null or a number
-            if v is not None and not _is_number(v):
+        if f.type.endswith("| None"):  # null: ask the run's model or the environment (region: the AWS session's)
+            if kind is str and v is not None and not isinstance(v, str):
+                bad(f.name, f"must be null or a string, not {type(v).__name__}")
+            elif kind is not str and v is not None and not _is_number(v):
                 bad(f.name, f"must be null or a number, not {type(v).__name__}")
             continue
         if not isinstance(v, _TYPES[kind]) or (kind is not bool and isinstance(v, bool)):
@@ -242,7 +247,7 @@ def _problems(p: "Params") -> list[str]:
         if ok(key) and not test(getattr(p, key)):
             bad(key, allowed)
     for key, (pattern, allowed) in PATTERNS.items():
-        if ok(key) and not re.fullmatch(pattern, getattr(p, key)):
+        if ok(key) and getattr(p, key) is not None and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
     for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
         if ok(key) and getattr(p, key) not in allowed:
@@ -303,11 +308,12 @@ def _problems(p: "Params") -> list[str]:
                                       f"'' to drop the label){_suggest(cls, CLASSES)}")
     if ok("external_datasets", "label_maps"):
         for spec in p.external_datasets:
-            keys = {"name", "path", "label_map", "split"}
+            keys = {"name", "path", "label_map", "split", "language"}
             if not (isinstance(spec, dict) and set(spec) <= keys and {"name", "path"} <= set(spec)
                     and all(isinstance(spec[k], str) for k in spec) and spec["name"] and spec["path"]):
-                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split}}: "
-                                         "name and path non-empty, label_map '' or a key of label_maps")
+                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split, language}}: "
+                                         "name and path non-empty, label_map '' or a key of label_maps; split and "
+                                         "language only for a hub id")
             elif spec.get("label_map") and spec["label_map"] not in p.label_maps:
                 bad("external_datasets", f"has {spec['name']!r} with label_map {spec['label_map']!r}, which is not "
                                          f"in label_maps ({', '.join(p.label_maps)})")

@@ -26,6 +26,9 @@ def split_group(rec: Record) -> str:
 def split_records(records: Sequence[Record], validation_fraction: float, test_fraction: float,
                   seed: int) -> dict[str, list[Record]]:
     """Seeded split by group: every group lands whole in one split, sizes close to the fractions."""
+    if not records:
+        raise ValueError("no accepted records to split: see the generate stage's generation.json and "
+                         "request_errors.jsonl, and the reasons in rejected.jsonl")
     groups: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         groups[split_group(r)].append(r)

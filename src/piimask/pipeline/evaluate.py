@@ -282,7 +282,9 @@ def confusion_matrix(counts: Counter, top: int = 30) -> tuple[list[list[int]], l
 def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | None:
     """Rows of one external dataset from params (``{name, path, label_map}``), labels mapped.
 
-    A local jsonl / parquet / csv path, or a hub id loaded with ``datasets`` where reachable.
+    A local jsonl / parquet / csv path, or a hub id loaded with ``datasets`` where reachable (its
+    ``split``, default ``train``; only the held-out slice of ``piimask.pipeline.realdata``, in ``language``
+    when the entry names one).
     Returns None (and the caller reports it) when the path does not exist.
     """
     from pathlib import Path
@@ -294,9 +296,10 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
     if path.exists():
         rows = read_table(path)
     elif "/" in spec["path"] and not spec["path"].startswith((".", "/")):
-        import datasets
+        # a hub id: only its held-out slice is scored (the 200k dataset's one split is 'train')
+        from .realdata import SPLIT, load_hub_rows, select_rows
 
-        rows = [dict(r) for r in datasets.load_dataset(spec["path"], split=spec.get("split", "validation"))]
+        rows, _ = select_rows(load_hub_rows(spec["path"], spec.get("split", SPLIT)), spec.get("language") or None)
     else:
         return None
     label_map = label_maps.get(spec.get("label_map") or "", None) if spec.get("label_map") else None

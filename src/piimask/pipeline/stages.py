@@ -25,7 +25,7 @@ NOTEBOOK_OF = {"generate": "01_generate", "label": "02_label", "validate": "03_v
 # Keys that place a run (its folder), not what a stage computes: no stage rebuilds for them.
 PLACE_KEYS = ("run_name", "output_root")
 _GEN = ("seed", "language", "locales", "backend", "strategy", "n_records", "fields", "styles", "min_class_count",
-        "extra_classes", "reference_dataset", "reference_split", "model_id", "region", "temperature_min",
+        "extra_classes", "reference_dataset", "reference_split", "model_id", "region", "aws_profile", "temperature_min",
         "temperature_max", "top_p", "max_tokens", "concurrency", "max_retries", "request_timeout_s", "min_chars",
         "max_chars", "batch_bucket", "batch_prefix", "batch_role_arn", "batch_poll_s", "prices", "allow_large_run")
 _REAL = ("external_datasets", "label_maps", "max_eval_rows")
@@ -39,7 +39,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
               "max_length", "max_train_records", "max_steps", "early_stopping_patience"),
     "evaluate": (*_REAL, *_WINDOWS),
     "mask": (*_REAL, *_WINDOWS, "mask_style", "score_threshold", "class_thresholds", "mask_thresholds",
-             "max_leak_rate", "max_over_mask_rate", "model_id", "region"),
+             "max_leak_rate", "max_over_mask_rate", "model_id", "region", "aws_profile"),
 }
 
 # stage -> {file under the run folder: the top-level fields it holds ([] for non-JSON files)}

@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)")
     p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})")
     p.add_argument("--bedrock-model", help="call this Bedrock model (needs AWS credentials); default: offline echo")
-    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--region", default=None, help="AWS region (default: the AWS session's, e.g. AWS_REGION)")
+    p.add_argument("--aws-profile", default="", help="AWS profile (default: the default credential chain)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="publish on a public gradio.live link (off by default)")
     p.add_argument("--auth", help="require this login, user:password (or set PIIMASK_APP_AUTH)")
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.bedrock_model:
         from .llm import bedrock_llm
 
-        llm = bedrock_llm(a.bedrock_model, a.region)
+        llm = bedrock_llm(a.bedrock_model, a.region, profile=a.aws_profile)
     options = launch_options(a)
     masker = Masker.from_pretrained(a.model, allow_hub=a.allow_hub, score_threshold=a.threshold, max_chars=a.max_chars)
     build_demo(masker, llm, a.max_chars).launch(**options)

@@ -54,67 +54,83 @@ def _error(status: int, message: str) -> dict:
     return _response(status, {"error": message})
 
 
-class _Reject(Exception):
+class BadRequest(Exception):
+    """A request piimask cannot take: ``status`` (400, 413) and a message saying what to send."""
+
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
 
 
-def _body(event) -> dict:
-    """The request's JSON object, or _Reject with a 4xx."""
+def parse_body(event, limit: int | None = None, what: str = "body") -> dict:
+    """The request's JSON object, or BadRequest with a 4xx. ``what`` names the raw part in messages
+    ("body" for an HTTP request, "line" for a JSONL line)."""
+    limit = max_chars() if limit is None else limit
     if not isinstance(event, dict):
-        raise _Reject(400, f"the event must be an API Gateway proxy object with a 'body', not {type(event).__name__}")
+        raise BadRequest(400, f"the event must be an API Gateway proxy object with a 'body', not {type(event).__name__}")
     raw = event.get("body")
     if raw is None:
-        raise _Reject(400, "missing body: send JSON like {\"text\": \"...\", \"style\": \"[LABEL_n]\"}")
-    limit = 6 * max_chars() + 4096  # a JSON-escaped text takes at most 6 characters per character
-    if isinstance(raw, (str, bytes)) and len(raw) > (4 * limit // 3 + 4 if event.get("isBase64Encoded") else limit):
-        raise _Reject(413, f"body is {len(raw):,} characters; the text limit is {max_chars():,} characters")
+        raise BadRequest(400, f"missing {what}: send JSON like {{\"text\": \"...\", \"style\": \"[LABEL_n]\"}}")
+    cap = raw_limit(limit)  # a JSON-escaped text takes at most 6 characters per character
+    if isinstance(raw, (str, bytes)) and len(raw) > (4 * cap // 3 + 4 if event.get("isBase64Encoded") else cap):
+        raise BadRequest(413, f"{what} is {len(raw):,} characters; the text limit is {limit:,} characters")
     if event.get("isBase64Encoded"):
         if not isinstance(raw, (str, bytes)):
-            raise _Reject(400, "isBase64Encoded is set but the body is not a string")
+            raise BadRequest(400, f"isBase64Encoded is set but the {what} is not a string")
         try:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
-            raise _Reject(400, "body is not valid base64-encoded UTF-8") from None
+            raise BadRequest(400, f"{what} is not valid base64-encoded UTF-8") from None
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise _Reject(400, "body is not UTF-8") from None
+            raise BadRequest(400, f"{what} is not UTF-8") from None
     if isinstance(raw, str):
         try:
             body = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise _Reject(400, f"body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+            raise BadRequest(400, f"{what} is not valid JSON ({exc.msg} at position {exc.pos})") from None
         except RecursionError:
-            raise _Reject(400, "body is nested too deeply: send a flat JSON object") from None
+            raise BadRequest(400, f"{what} is nested too deeply: send a flat JSON object") from None
         except ValueError as exc:  # e.g. an integer with too many digits
-            raise _Reject(400, f"body is not acceptable JSON ({exc})") from None
+            raise BadRequest(400, f"{what} is not acceptable JSON ({exc})") from None
     else:
         body = raw
     if not isinstance(body, dict):
-        raise _Reject(400, "body must be a JSON object like {\"text\": \"...\"}")
+        raise BadRequest(400, f"{what} must be a JSON object like {{\"text\": \"...\"}}")
     return body
 
 
-def handler(event, context=None, masker: Masker | None = None) -> dict:
+def raw_limit(limit: int) -> int:
+    """The most characters a request body may have for a text of ``limit`` characters."""
+    return 6 * limit + 4096
+
+
+def parse_request(body: dict, limit: int | None = None, include_mapping: bool = False) -> tuple[str, str, bool]:
+    """``(text, style, include_mapping)`` of a request object, or BadRequest with a 4xx."""
+    limit = max_chars() if limit is None else limit
+    text = body.get("text")
+    if text is None:
+        raise BadRequest(400, "missing field 'text'")
+    if not isinstance(text, str):
+        raise BadRequest(400, f"'text' must be a string, not {type(text).__name__}")
+    if len(text) > limit:
+        raise BadRequest(413, f"'text' is {len(text):,} characters; the limit is {limit:,}")
+    style = body.get("style", "[LABEL_n]")
+    if not isinstance(style, str) or style not in STYLES:
+        raise BadRequest(400, f"'style' must be one of {list(STYLES)}")
+    include_mapping = body.get("include_mapping", include_mapping)
+    if not isinstance(include_mapping, bool):
+        raise BadRequest(400, "'include_mapping' must be true or false")
+    return text, style, include_mapping
+
+
+def handler(event, context=None, masker: Masker | None = None, limit: int | None = None) -> dict:
+    """Mask the text of one API Gateway proxy event; ``limit``: characters (default PIIMASK_MAX_CHARS)."""
     try:
-        body = _body(event)
-        text = body.get("text")
-        if text is None:
-            raise _Reject(400, "missing field 'text'")
-        if not isinstance(text, str):
-            raise _Reject(400, f"'text' must be a string, not {type(text).__name__}")
-        if len(text) > max_chars():
-            raise _Reject(413, f"'text' is {len(text):,} characters; the limit is {max_chars():,}")
-        style = body.get("style", "[LABEL_n]")
-        if not isinstance(style, str) or style not in STYLES:
-            raise _Reject(400, f"'style' must be one of {list(STYLES)}")
-        include_mapping = body.get("include_mapping", False)
-        if not isinstance(include_mapping, bool):
-            raise _Reject(400, "'include_mapping' must be true or false")
-    except _Reject as exc:
+        text, style, include_mapping = parse_request(parse_body(event, limit), limit)
+    except BadRequest as exc:
         return _error(exc.status, str(exc))
     try:
         m = masker or get_masker()

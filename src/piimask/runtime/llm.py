@@ -6,6 +6,7 @@ jitter; any other error is returned at once with its code and message, never rai
 """
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,34 @@ class LLMError(RuntimeError):
     """A request the LLM did not answer (after the retries): the message names the cause."""
 
 
+class AwsSetupError(RuntimeError):
+    """Credentials, region, model access or bucket are not usable; the message says how to fix it."""
+
+
+CREDENTIALS_HELP = ("set credentials in one of the usual ways: `aws configure` or `aws sso login --profile NAME` "
+                    "(then aws_profile: NAME in params), the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+                    "environment variables, or the execution role of the SageMaker Studio / EC2 instance")
+
+
+def session(profile: str = "", region: str | None = None):
+    """A boto3 session for ``profile`` ('' : default chain) whose region is ``region`` or its own."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        s = boto3.Session(profile_name=profile or None, region_name=region or None)
+        if not s.region_name and os.environ.get("AWS_REGION"):  # botocore reads only AWS_DEFAULT_REGION
+            s = boto3.Session(profile_name=profile or None, region_name=os.environ["AWS_REGION"])
+    except ProfileNotFound:
+        raise AwsSetupError(f"aws_profile={profile!r} is not in ~/.aws/config or ~/.aws/credentials; "
+                            "`aws configure list-profiles` lists the profiles, '' uses the default chain") from None
+    if not s.region_name:
+        raise AwsSetupError("no AWS region: set region in params (e.g. region: us-east-1), or AWS_REGION / "
+                            "AWS_DEFAULT_REGION in the environment, or a region for the profile "
+                            "(`aws configure set region us-east-1`)")
+    return s
+
+
 @dataclass
 class Reply:
     text: str = ""
@@ -30,14 +59,14 @@ class Reply:
     metadata: dict = field(default_factory=dict)
 
 
-def bedrock_client(region: str | None = None, timeout_s: float = 60.0, concurrency: int = 8, session=None):
+def bedrock_client(region: str | None = None, timeout_s: float = 60.0, concurrency: int = 8, aws=None,
+                   profile: str = ""):
     """A ``bedrock-runtime`` client with botocore's own retries off (piimask retries itself, with
-    jitter, and counts the attempts). ``region`` None: the session's region."""
-    import boto3
+    jitter, and counts the attempts), from the boto3 session ``aws`` or ``session(profile, region)``."""
     from botocore.config import Config
 
-    session = session or boto3.Session()
-    return session.client("bedrock-runtime", region_name=region, config=Config(
+    aws = aws or session(profile, region)
+    return aws.client("bedrock-runtime", config=Config(
         retries={"max_attempts": 1, "mode": "standard"}, read_timeout=timeout_s,
         connect_timeout=min(timeout_s, 10), max_pool_connections=max(10, concurrency)))
 
@@ -90,10 +119,10 @@ class Converse:
 
 
 def bedrock_llm(model_id: str, region: str | None = None, client=None, max_tokens: int = 800,
-                temperature: float = 0.2, **retry) -> Callable[[str], str]:
-    """A prompt -> answer function over the Converse API (retried); raises ``LLMError`` when
-    the model does not answer."""
-    converse = Converse(client or bedrock_client(region), model_id, **retry)
+                temperature: float = 0.2, profile: str = "", **retry) -> Callable[[str], str]:
+    """A prompt -> answer function over the Converse API (retried; region None: the session's);
+    raises ``LLMError`` when the model does not answer."""
+    converse = Converse(client or bedrock_client(region, profile=profile), model_id, **retry)
 
     def call(prompt: str) -> str:
         reply = converse(prompt, max_tokens=max_tokens, temperature=temperature)

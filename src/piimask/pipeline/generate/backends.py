@@ -50,6 +50,10 @@ class Backend:
     def complete(self, request: Request) -> Result:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def preflight(self) -> None:
+        """Check, before the first request, that requests can succeed (credentials, model access);
+        raise with a message that says what to fix. Nothing to check by default."""
+
     def run(self, requests: Iterable[Request], on_result: Callable[[Result], None],
             progress: Callable[[int], None] | None = None) -> None:
         """Complete every request, at most ``concurrency`` at a time; never drops one.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ...core.io import scan_jsonl
+from . import aws
 from .backends import Backend, Request, Result
 
 MIN_RECORDS_PER_JOB = 100
@@ -124,34 +125,47 @@ def parse_output_lines(lines: Iterable[str | dict], family: str, id_map: dict[st
 class BedrockBatchBackend(Backend):
     name = "bedrock-batch"
 
-    def __init__(self, model_id: str, region: str = "us-east-1", bucket: str = "", prefix: str = "piimask-batch",
+    def __init__(self, model_id: str, region: str | None = None, bucket: str = "", prefix: str = "piimask-batch",
                  role_arn: str = "", work_dir: str | Path = "outputs/batch", poll_s: float = 60.0,
                  s3=None, bedrock=None, sleep=time.sleep, min_records: int = MIN_RECORDS_PER_JOB,
-                 max_records_per_file: int = MAX_RECORDS_PER_FILE, max_file_bytes: int = MAX_FILE_BYTES):
+                 max_records_per_file: int = MAX_RECORDS_PER_FILE, max_file_bytes: int = MAX_FILE_BYTES,
+                 sts=None, profile: str = ""):
         self.model_id = model_id
         self.family = model_family(model_id)
-        self.region, self.bucket, self.prefix, self.role_arn = region, bucket, prefix.strip("/"), role_arn
+        self.region, self.bucket, self.prefix, self.role_arn = region or "", bucket, prefix.strip("/"), role_arn
+        self.profile = profile
         self.work_dir = Path(work_dir)
         self.poll_s = poll_s
-        self._s3, self._bedrock = s3, bedrock
+        self._s3, self._bedrock, self._sts, self._session = s3, bedrock, sts, None
         self._sleep = sleep
         self.min_records, self.max_records_per_file, self.max_file_bytes = min_records, max_records_per_file, max_file_bytes
+        self.caller = ""
+
+    def session(self):
+        """The boto3 session of ``profile``; its region is ``region`` or the session's own."""
+        if self._session is None:
+            self._session = aws.session(self.profile, self.region or None)
+            self.region = self._session.region_name
+        return self._session
 
     @property
     def s3(self):
         if self._s3 is None:
-            import boto3
-
-            self._s3 = boto3.client("s3", region_name=self.region)
+            self._s3 = self.session().client("s3")
         return self._s3
 
     @property
     def bedrock(self):
         if self._bedrock is None:
-            import boto3
-
-            self._bedrock = boto3.client("bedrock", region_name=self.region)
+            self._bedrock = self.session().client("bedrock")
         return self._bedrock
+
+    def preflight(self) -> None:
+        """Stop before building a job if the credentials or the bucket are not usable."""
+        if not self.bucket:
+            raise aws.AwsSetupError("batch_bucket is not set: name an S3 bucket in params (see params/bedrock-batch.yaml)")
+        sts = self._sts or self.session().client("sts")
+        self.caller = aws.check_batch_access(sts, self.s3, self.bucket, self.region or "this region")
 
     def complete(self, request: Request) -> Result:
         raise NotImplementedError("batch inference has no single-request call; use run() or build/submit/collect")

@@ -15,10 +15,12 @@ def make_backend(params, **clients) -> Backend:
     if params.backend == "bedrock":
         return BedrockConverseBackend(params.model_id, params.region, concurrency=params.concurrency,
                                       max_retries=params.max_retries, timeout_s=params.request_timeout_s,
-                                      client=clients.get("bedrock_runtime"))
+                                      client=clients.get("bedrock_runtime"), sts=clients.get("sts"),
+                                      profile=params.aws_profile)
     if params.backend == "bedrock-batch":
         return BedrockBatchBackend(params.model_id, params.region, bucket=params.batch_bucket,
                                    prefix=params.batch_prefix, role_arn=params.batch_role_arn,
                                    work_dir=params.run_dir / "batch", poll_s=params.batch_poll_s,
-                                   s3=clients.get("s3"), bedrock=clients.get("bedrock"))
+                                   s3=clients.get("s3"), bedrock=clients.get("bedrock"), sts=clients.get("sts"),
+                                   profile=params.aws_profile)
     raise ValueError(f"unknown backend {params.backend!r}")

@@ -27,6 +27,10 @@ def load_reference(spec: str = "package", language: str | None = "en", split: st
         rows = read_table(Path(spec).expanduser())
     else:
         rows = _load_with_datasets(spec, split)
+        from ..realdata import HUB_ID, held_out
+
+        if spec == HUB_ID:  # never a few-shot example from the rows the evaluation scores
+            rows = [r for r in rows if not held_out(r)]
     if language:
         rows = [r for r in rows if r.get("language", language) == language]
     if not rows:

@@ -54,6 +54,17 @@ class GenerationSummary:
         return d
 
 
+class GenerationFailed(RuntimeError):
+    """Every request of a run failed: nothing to label. Carries the run's summary."""
+
+    def __init__(self, summary: GenerationSummary, errors_path: Path):
+        top = ", ".join(f"{code} x{n}" for code, n in summary.errors.most_common(3)) or "no error recorded"
+        super().__init__(f"all {summary.failed} requests failed ({top}); nothing was generated, so the next stages "
+                         f"would write empty splits. The errors, one per request, are in {errors_path}; fix the "
+                         "cause and run again (failed requests are retried, answers already paid for are kept)")
+        self.summary = summary
+
+
 def run_salt(params: Params, model_id: str | None = None) -> str:
     """Request ids depend on the run and the model (for the offline backend: the fragment bank's
     digest), not on n_records: growing a run keeps its first records."""
@@ -195,6 +206,8 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
     summary.requested = len(to_call)
     bar = tqdm(total=len(to_call), desc=f"generate ({backend.name})", unit="req", disable=not progress)
     try:
+        if to_call:  # credentials and model access, checked before the first paid request
+            backend.preflight()
         backend.run(to_call, on_result, progress=bar.update)
     finally:
         bar.close()
@@ -202,6 +215,8 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
         errs.close()
         if cache_out is not None:
             cache_out.close()
+    if summary.requested and summary.failed == summary.requested and not existing and not summary.from_cache:
+        raise GenerationFailed(summary, err_path)
     return summary
 
 
