@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from piimask.pipeline import realism
+from piimask.pipeline import realdata, realism
 from piimask.core.config import project_root, read_yaml
 from piimask.core.fill import target_from_source
 from piimask.core.io import read_jsonl
@@ -162,9 +162,9 @@ def test_summary_keeps_aggregates_only():
 
 def test_real_dataset_spec_takes_the_first_without_label_map():
     specs = [{"name": "a", "path": "x", "label_map": "300k"}, {"name": "b", "path": "y", "label_map": ""}]
-    assert realism.real_dataset_spec(specs)["name"] == "b"
+    assert realdata.real_dataset_spec(specs)["name"] == "b"
     with pytest.raises(ValueError, match="label_map"):
-        realism.real_dataset_spec(specs[:1])
+        realdata.real_dataset_spec(specs[:1])
 
 
 def test_key_numbers_show_realism(tmp_path):

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping, Sequence
 
 HUB_ID = "ai4privacy/pii-masking-200k"
 SPLIT = "train"  # the dataset has no other split
@@ -105,7 +105,6 @@ def load_hub_rows(dataset: str = HUB_ID, split: str = SPLIT, load: Callable | No
 def default_out(profile: str = "default") -> Path:
     """Where params' external_datasets expect the 200k rows (the entry with no label map)."""
     from ..core.config import load_params, resolve_path
-    from .realism import real_dataset_spec
 
     return resolve_path(real_dataset_spec(load_params(profile).external_datasets)["path"])
 
@@ -129,3 +128,12 @@ def fetch_realdata(out: str | Path, dataset: str = HUB_ID, split: str = SPLIT, l
     return {"out": str(out), "dataset": dataset, "split": split, "language": language, "rows": len(rows),
             "spans": sum(len(r["privacy_mask"]) for r in rows), "held_out_fraction": HELD_OUT_FRACTION,
             "left_out": dict(left_out)}
+
+
+def real_dataset_spec(external_datasets: Sequence[Mapping]) -> dict:
+    """The first external dataset in the 200k scheme (no label map): the real reference rows."""
+    for spec in external_datasets:
+        if not spec.get("label_map"):
+            return dict(spec)
+    raise ValueError("params: external_datasets has no entry with an empty label_map; add the "
+                     "ai4privacy 200k rows (label_map: '') to measure realism")

@@ -498,19 +498,11 @@ def summary(ref: Profile, gen: Profile, table: pd.DataFrame, reference_name: str
 # -- the real rows -----------------------------------------------------------------------------
 
 
-def real_dataset_spec(external_datasets: Sequence[Mapping]) -> dict:
-    """The first external dataset in the 200k scheme (no label map): the real reference rows."""
-    for spec in external_datasets:
-        if not spec.get("label_map"):
-            return dict(spec)
-    raise ValueError("params: external_datasets has no entry with an empty label_map; add the "
-                     "ai4privacy 200k rows (label_map: '') to measure realism")
-
-
 def load_real_rows(external_datasets: Sequence[Mapping]) -> tuple[str, list[dict]]:
     """``(name, rows)`` of the real reference rows, loaded as every external dataset is (paths
     relative to the project root); ``(name, [])`` when the file is absent (the report says so)."""
     from .evaluate import load_external
+    from .realdata import real_dataset_spec
 
     spec = real_dataset_spec(external_datasets)
     loaded = load_external(spec, {})
