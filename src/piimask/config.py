@@ -27,6 +27,8 @@ DEFAULT_FIELDS = ["Education", "Medical", "Psychology", "Finance", "Insurance", 
 DEFAULT_STYLES = ["email", "casual conversation", "notification", "formal document", "blog post",
                   "social media post", "academic paper", "presentation", "review"]
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
+TRAIN_ON = ("local", "sagemaker")
+DISTRIBUTIONS = ("none", "torchrun")  # SageMaker: one process per instance, or one per GPU (torchrun)
 STRATEGIES = ("random", "iterate", "balanced")
 MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in memory
 
@@ -82,6 +84,22 @@ class Params:
     max_train_records: int = 0
     max_steps: int = -1
     early_stopping_patience: int = 0
+    train_on: str = "local"  # local: this machine; sagemaker: a SageMaker training job
+    train_processes: int = 1  # local: above 1, `accelerate launch` runs that many (one per GPU, or CPU processes)
+    # -- train on SageMaker (train_on: sagemaker)
+    sagemaker_image_uri: str = ""
+    sagemaker_role_arn: str = ""
+    sagemaker_bucket: str = ""
+    sagemaker_prefix: str = "piimask-train"
+    sagemaker_region: str = ""  # '': the same as region
+    sagemaker_instance_type: str = "ml.g5.xlarge"
+    sagemaker_instance_count: int = 1
+    sagemaker_distribution: str = "none"
+    sagemaker_volume_gb: int = 30
+    sagemaker_spot: bool = False
+    sagemaker_max_run_s: int = 86400
+    sagemaker_max_wait_s: int = 172800
+    sagemaker_poll_s: float = 30.0
     # -- evaluate
     external_datasets: list = field(default_factory=list)
     label_maps: dict = field(default_factory=dict)
@@ -180,6 +198,12 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_train_records": (lambda v: v >= 0, "must be 0 (all) or more"),
     "max_steps": (lambda v: v == -1 or v >= 1, "must be -1 (train for num_train_epochs) or at least 1"),
     "early_stopping_patience": (lambda v: v >= 0, "must be 0 (off) or more"),
+    "train_processes": (lambda v: v >= 1, "must be at least 1 (1: this process; more: `accelerate launch`)"),
+    "sagemaker_instance_count": _AT_LEAST_1,
+    "sagemaker_volume_gb": (lambda v: 1 <= v <= 16384, "must lie in 1..16384 (GB of disk per instance)"),
+    "sagemaker_max_run_s": (lambda v: 1 <= v <= 2_419_200, "must lie in 1..2419200 (seconds; at most 28 days)"),
+    "sagemaker_max_wait_s": (lambda v: 1 <= v <= 2_419_200, "must lie in 1..2419200 (seconds; at most 28 days)"),
+    "sagemaker_poll_s": (lambda v: v > 0, "must be positive (seconds between job status checks)"),
     "max_eval_rows": (lambda v: v >= 0, "must be 0 (all) or more"),
     "score_threshold": (lambda v: v is None or 0 < v <= 1,
                         "must be null (the threshold in the model's masking.json) or a number in (0, 1]"),
@@ -202,6 +226,15 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
     "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
                        "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'"),
+    "sagemaker_image_uri": (r"|\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[0-9a-f]{64})",
+                            "must be '' or an ECR image URI such as "
+                            "'763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:<tag>'"),
+    "sagemaker_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
+                           "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/SageMakerExecution'"),
+    "sagemaker_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
+    "sagemaker_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-train'"),
+    "sagemaker_region": (r"|[a-z]{2}(-[a-z]+)+-\d+", "must be '' (the same as region) or an AWS region such as 'us-east-1'"),
+    "sagemaker_instance_type": (r"ml\.[a-z0-9-]+\.[a-z0-9-]+", "must be a SageMaker instance type such as 'ml.g5.xlarge'"),
     "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
 }
@@ -251,7 +284,8 @@ def _problems(p: "Params") -> list[str]:
     for key, (pattern, allowed) in PATTERNS.items():
         if ok(key) and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
-    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
+    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES),
+                         ("train_on", TRAIN_ON), ("sagemaker_distribution", DISTRIBUTIONS)):
         if ok(key) and getattr(p, key) not in allowed:
             bad(key, f"is not one of {', '.join(allowed)}{_suggest(getattr(p, key), allowed)}")
     if ok("locales"):
@@ -279,6 +313,18 @@ def _problems(p: "Params") -> list[str]:
         for key in ("batch_bucket", "batch_role_arn"):
             if not getattr(p, key):
                 bad(key, "must be set when backend is 'bedrock-batch' (see params/bedrock-batch.yaml)")
+
+    if ok("train_on", "sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket") and p.train_on == "sagemaker":
+        for key in ("sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket"):
+            if not getattr(p, key):
+                bad(key, "must be set when train_on is 'sagemaker' (see params/overlays/sagemaker.yaml)")
+    if ok("train_on", "train_processes") and p.train_on == "sagemaker" and p.train_processes > 1:
+        bad("train_processes", "applies to local training only; on SageMaker set sagemaker_distribution: torchrun "
+                               "(one process per GPU) and sagemaker_instance_count")
+    if ok("sagemaker_spot", "sagemaker_max_wait_s", "sagemaker_max_run_s") and p.sagemaker_spot \
+            and p.sagemaker_max_wait_s < p.sagemaker_max_run_s:
+        bad("sagemaker_max_wait_s", f"must be at least sagemaker_max_run_s={p.sagemaker_max_run_s} with spot "
+                                    "instances (it counts the wait for capacity as well as the run)")
 
     # -- mappings and lists of mappings
     if ok("class_thresholds"):
