@@ -1,6 +1,11 @@
 # piimask: the pipeline as a DAG of files. `make help` lists the targets.
 # PROFILE picks params/<PROFILE>.yaml (stacked on params/base.yaml); outputs go to outputs/<PROFILE>/.
+# LAUNCH picks where 04 trains: local (the notebook's process), accelerate (NPROC processes under
+# `accelerate launch`: one per GPU, or CPU processes) or sagemaker (a SageMaker training job with
+# params/overlays/sagemaker.yaml stacked on the profile; the model comes back into outputs/<PROFILE>/model/).
 PROFILE ?= default
+LAUNCH  ?= local
+NPROC   ?= 2
 PYTHON  ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
@@ -10,11 +15,20 @@ NBOUT   := $(RUN)/notebooks
 PKG     := src/piimask
 GEN_SRC := $(wildcard $(PKG)/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/values.py $(PKG)/fill.py $(PKG)/config.py
 LBL_SRC := $(PKG)/validate.py $(PKG)/dataset.py $(PKG)/label.py $(PKG)/recognizers.py
-TRN_SRC := $(PKG)/train.py $(wildcard $(PKG)/metrics/*.py)
+TRN_SRC := $(PKG)/train.py $(PKG)/train_entry.py $(PKG)/launch.py $(PKG)/sagemaker_job.py $(wildcard $(PKG)/metrics/*.py)
 EVL_SRC := $(PKG)/evaluate.py $(PKG)/predict.py
 PARAMS  := params/base.yaml params/$(PROFILE).yaml
 BASE    := outputs/base-model/config.json
 PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
+ifeq ($(LAUNCH),local)
+TRAIN_ON :=
+else ifeq ($(LAUNCH),accelerate)
+TRAIN_ON := -p train_processes $(NPROC)
+else ifeq ($(LAUNCH),sagemaker)
+TRAIN_ON := -f params/overlays/sagemaker.yaml
+else
+$(error LAUNCH=$(LAUNCH): use local, accelerate (with NPROC=<processes>) or sagemaker)
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help install all generate label validate finetune evaluate report mask base-model test bench clean
@@ -22,6 +36,7 @@ PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
+	@echo "  LAUNCH=$(LAUNCH) (local, accelerate with NPROC=$(NPROC), sagemaker) - where finetune trains"
 
 # -- environment ------------------------------------------------------------------------------
 # torch is installed first and on its own: here the CPU wheel torch==2.13.0; where a torch is
@@ -56,9 +71,9 @@ validate: $(RUN)/validation.json ## 03: dataset report, split proof, check again
 $(RUN)/validation.json: notebooks/03_validate.ipynb $(DATA)/splits/label2id.json
 	$(PAPERMILL) $< $(NBOUT)/03_validate.ipynb
 
-finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification
+finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification (LAUNCH: where)
 $(RUN)/model/config.json: notebooks/04_finetune.ipynb $(RUN)/validation.json $(TRN_SRC)
-	$(PAPERMILL) $< $(NBOUT)/04_finetune.ipynb
+	$(PAPERMILL) $(TRAIN_ON) $< $(NBOUT)/04_finetune.ipynb
 
 evaluate: $(RUN)/metrics.json ## 05: per-class metrics on synthetic and real data, leak rate, errors
 $(RUN)/metrics.json: notebooks/05_evaluate.ipynb $(RUN)/model/config.json $(EVL_SRC)
