@@ -301,9 +301,10 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
 
 def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], **masker_kw) -> list[dict]:
     """Leak rate and over-mask rate of the Masker's full path (model spans by PII-ness, the
-    recognizers, overlaps, repeats) at each threshold, on rows with ``source_text`` and
-    ``privacy_mask``. The rows are tagged once; ``masker_kw`` go to ``Masker``."""
-    from .mask import Masker
+    recognizers, overlaps, repeats, and the text ``mask_with`` replaces for them) at each
+    threshold, on rows with ``source_text`` and ``privacy_mask``. The rows are tagged once;
+    ``masker_kw`` go to ``Masker``."""
+    from .mask import Masker, replaced_spans
 
     texts = [r["source_text"] for r in rows]
     tagged = tagger.tag(texts)
@@ -311,7 +312,7 @@ def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], *
     out = []
     for t in thresholds:
         masker = Masker(None, score_threshold=t, **masker_kw)
-        pred = [[(e["start"], e["end"], e["label"]) for e in masker.spans(text, tg)] for text, tg in zip(texts, tagged)]
+        pred = [replaced_spans(text, masker.spans(text, tg)) for text, tg in zip(texts, tagged)]
         leak = leak_rate(gold, pred)
         over = over_mask_rate(texts, gold, pred)
         out.append({"threshold": float(t), "leak_rate": leak["overall"], "over_mask_rate": over["overall"],

@@ -6,7 +6,8 @@ model splits between DATE and DOB is still masked. Model spans (sliding windows:
 never truncated) are merged with deterministic recognizers for structured secrets; overlaps are
 resolved by one rule (``recognizers.resolve_overlaps``): the longer span wins, then the higher
 score, then a rule span over a model span. Identifiers in code (``psycopg2``, ``conn``) stay
-readable; every other occurrence of a detected value is masked too. The threshold is chosen on
+readable; every other occurrence of a detected value is masked too (of a value the model found,
+when it flagged at least a quarter of its occurrences: see ``repeats``). The threshold is chosen on
 real rows by notebook 06 and saved beside the model (``masking.json``); ``from_pretrained`` reads
 it, explicit arguments override it.
 
@@ -42,6 +43,7 @@ import random
 import re
 import string
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -179,10 +181,10 @@ class Masker:
         if self.keep_code_identifiers and model:
             code = CodeContext(text)
             model = [s for s in model if not code.is_identifier(*_trimmed(text, s.start, s.end, s.label))]
-        spans = model + (recognizers.detect(text, resolve=False) if self.use_recognizers else [])
-        spans = [_trim(text, s) for s in spans]
-        # a span with no letter or digit ("*", "-") is noise, not a value
-        spans = [s for s in spans if _has_alnum(text, s.start, s.end)]
+        spans = _join_neighbours(text, [_balance(text, _trim(text, s)) for s in model])
+        spans += [_trim(text, s) for s in (recognizers.detect(text, resolve=False) if self.use_recognizers else [])]
+        # a span with no letter or digit ("*", "-") is noise, not a value; a currency sign is a value
+        spans = [s for s in spans if _has_alnum(text, s.start, s.end) or _is_currency(text, s.start, s.end)]
         kept = resolve_overlaps(spans)
         if self.mask_repeats:
             kept = sorted(kept + repeats(text, kept), key=lambda s: s.start)
@@ -222,21 +224,57 @@ def _check_style(style) -> None:
 
 _EDGE = frozenset(" \t\r\n'\"`()[]{}<>")
 _TAIL = frozenset(",;:!?")
+_CLOSE = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_OPEN = {v: k for k, v in _CLOSE.items()}
 
 
 def _trimmed(text: str, a: int, b: int, label: str) -> tuple[int, int]:
     while a < b and text[a] in _EDGE:
+        c = text[a]
+        if c in _CLOSE and text.find(_CLOSE[c], a + 1, b) != -1:  # "(87)-8781": the bracket pairs inside
+            break
         a += 1
     while b > a and (text[b - 1] in _EDGE or (text[b - 1] in _TAIL and label not in ("PASSWORD", "SECRET"))):
+        c = text[b - 1]
+        if c in _OPEN and text.rfind(_OPEN[c], a, b - 1) != -1:  # "... .NET CLR 1.6)": keep the pair
+            break
         b -= 1
     return a, b
 
 
 def _trim(text: str, s: Span) -> Span:
-    """Drop whitespace, quotes and brackets from a span's edges, and trailing sentence punctuation
-    (a quote the model took into an e-mail must stay in the prompt)."""
+    """Drop whitespace, quotes and unpaired brackets from a span's edges, and trailing sentence
+    punctuation (a quote the model took into an e-mail must stay in the prompt)."""
     a, b = _trimmed(text, s.start, s.end, s.label)
     return s if (a, b) == (s.start, s.end) else Span(a, b, s.label, s.score, s.source)
+
+
+def _balance(text: str, s: Span) -> Span:
+    """A model span that opens a bracket it does not close ("Opera/9.42 (X11; U") takes the
+    closing bracket right after it: the value is written with its pair."""
+    b = s.end
+    for o, c in _CLOSE.items():
+        while b < len(text) and text[b] == c and text.count(o, s.start, b) > text.count(c, s.start, b):
+            b += 1
+    return s if b == s.end else Span(s.start, b, s.label, s.score, s.source)
+
+
+def _is_currency(text: str, a: int, b: int) -> bool:
+    return b > a and all(unicodedata.category(text[i]) == "Sc" for i in range(a, b))
+
+
+def _join_neighbours(text: str, spans: list[Span]) -> list[Span]:
+    """Model spans of one class that only a space or a hyphen separates ("Port" "Norberto",
+    "Basel" "Landschaft") become one value, so the separator is not left between two tags."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: s.start):
+        if out and out[-1].label == s.label and text[out[-1].end:s.start] in (" ", "-"):
+            p = out[-1]
+            n1, n2 = p.end - p.start, s.end - s.start
+            out[-1] = Span(p.start, s.end, p.label, (p.score * n1 + s.score * n2) / (n1 + n2), p.source)
+        else:
+            out.append(s)
+    return out
 
 
 def _has_alnum(text: str, a: int, b: int) -> bool:
@@ -249,18 +287,32 @@ def _has_alnum(text: str, a: int, b: int) -> bool:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def repeats(text: str, spans: list[Span]) -> list[Span]:
+MIN_REPEAT_SUPPORT = 0.25
+
+
+def repeats(text: str, spans: list[Span], min_support: float = MIN_REPEAT_SUPPORT) -> list[Span]:
     """Other occurrences of detected values (2+ characters), as spans of the same class.
 
     A value counts where it stands as a whole (not glued to a letter or digit on a side where the
-    value itself ends in one) and overlaps no span. Linear: each word of the text is looked up
-    once in an index of the values' first words, then one set lookup per value length."""
+    value itself ends in one) and overlaps no span. A value a rule found is masked everywhere; a
+    value the model found, where the model flagged it in at least ``min_support`` of its
+    occurrences: a name the model saw in one sentence of two is masked in both, but a word it
+    flagged once among hundreds ("and" inside one company name) is a misfire, not a value.
+    Linear: each word of the text is looked up once in an index of the values' first words, then
+    one set lookup per value length."""
     label_of: dict[str, str] = {}
+    found: dict[str, int] = {}  # value -> times detected
+    by_rule: set[str] = set()
     index: dict[str, dict[int, dict[int, set[str]]]] = {}  # first word -> its offset -> length -> values
     for s in spans:
         value = text[s.start:s.end]
         m = _WORD.search(value) if len(value) >= 2 else None
-        if m is None or value in label_of:
+        if m is None:
+            continue
+        found[value] = found.get(value, 0) + 1
+        if s.source == "rule":
+            by_rule.add(value)
+        if value in label_of:
             continue
         label_of[value] = s.label
         index.setdefault(m.group(), {}).setdefault(m.start(), {}).setdefault(len(value), set()).add(value)
@@ -270,7 +322,7 @@ def repeats(text: str, spans: list[Span]) -> list[Span]:
                for w, offs in index.items()}
     starts = [s.start for s in spans]
     ends = [s.end for s in spans]
-    out: list[Span] = []
+    seen: dict[str, list[tuple[int, int]]] = {}  # value -> its occurrences not yet masked
     last_end, n = 0, len(text)
     for m in _WORD.finditer(text):
         groups = by_word.get(m.group())
@@ -293,14 +345,16 @@ def repeats(text: str, spans: list[Span]) -> list[Span]:
                 j = bisect.bisect_right(ends, a)
                 if j < len(spans) and starts[j] < b:  # overlaps a detected span (or is one)
                     continue
-                hit = Span(a, b, label_of[value], 1.0, "repeat")
+                hit = (a, b, value)
                 break
             if hit:
                 break
         if hit:
-            out.append(hit)
-            last_end = hit.end
-    return out
+            seen.setdefault(hit[2], []).append((hit[0], hit[1]))
+            last_end = hit[1]
+    out = [Span(a, b, label_of[value], 1.0, "repeat") for value, occ in seen.items()
+           if value in by_rule or found[value] >= min_support * (found[value] + len(occ)) for a, b in occ]
+    return sorted(out, key=lambda s: s.start)
 
 
 # -- tags ---------------------------------------------------------------------------------------
@@ -558,15 +612,8 @@ class _TagAllocator:
         return self.numbered(name)
 
 
-def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: int = 0) -> MaskResult:
-    """Replace each entity span of ``text`` according to ``style``; return the mapping to undo it.
-
-    Overlapping or out-of-range entities are skipped (the earlier one is kept). Tags avoid every
-    key the text that stays already holds; the result is then read back as ``unmask`` would read
-    it, and a value whose tag (or fake) would be read anywhere else gets a new one, so that
-    ``unmask(masked_text, mapping) == text`` always holds."""
-    check_text(text)
-    _check_style(style)
+def _regions(text: str, entities: list[dict]) -> tuple[list[dict], list[tuple[int, int, str]]]:
+    """The entities kept (sorted, no overlaps, in range) and the regions that replace them."""
     ents, last = [], 0
     for e in sorted(entities, key=lambda e: (e["start"], -e["end"])):
         s, t = int(e["start"]), int(e["end"])
@@ -583,6 +630,25 @@ def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: i
         while a - 1 >= lo and b + 1 <= hi and text[a - 1] == "[" and text[b] == "]":
             a, b = a - 1, b + 1
         regions.append((a, b, str(e["label"])))
+    return ents, regions
+
+
+def replaced_spans(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the text ``mask_with`` replaces for these entities (a value's
+    enclosing brackets included): what the LLM does not see."""
+    return _regions(text, entities)[1]
+
+
+def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: int = 0) -> MaskResult:
+    """Replace each entity span of ``text`` according to ``style``; return the mapping to undo it.
+
+    Overlapping or out-of-range entities are skipped (the earlier one is kept). Tags avoid every
+    key the text that stays already holds; the result is then read back as ``unmask`` would read
+    it, and a value whose tag (or fake) would be read anywhere else gets a new one, so that
+    ``unmask(masked_text, mapping) == text`` always holds."""
+    check_text(text)
+    _check_style(style)
+    ents, regions = _regions(text, entities)
     taken, cur = set(), 0
     for a, b, _ in regions + [(len(text), len(text), "")]:
         taken.update(_tag_match_key(m) for m in TAG.finditer(text, cur, a))
@@ -606,7 +672,7 @@ def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: i
         ctx = sorted(c for c, ids in contexts.items() if ident in ids)
         if ctx:
             m["contexts"] = ctx
-    return MaskResult(masked, [dict(e) for e in ents], mapping, style)
+    return MaskResult(masked, ents, mapping, style)
 
 
 class _Tags:

@@ -22,10 +22,13 @@ from importlib import resources
 
 import yaml
 
+from .. import values
 from ..fill import find_placeholders
 from .backends import Backend, Request, Result
 
 N_FAMILIES = 20
+# bank_digest's fixed sample: enough texts and values that a change to what is written shows
+DIGEST_SEED, DIGEST_TEXTS, DIGEST_VALUES = 0, 300, 4
 _ALT = re.compile(r"\{([^{}]*\|[^{}]*)\}")
 _SLOT = re.compile(r"\{(topic|event|org|doc|person)\}")
 OPENING_RATE = {"email": 0.85, "notification": 0.45, "casual conversation": 0.55, "formal document": 0.4,
@@ -87,15 +90,28 @@ def bank() -> dict:
 
 @lru_cache(maxsize=1)
 def bank_digest() -> str:
-    """A short hash of the fragment bank and of the code that composes and fills texts: texts
-    change when either changes, and so do request ids (a resumed run never mixes old texts in)."""
-    pkg = resources.files("piimask")
-    base = pkg / "data" / "fragments"
+    """A short hash of what the grammar writes and the value factory fills in (the fragment bank,
+    then a fixed sample of texts and values): texts change when either changes, and so do request
+    ids, so a resumed run never mixes old texts in; a refactor that writes the same texts (code
+    moved, renamed or reformatted) keeps the digest and the run."""
+    from ..taxonomy import CLASSES
+
+    base = resources.files("piimask") / "data" / "fragments"
     h = hashlib.sha256()
     for name in ("openings.txt", "bodies.txt", "closings.txt", "fields.yaml"):
         h.update((base / name).read_bytes())
-    for source in (pkg / "generate" / "offline.py", pkg / "values.py"):
-        h.update(source.read_bytes())
+    grammar, rng = Grammar(), random.Random(DIGEST_SEED)
+    fields = sorted(k for k in bank()["vocab"] if not k.startswith("_")) + [""]
+    styles, classes = sorted(OPENING_RATE), sorted(CLASSES)
+    for i in range(DIGEST_TEXTS):
+        required = [classes[(7 * i + k) % len(classes)] for k in range(i % 3)]
+        text, template = grammar.compose(fields[i % len(fields)], styles[i % len(styles)], required, rng)
+        h.update(f"{template}\x00{text}\x00".encode())
+    for locales in (("en_US",), ("en_US", "en_GB")):
+        make = values.ValueFactory(seed=DIGEST_SEED, locales=locales)
+        for _ in range(DIGEST_VALUES):
+            for c in classes:
+                h.update(f"{c}={make(c)}\x00".encode())
     return h.hexdigest()[:10]
 
 
