@@ -1,6 +1,11 @@
 # piimask: the pipeline as a DAG of files. `make help` lists the targets.
 # PROFILE picks params/<PROFILE>.yaml (stacked on params/base.yaml); outputs go to outputs/<PROFILE>/.
+# LAUNCH picks where 04 trains: local (the notebook's process), accelerate (NPROC processes under
+# `accelerate launch`: one per GPU, or CPU processes) or sagemaker (a SageMaker training job with
+# params/overlays/sagemaker.yaml stacked on the profile; the model comes back into outputs/<PROFILE>/model/).
 PROFILE ?= default
+LAUNCH  ?= local
+NPROC   ?= 2
 PYTHON  ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
@@ -15,7 +20,8 @@ CORE    := $(wildcard $(PKG)/core/*.py $(PKG)/core/*.yaml)
 GEN_SRC := $(CORE) $(wildcard $(PKG)/pipeline/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/pipeline/answers.py $(PKG)/runtime/llm.py
 LBL_SRC := $(CORE) $(PKG)/pipeline/validate.py $(PKG)/pipeline/dataset.py $(PKG)/pipeline/answers.py
 VAL_SRC := $(LBL_SRC) $(PKG)/pipeline/realism.py $(PKG)/pipeline/generate/reference.py $(PKG)/pipeline/viz.py
-TRN_SRC := $(CORE) $(PKG)/pipeline/train.py $(PKG)/pipeline/dataset.py $(wildcard $(PKG)/pipeline/metrics/*.py)
+TRN_SRC := $(CORE) $(PKG)/pipeline/train.py $(PKG)/pipeline/train_entry.py $(PKG)/pipeline/launch.py $(PKG)/pipeline/sagemaker_job.py \
+           $(PKG)/pipeline/dataset.py $(wildcard $(PKG)/pipeline/metrics/*.py)
 EVL_SRC := $(CORE) $(PKG)/pipeline/evaluate.py $(PKG)/pipeline/dataset.py $(PKG)/runtime/predict.py $(PKG)/pipeline/viz.py
 MSK_SRC := $(EVL_SRC) $(PKG)/runtime/mask.py $(PKG)/runtime/llm.py
 STG_SRC := $(PKG)/pipeline/stages.py
@@ -25,6 +31,16 @@ BASE    := outputs/base-model/config.json
 PAPERMILL ?= $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) --log-level WARNING
 STAMP   ?= $(PY) -m piimask.pipeline.commands stamp
 REPORT  ?= $(PY) -m piimask.pipeline.report
+# LAUNCH: where 04 trains (overrides of the notebook's params; a change of LAUNCH alone rebuilds nothing)
+ifeq ($(LAUNCH),local)
+TRAIN_ON :=
+else ifeq ($(LAUNCH),accelerate)
+TRAIN_ON := -y "overrides: {train_processes: $(NPROC)}"
+else ifeq ($(LAUNCH),sagemaker)
+TRAIN_ON = -y "$$(sed -e 's/^/  /' -e '1i overrides:' params/overlays/sagemaker.yaml)"
+else
+$(error LAUNCH=$(LAUNCH): use local, accelerate (with NPROC=<processes>) or sagemaker)
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help install all generate label validate finetune evaluate report mask base-model realdata lint test bench clean
@@ -32,6 +48,7 @@ REPORT  ?= $(PY) -m piimask.pipeline.report
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
+	@echo "  LAUNCH=$(LAUNCH) (local, accelerate with NPROC=$(NPROC), sagemaker) - where finetune trains"
 
 # -- environment ------------------------------------------------------------------------------
 # torch is installed first and on its own, torch==2.13.0 from pip's index; where a torch is
@@ -80,9 +97,9 @@ validate: $(RUN)/validation.json ## 03: dataset report, split proof, check again
 $(RUN)/validation.json: notebooks/03_validate.ipynb $(DATA)/splits/label2id.json $(STAMPS)/validate.json $(VAL_SRC) $(STG_SRC)
 	$(PAPERMILL) $< $(NBOUT)/03_validate.ipynb
 
-finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification
+finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification (LAUNCH: where)
 $(RUN)/model/config.json: notebooks/04_finetune.ipynb $(DATA)/splits/label2id.json $(STAMPS)/train.json $(TRN_SRC) $(STG_SRC)
-	$(PAPERMILL) $< $(NBOUT)/04_finetune.ipynb
+	$(PAPERMILL) $(TRAIN_ON) $< $(NBOUT)/04_finetune.ipynb
 
 evaluate: $(RUN)/metrics.json ## 05: per-class metrics on synthetic and real data, leak rate, errors
 $(RUN)/metrics.json: notebooks/05_evaluate.ipynb $(RUN)/model/config.json $(STAMPS)/evaluate.json $(EVL_SRC) $(STG_SRC)

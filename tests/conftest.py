@@ -42,3 +42,26 @@ def tiny_model(tmp_path_factory, base_model_dir):
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(str(base_model_dir)).save_pretrained(out)
     return out
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    """A factory of tiny labelled runs on disk (smoke profile, a few dozen short records), as 02
+    leaves them: ``make_run(**params) -> (params, splits)``."""
+    def make(**overrides):
+        from transformers import AutoTokenizer
+
+        from piimask.pipeline import dataset, validate
+        from piimask.core.config import load_params
+        from piimask.pipeline.generate import generate
+        from piimask.core.io import read_records
+
+        p = load_params("smoke", {"output_root": str(tmp_path / "runs"), "n_records": 60, **overrides})
+        generate(p, progress=False)
+        accepted, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
+        dataset.label_records(accepted, AutoTokenizer.from_pretrained(str(p.path(p.tokenizer))))
+        splits = dataset.split_records(accepted, p.validation_fraction, p.test_fraction, p.seed)
+        dataset.save_splits(splits, p.data_dir / "splits")
+        return p, splits
+
+    return make

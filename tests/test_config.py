@@ -69,7 +69,12 @@ BAD = {
     "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
     "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
     "window_stride": -1, "allow_large_run": "yes", "mask_thresholds": [0, 2], "max_leak_rate": 1.5,
-    "max_over_mask_rate": -0.1,
+    "max_over_mask_rate": -0.1, "train_on": "cloud", "train_processes": 0,
+    "sagemaker_image_uri": "huggingface-pytorch-training:latest", "sagemaker_role_arn": "SageMakerRole",
+    "sagemaker_bucket": "s3://my-bucket", "sagemaker_prefix": "/", "sagemaker_region": "virginia",
+    "sagemaker_instance_type": "g5.xlarge", "sagemaker_instance_count": 0, "sagemaker_distribution": "deepspeed",
+    "sagemaker_volume_gb": 0, "sagemaker_spot": "yes", "sagemaker_max_run_s": 0, "sagemaker_max_wait_s": 10 ** 8,
+    "sagemaker_poll_s": 0,
 }
 
 
@@ -141,3 +146,28 @@ def test_every_default_lives_in_base_yaml_once():
     base = yaml.safe_load((config.project_root() / "params" / "base.yaml").read_text())
     assert set(base) == set(config.PARAM_KEYS)
     assert config.Params().to_dict() == base  # the dataclass's defaults are base.yaml's values
+
+
+SAGEMAKER = {"train_on": "sagemaker", "sagemaker_bucket": "bkt",
+             "sagemaker_image_uri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311",
+             "sagemaker_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecution"}
+
+
+def test_training_on_sagemaker_needs_image_role_and_bucket():
+    with pytest.raises(ValueError) as err:
+        load_params("base", {"train_on": "sagemaker"})
+    assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == [
+        "params: sagemaker_image_uri", "params: sagemaker_role_arn", "params: sagemaker_bucket"]
+    assert "params/overlays/sagemaker.yaml" in str(err.value)
+    assert load_params("base", SAGEMAKER).train_on == "sagemaker"
+
+
+def test_sagemaker_settings_that_contradict_each_other():
+    with pytest.raises(ValueError, match=r"sagemaker_max_wait_s=3600 must be at least sagemaker_max_run_s=7200"):
+        load_params("base", {**SAGEMAKER, "sagemaker_spot": True, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600})
+    # without spot instances the wait is not used
+    assert load_params("base", {**SAGEMAKER, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600}).sagemaker_spot is False
+    with pytest.raises(ValueError, match=r"train_processes=2 applies to local training only.*sagemaker_distribution"):
+        load_params("base", {**SAGEMAKER, "train_processes": 2})
+    with pytest.raises(ValueError, match=r"sagemaker_distribution='torchrunn' is not one of none, torchrun \(did you mean 'torchrun'\?\)"):
+        load_params("base", {"sagemaker_distribution": "torchrunn"})

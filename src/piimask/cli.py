@@ -6,6 +6,9 @@
     piimask unmask ANSWER_FILE --mapping MAPPING.json
     piimask fetch-realdata [--out FILE]
     piimask base-model [OUT_DIR]
+    piimask train [--profile P] [--set KEY=VALUE ...] [--nproc N]
+    piimask sagemaker-train [--profile P] [--set KEY=VALUE ...] [--overlay FILE] [--no-wait | --attach JOB]
+    piimask run STAGE [--profile P] [--set KEY=VALUE ...]
     piimask --version
 
 Text is read and written as UTF-8 bytes, exactly: line endings (``\\r\\n``) are kept, so ``--json``
@@ -13,8 +16,10 @@ offsets index the file as it is. Mapping files hold the original values and are 
 mode 0600.
 
 Exit codes: 0 success, 1 bad input (missing file, empty or non-UTF-8 text, text over --max-chars,
-unreadable model or mapping), 2 bad usage. ``mask-jsonl`` answers a bad line with an error object
-for that line and goes on (exit 0; the counts go to standard error).
+unreadable model or mapping, bad params) or a training run that failed (a process under
+accelerate launch, a SageMaker job: its FailureReason is printed), 2 bad usage. ``mask-jsonl``
+answers a bad line with an error object for that line and goes on (exit 0; the counts go to
+standard error).
 """
 from __future__ import annotations
 
@@ -189,6 +194,68 @@ def cmd_base_model(args) -> int:
     return 0
 
 
+def _run_params(args, overlay: str | None = None):
+    from .core.config import load_params, project_root, read_yaml
+    from .pipeline.train_entry import parse_overrides
+
+    overrides = {}
+    if overlay:
+        path = Path(overlay)
+        path = path if path.is_absolute() or path.exists() else project_root() / path
+        if not path.exists():
+            raise ValueError(f"no overlay {overlay}: the SageMaker settings live in params/overlays/sagemaker.yaml")
+        overrides.update(read_yaml(path))
+    overrides.update(parse_overrides(args.set))
+    return load_params(args.profile, overrides)
+
+
+def cmd_train(args) -> int:
+    from .pipeline import dataset
+    from .pipeline.launch import run_training
+
+    overrides = [*args.set, *([f"train_processes={args.nproc}"] if args.nproc else [])]
+    args.set = overrides
+    params = _run_params(args)
+    splits = dataset.load_splits(params.data_dir / "splits")
+    if not splits.get("train"):
+        raise ValueError(f"no train split in {params.data_dir / 'splits'}; run the label stage first "
+                         f"(make label PROFILE={args.profile})")
+    try:
+        result = run_training(params, splits)
+    except RuntimeError as exc:  # a process under accelerate launch failed; its output is above
+        print(f"piimask: error: {exc}", file=sys.stderr)
+        return 1
+    v = result.metrics.get("validation", {})
+    print(f"model: {result.model_dir} (processes {result.metrics.get('processes')}, steps {result.metrics.get('steps')}, "
+          f"validation F1 {v.get('f1')})")
+    return 0
+
+
+def cmd_sagemaker_train(args) -> int:
+    from .pipeline import sagemaker_job
+
+    params = _run_params(args, args.overlay)
+    if params.train_on != "sagemaker":
+        raise ValueError("train_on must be 'sagemaker' for sagemaker-train (the overlay "
+                         "params/overlays/sagemaker.yaml sets it, with the image, role and bucket)")
+    job = sagemaker_job.SageMakerJob(params)
+    try:
+        if args.attach:
+            state = job.attach(args.attach)
+        else:
+            state = job.submit()
+            print(f"submitted {state['job_name']}: inputs in {state['input_uri']}")
+            if args.no_wait:
+                print(f"later: piimask sagemaker-train --profile {args.profile} --attach {state['job_name']}")
+                return 0
+        result = job.finish(state)
+    except (sagemaker_job.TrainingJobFailed, sagemaker_job.AWSError) as exc:
+        print(f"piimask: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"model: {result.model_dir} (job {state['job_name']}, validation F1 {result.metrics.get('validation', {}).get('f1')})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="piimask", description="Mask PII in text before it reaches an LLM.")
     p.add_argument("--version", action="version", version=f"piimask {__version__}")
@@ -243,6 +310,23 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("base-model", help="build the offline DistilBERT base model")
     b.add_argument("out", nargs="?", default="outputs/base-model")
     b.set_defaults(func=cmd_base_model)
+    t = sub.add_parser("train", help="fine-tune on the run's splits here: one process, or N under accelerate launch")
+    t.add_argument("--profile", default="default", help="params/<profile>.yaml (default: default)")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)")
+    t.add_argument("--nproc", type=int, default=0,
+                   help="processes (default: train_processes in params); above 1: accelerate launch, one per GPU or "
+                        "CPU processes over gloo")
+    t.set_defaults(func=cmd_train)
+    sm = sub.add_parser("sagemaker-train", help="fine-tune the run on a SageMaker training job; the model lands in "
+                                               "outputs/<run>/model/")
+    sm.add_argument("--profile", default="default", help="params/<profile>.yaml: the run whose splits are trained on")
+    sm.add_argument("--overlay", default="params/overlays/sagemaker.yaml",
+                   help="SageMaker settings stacked on the profile (default: params/overlays/sagemaker.yaml)")
+    sm.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)")
+    w = sm.add_mutually_exclusive_group()
+    w.add_argument("--no-wait", action="store_true", help="submit and return; --attach the job later")
+    w.add_argument("--attach", metavar="JOB", help="wait for a submitted job and download its model")
+    sm.set_defaults(func=cmd_sagemaker_train)
     from .pipeline.commands import add_commands  # run <stage>, stamp: the lab's commands
 
     add_commands(sub)

@@ -33,6 +33,8 @@ def _default_factory(key: str):
 
 
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
+TRAIN_ON = ("local", "sagemaker")
+DISTRIBUTIONS = ("none", "torchrun")  # SageMaker: one process per instance, or one per GPU (torchrun)
 STRATEGIES = ("random", "iterate", "balanced")
 MAX_RECORDS = 200_000  # a sanity bound: planning alone holds every request in memory
 
@@ -89,6 +91,22 @@ class Params:
     max_train_records: int = DEFAULTS["max_train_records"]
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
+    train_on: str = DEFAULTS["train_on"]  # local: this machine; sagemaker: a SageMaker training job
+    train_processes: int = DEFAULTS["train_processes"]  # local: above 1, `accelerate launch` runs that many (one per GPU, or CPU processes)
+    # -- train on SageMaker (train_on: sagemaker)
+    sagemaker_image_uri: str = DEFAULTS["sagemaker_image_uri"]
+    sagemaker_role_arn: str = DEFAULTS["sagemaker_role_arn"]
+    sagemaker_bucket: str = DEFAULTS["sagemaker_bucket"]
+    sagemaker_prefix: str = DEFAULTS["sagemaker_prefix"]
+    sagemaker_region: str = DEFAULTS["sagemaker_region"]  # '': the same as region
+    sagemaker_instance_type: str = DEFAULTS["sagemaker_instance_type"]
+    sagemaker_instance_count: int = DEFAULTS["sagemaker_instance_count"]
+    sagemaker_distribution: str = DEFAULTS["sagemaker_distribution"]
+    sagemaker_volume_gb: int = DEFAULTS["sagemaker_volume_gb"]
+    sagemaker_spot: bool = DEFAULTS["sagemaker_spot"]
+    sagemaker_max_run_s: int = DEFAULTS["sagemaker_max_run_s"]
+    sagemaker_max_wait_s: int = DEFAULTS["sagemaker_max_wait_s"]
+    sagemaker_poll_s: float = DEFAULTS["sagemaker_poll_s"]
     # -- evaluate
     external_datasets: list = _default_factory("external_datasets")
     label_maps: dict = _default_factory("label_maps")
@@ -173,6 +191,12 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_train_records": (lambda v: v >= 0, "must be 0 (all) or more"),
     "max_steps": (lambda v: v == -1 or v >= 1, "must be -1 (train for num_train_epochs) or at least 1"),
     "early_stopping_patience": (lambda v: v >= 0, "must be 0 (off) or more"),
+    "train_processes": (lambda v: v >= 1, "must be at least 1 (1: this process; more: `accelerate launch`)"),
+    "sagemaker_instance_count": _AT_LEAST_1,
+    "sagemaker_volume_gb": (lambda v: 1 <= v <= 16384, "must lie in 1..16384 (GB of disk per instance)"),
+    "sagemaker_max_run_s": (lambda v: 1 <= v <= 2_419_200, "must lie in 1..2419200 (seconds; at most 28 days)"),
+    "sagemaker_max_wait_s": (lambda v: 1 <= v <= 2_419_200, "must lie in 1..2419200 (seconds; at most 28 days)"),
+    "sagemaker_poll_s": (lambda v: v > 0, "must be positive (seconds between job status checks)"),
     "max_eval_rows": (lambda v: v >= 0, "must be 0 (all) or more"),
     "score_threshold": (lambda v: v is None or 0 < v <= 1,
                         "must be null (the threshold in the model's masking.json) or a number in (0, 1]"),
@@ -197,6 +221,15 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
     "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
                        "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'"),
+    "sagemaker_image_uri": (r"|\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[0-9a-f]{64})",
+                            "must be '' or an ECR image URI such as "
+                            "'763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:<tag>'"),
+    "sagemaker_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
+                           "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/SageMakerExecution'"),
+    "sagemaker_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
+    "sagemaker_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-train'"),
+    "sagemaker_region": (r"|[a-z]{2}(-[a-z]+)+-\d+", "must be '' (the same as region) or an AWS region such as 'us-east-1'"),
+    "sagemaker_instance_type": (r"ml\.[a-z0-9-]+\.[a-z0-9-]+", "must be a SageMaker instance type such as 'ml.g5.xlarge'"),
     "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
 }
@@ -249,7 +282,8 @@ def _problems(p: "Params") -> list[str]:
     for key, (pattern, allowed) in PATTERNS.items():
         if ok(key) and getattr(p, key) is not None and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
-    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES)):
+    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES),
+                         ("train_on", TRAIN_ON), ("sagemaker_distribution", DISTRIBUTIONS)):
         if ok(key) and getattr(p, key) not in allowed:
             bad(key, f"is not one of {', '.join(allowed)}{_suggest(getattr(p, key), allowed)}")
     if ok("locales"):
@@ -277,6 +311,18 @@ def _problems(p: "Params") -> list[str]:
         for key in ("batch_bucket", "batch_role_arn"):
             if not getattr(p, key):
                 bad(key, "must be set when backend is 'bedrock-batch' (see params/bedrock-batch.yaml)")
+
+    if ok("train_on", "sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket") and p.train_on == "sagemaker":
+        for key in ("sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket"):
+            if not getattr(p, key):
+                bad(key, "must be set when train_on is 'sagemaker' (see params/overlays/sagemaker.yaml)")
+    if ok("train_on", "train_processes") and p.train_on == "sagemaker" and p.train_processes > 1:
+        bad("train_processes", "applies to local training only; on SageMaker set sagemaker_distribution: torchrun "
+                               "(one process per GPU) and sagemaker_instance_count")
+    if ok("sagemaker_spot", "sagemaker_max_wait_s", "sagemaker_max_run_s") and p.sagemaker_spot \
+            and p.sagemaker_max_wait_s < p.sagemaker_max_run_s:
+        bad("sagemaker_max_wait_s", f"must be at least sagemaker_max_run_s={p.sagemaker_max_run_s} with spot "
+                                    "instances (it counts the wait for capacity as well as the run)")
 
     # -- mappings and lists of mappings
     if ok("class_thresholds"):

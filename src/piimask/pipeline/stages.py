@@ -36,7 +36,11 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "validate": ("min_chars", "max_chars", "reference_dataset", "reference_split", "language", *_REAL),
     "train": ("seed", "base_model", "learning_rate", "num_train_epochs", "per_device_train_batch_size",
               "per_device_eval_batch_size", "warmup_ratio", "weight_decay", "gradient_accumulation_steps",
-              "max_length", "max_train_records", "max_steps", "early_stopping_patience"),
+              "max_length", "max_train_records", "max_steps", "early_stopping_patience", "train_on",
+              "train_processes", "sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket",
+              "sagemaker_prefix", "sagemaker_region", "sagemaker_instance_type", "sagemaker_instance_count",
+              "sagemaker_distribution", "sagemaker_volume_gb", "sagemaker_spot", "sagemaker_max_run_s",
+              "sagemaker_max_wait_s", "sagemaker_poll_s"),
     "evaluate": (*_REAL, *_WINDOWS),
     "mask": (*_REAL, *_WINDOWS, "mask_style", "score_threshold", "class_thresholds", "mask_thresholds",
              "max_leak_rate", "max_over_mask_rate", "model_id", "region", "aws_profile"),
@@ -209,12 +213,16 @@ def run_validate(params: Params) -> Validated:
 # -- 04 train ----------------------------------------------------------------------------------
 
 def run_train(params: Params, progress: bool = True):
-    """Fine-tune on the train split; write ``model/`` (weights, tokenizer, ``params.yaml``,
+    """Fine-tune on the train split where ``train_on`` says: here (one process, or
+    ``train_processes`` under ``accelerate launch``) or on a SageMaker training job whose model is
+    unpacked into ``model/``; write ``model/`` (weights, tokenizer, ``params.yaml``,
     ``metrics.json``) and its card. Returns ``train.TrainResult``."""
-    from . import dataset, train
+    from . import dataset, launch, sagemaker_job, train
 
-    splits = dataset.load_splits(params.data_dir / "splits")
-    result = train.train(params, splits, progress=progress)
+    if params.train_on == "sagemaker":  # package src/ + the splits, run the job, wait, download the model
+        result = sagemaker_job.train_on_sagemaker(params)
+    else:
+        result = launch.run_training(params, dataset.load_splits(params.data_dir / "splits"))
     (result.model_dir / "README.md").write_text(train.model_card(params, result.metrics))
     return result
 

@@ -86,6 +86,27 @@ class TrainResult:
     history: list
 
 
+def load_result(model_dir: str | Path) -> TrainResult:
+    """The result of a finished training run, read back from its model folder (``metrics.json``,
+    ``history.json``): how a run trained by other processes (``accelerate launch``, a SageMaker
+    job) reaches the notebook."""
+    out = Path(model_dir)
+    if not (out / "config.json").exists() or not (out / "metrics.json").exists():
+        raise FileNotFoundError(f"{out} holds no trained model (config.json and metrics.json are missing); "
+                                "train first, or point at the run's model folder")
+    history = out / "history.json"
+    return TrainResult(out, json.loads((out / "metrics.json").read_text()),
+                       json.loads(history.read_text()) if history.exists() else [])
+
+
+def last_checkpoint(checkpoint_dir: str | Path) -> str | None:
+    """The newest ``checkpoint-<step>`` folder under ``checkpoint_dir``, if any (to resume from)."""
+    d = Path(checkpoint_dir)
+    steps = [(int(c.name.split("-")[1]), c) for c in d.glob("checkpoint-*")
+             if c.is_dir() and c.name.split("-")[1].isdigit()] if d.is_dir() else []
+    return str(max(steps)[1]) if steps else None
+
+
 def device_info() -> dict:
     import torch
 
@@ -105,8 +126,14 @@ def select_records(records: list[Record], limit: int, seed: int) -> list[Record]
 
 
 def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Path | None = None,
-          progress: bool = True) -> TrainResult:
-    """Fine-tune ``params.base_model`` on the train split; keep the best checkpoint by validation F1."""
+          progress: bool = True, checkpoint_dir: str | Path | None = None, resume: bool = False) -> TrainResult:
+    """Fine-tune ``params.base_model`` on the train split; keep the best checkpoint by validation F1.
+
+    The same function runs in one process (a notebook kernel) or in each of several launched by
+    ``accelerate launch`` / ``torchrun`` (the Trainer shards the batches); only the main process
+    writes the model folder. ``resume`` continues from the newest full checkpoint in
+    ``checkpoint_dir`` (a spot SageMaker job that was interrupted), which then keeps optimizer state.
+    """
     import torch
     from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
                               EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
@@ -114,7 +141,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     # seed
     set_seed(params.seed)
     out = Path(output_dir) if output_dir else params.model_dir
-    ckpt_dir = out.parent / (out.name + "-checkpoints")
+    ckpt_dir = Path(checkpoint_dir) if checkpoint_dir else out.parent / (out.name + "-checkpoints")
     # data
     train_recs = select_records(splits["train"], params.max_train_records, params.seed)
     val_recs = splits.get("validation") or []
@@ -140,7 +167,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
         eval_strategy="epoch" if val_ds is not None and params.max_steps <= 0 else ("steps" if val_ds is not None else "no"),
         eval_steps=max(1, params.max_steps) if params.max_steps > 0 else None,
         save_strategy="epoch" if params.max_steps <= 0 else "steps", save_steps=max(1, params.max_steps) if params.max_steps > 0 else None,
-        save_total_limit=2, save_only_model=True,
+        save_total_limit=2, save_only_model=not resume,  # resuming needs the optimizer state too
         load_best_model_at_end=val_ds is not None, metric_for_best_model="f1", greater_is_better=True,
         logging_strategy="steps", logging_steps=max(1, min(50, total_steps // 10 or 1)),
         bf16=gpu and torch.cuda.is_bf16_supported(), fp16=gpu and not torch.cuda.is_bf16_supported(),
@@ -152,7 +179,7 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
                       callbacks=callbacks)
     # train
     t0 = time.perf_counter()
-    train_out = trainer.train()
+    train_out = trainer.train(resume_from_checkpoint=last_checkpoint(ckpt_dir) if resume else None)
     train_seconds = time.perf_counter() - t0
     # evaluate on validation (the best checkpoint is loaded back when there is one)
     val_metrics = trainer.evaluate() if val_ds is not None else {}
@@ -165,16 +192,19 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
         "epochs": round(train_out.metrics.get("epoch", 0.0), 2), "steps": train_out.global_step,
         "peak_memory_mb": round(peak_rss_mb, 1),
         "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2 ** 20, 1) if gpu else None,
+        "processes": args.world_size,
         "validation": {k.removeprefix("eval_"): round(v, 4) if isinstance(v, float) else v for k, v in val_metrics.items()},
         **device_info(),
     }
     history = [h for h in trainer.state.log_history]
-    # save
-    out.mkdir(parents=True, exist_ok=True)
+    # save: the model, tokenizer and files once, from the main process (save_model checks itself)
     trainer.save_model(str(out))
-    tokenizer.save_pretrained(str(out))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    params.save(out / "params.yaml")
+    if trainer.is_world_process_zero():
+        out.mkdir(parents=True, exist_ok=True)
+        tokenizer.save_pretrained(str(out))
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+        (out / "history.json").write_text(json.dumps(history, indent=1))
+        params.save(out / "params.yaml")
     return TrainResult(out, metrics, history)
 
 
