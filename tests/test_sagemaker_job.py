@@ -32,7 +32,7 @@ ARN = f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{JOB}"
 def sm_params(tmp_path, **overrides):
     return load_params("smoke", {"output_root": str(tmp_path / "runs"), "train_on": "sagemaker",
                                  "sagemaker_image_uri": IMAGE, "sagemaker_role_arn": ROLE, "sagemaker_bucket": "bkt",
-                                 "sagemaker_prefix": "pre", "sagemaker_poll_s": 30.0, **overrides})
+                                 "sagemaker_prefix": "pre", "sagemaker_poll_s": 30.0, "region": "us-east-1", **overrides})
 
 
 def fake_splits(p, base_model=True):
@@ -86,8 +86,9 @@ def test_package_holds_the_launcher_requirements_and_the_package_only(tmp_path):
         launcher = tar.extractfile(LAUNCHER).read().decode()
         reqs = tar.extractfile("requirements.txt").read().decode().split()
     assert names[:2] == [LAUNCHER, "requirements.txt"]
-    assert {"src/piimask/train_entry.py", "src/piimask/train.py", "src/piimask/config.py",
-            "src/piimask/metrics/seqeval_entities.py", "src/piimask/data/prompts.yaml"} <= set(names)
+    assert {"src/piimask/pipeline/train_entry.py", "src/piimask/pipeline/train.py", "src/piimask/core/config.py",
+            "src/piimask/core/base.yaml", "src/piimask/pipeline/metrics/seqeval_entities.py",
+            "src/piimask/data/prompts.yaml"} <= set(names)
     assert all(n.startswith("src/piimask/") for n in names[2:])
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "setup.py" not in names  # the toolkit would install a package and refuse torchrun

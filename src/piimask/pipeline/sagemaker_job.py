@@ -109,7 +109,7 @@ def package_source(dest: str | Path) -> Path:
 
     Byte-identical for identical code (sorted entries, no timestamps).
     """
-    pkg = Path(__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # src/piimask (this module is in its pipeline floor)
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
@@ -160,9 +160,9 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
-def training_job_request(params: Params, name: str, base_uri: str) -> dict:
+def training_job_request(params: Params, name: str, base_uri: str, region: str | None = None) -> dict:
     """The ``CreateTrainingJob`` request for ``params``, its S3 locations under ``base_uri``."""
-    region = params.sagemaker_region or params.region
+    region = region or params.sagemaker_region or params.region
     hyper = {"sagemaker_program": LAUNCHER, "sagemaker_submit_directory": f"{base_uri}/input/code/sourcedir.tar.gz",
              "sagemaker_region": region, "sagemaker_container_log_level": 20, "sagemaker_job_name": name}
     if params.sagemaker_distribution == "torchrun":  # the toolkit runs torchrun, one process per GPU per instance
@@ -234,6 +234,10 @@ class SageMakerJob:
                              "SageMaker (see params/overlays/sagemaker.yaml)")
         self.params = params
         self.region = params.sagemaker_region or params.region
+        if not self.region and (s3 is None or sagemaker is None):  # null region: the AWS session's
+            from ...runtime.llm import session
+
+            self.region = session(params.aws_profile).region_name
         self._s3, self._sm = s3, sagemaker
         self._sleep, self._log = sleep, log
         self._now = now or (lambda: datetime.now(timezone.utc))
@@ -271,7 +275,7 @@ class SageMakerJob:
         with _aws(f"uploading the job's inputs to s3://{bucket}/{prefix}/input/"):
             for key, path in uploads.items():
                 self.s3.upload_file(str(path), bucket, key)
-        request = training_job_request(self.params, name, base)
+        request = training_job_request(self.params, name, base, self.region)
         with _aws(f"creating training job {name}"):
             arn = self.sagemaker.create_training_job(**request)["TrainingJobArn"]
         state = {"job_name": name, "job_arn": arn, "status": "InProgress", "input_uri": f"{base}/input/",
