@@ -4,10 +4,10 @@ metadata and sections, and the opt-in push (against a stand-in for the hub: no n
 import pytest
 import yaml
 
-from piimask import cards, dataset
-from piimask.config import load_params
-from piimask.record import Record
-from piimask.taxonomy import BIO_LABELS
+from piimask.core.config import load_params
+from piimask.core.record import Record
+from piimask.core.taxonomy import BIO_LABELS
+from piimask.pipeline import cards, dataset
 
 
 def front_matter(card: str) -> dict:

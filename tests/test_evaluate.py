@@ -1,7 +1,7 @@
 """Metrics on hand-made gold/prediction pairs whose scores are known by hand."""
 import pytest
 
-from piimask.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
+from piimask.pipeline.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
                               pii_token_recall, span_metrics)
 
 GOLD_TAGS = [["B-FIRSTNAME", "O", "B-EMAIL", "I-EMAIL", "O"]]

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from piimask import progress
+from piimask.core import progress
 
 
 class Clock:
@@ -62,9 +62,11 @@ def test_quiet_libraries_turns_off_the_library_bars(monkeypatch):
         progress.quiet_libraries()
         assert not hf_logging.is_progress_bar_enabled()
         assert not datasets.is_progress_bar_enabled()
-    finally:
-        hf_logging.enable_progress_bar()
-        datasets.enable_progress_bars()
+    finally:  # as the other tests found them (an environment variable read at import may keep them off)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hf_logging.enable_progress_bar()
+            datasets.enable_progress_bars()
 
 
 def test_the_ipywidgets_hint_of_tqdm_is_filtered_and_nothing_else():

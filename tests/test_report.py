@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from piimask import report
-from piimask.config import load_params
+from piimask.core.config import load_params
+from piimask.pipeline import report
 
 
 def summary(rows, f1, macro, leak, p=0.7, r=0.75):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer, DataCollatorForTokenClassification, pipeline
 
-from piimask import cards, dataset, validate
-from piimask.config import load_params
-from piimask.generate import generate
-from piimask.io import read_records
-from piimask.taxonomy import LABEL2ID
-from piimask.train import IGNORE, encode, labels_to_tags, tracking, train
+from piimask.core.config import load_params
+from piimask.core.io import read_records
+from piimask.core.taxonomy import LABEL2ID
+from piimask.pipeline import cards, dataset, validate
+from piimask.pipeline.generate import generate
+from piimask.pipeline.train import IGNORE, encode, labels_to_tags, last_checkpoint, load_result, tracking, train
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):
@@ -57,7 +57,9 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(trained):
     _, res, _, _ = trained
     losses = [h["loss"] for h in res.history if "loss" in h]
     assert len(losses) >= 2 and losses[-1] < losses[0]
-    assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12
+    assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12 and res.metrics["processes"] == 1
+    again = load_result(res.model_dir)  # how a run trained elsewhere (accelerate, SageMaker) is read back
+    assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [h.get("step") for h in res.history]
     tagger = pipeline("token-classification", model=str(res.model_dir))
     out = tagger("Dear Ann, your password is hunter2.")
     assert isinstance(out, list)
@@ -101,8 +103,8 @@ def test_report_to_mlflow_goes_through_the_trainer_and_none_adds_nothing(monkeyp
 
 
 def test_the_model_card_snippet_runs_on_the_trained_model_as_written(trained):
-    from piimask.evaluate import evaluate_rows
-    from piimask.predict import TokenTagger
+    from piimask.pipeline.evaluate import evaluate_rows
+    from piimask.runtime.predict import TokenTagger
 
     p, res, splits, _ = trained
     rows = [r.to_dict() for r in splits["test"]]
@@ -126,7 +128,7 @@ def test_the_model_card_snippet_runs_on_the_trained_model_as_written(trained):
 def test_the_base_model_loads_without_the_expected_missing_head_report(base_model_dir, capfd):
     import warnings
 
-    from piimask.train import load_base_model
+    from piimask.pipeline.train import load_base_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning of piimask's either: only the head is new
@@ -138,9 +140,20 @@ def test_the_base_model_loads_without_the_expected_missing_head_report(base_mode
 def test_weights_missing_besides_the_head_are_named(monkeypatch, base_model_dir):
     from transformers import AutoModelForTokenClassification
 
-    from piimask.train import load_base_model
+    from piimask.pipeline.train import load_base_model
 
     monkeypatch.setattr(AutoModelForTokenClassification, "from_pretrained", lambda *a, **k: (
         "model", {"missing_keys": ["classifier.weight", "distilbert.transformer.layer.0.ffn.lin1.weight"]}))
     with pytest.warns(UserWarning, match=r"1 weight\(s\) besides the new classification head.*layer.0.ffn.lin1"):
         assert load_base_model("some/model") == "model"
+
+
+def test_last_checkpoint_is_the_highest_step_and_missing_results_are_named(tmp_path):
+    import pytest
+
+    assert last_checkpoint(tmp_path / "none") is None
+    for name in ("checkpoint-9", "checkpoint-12", "checkpoint-x", "other"):
+        (tmp_path / name).mkdir()
+    assert last_checkpoint(tmp_path) == str(tmp_path / "checkpoint-12")
+    with pytest.raises(FileNotFoundError, match="holds no trained model"):
+        load_result(tmp_path)

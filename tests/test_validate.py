@@ -1,9 +1,9 @@
 """The quality gate: one hand-written record per reason code, and a clean record that passes."""
 import pytest
 
-from piimask.dataset import assert_no_leak, check_reference, split_group, split_records
-from piimask.record import Record
-from piimask.validate import gate, record_reasons
+from piimask.pipeline.dataset import assert_no_leak, check_reference, split_group, split_records
+from piimask.core.record import Record
+from piimask.pipeline.validate import gate, record_reasons
 
 
 def rec(text, mask, **kw):
@@ -111,8 +111,8 @@ def test_check_against_original_dataset_finds_disagreements():
 
 
 def test_b_count_mismatches_are_explained_by_shared_tokens(tokenizer):
-    from piimask.dataset import label_records
-    from piimask.validate import b_count_causes
+    from piimask.pipeline.dataset import label_records
+    from piimask.pipeline.validate import b_count_causes
 
     # the uncased WordPiece vocabulary has no "₪": "₪1234" is one [UNK], which begins AMOUNT (it overlaps it most)
     glued = rec("Please pay ₪1234 by Friday, Ann.", [("₪", "CURRENCYSYMBOL"), ("1234", "AMOUNT"), ("Ann", "FIRSTNAME")],
