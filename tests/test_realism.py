@@ -168,14 +168,14 @@ def test_real_dataset_spec_takes_the_first_without_label_map():
 
 
 def test_key_numbers_show_realism(tmp_path):
-    from piimask.pipeline.report import build_index, key_numbers
+    from piimask.pipeline.report import build_index, stage_numbers
 
     p = realism.profile([LETTER, VISIT])
     table = realism.compare(p, realism.profile([LETTER]), floor=realism.noise_floor([LETTER, VISIT], repeats=1))
     (tmp_path / "realism.json").write_text(json.dumps(realism.summary(p, p, table), allow_nan=False))
-    numbers = key_numbers(tmp_path)
-    assert any(k.startswith("realism: class-share JSD") for k in numbers)
-    assert "Realism" in build_index(tmp_path, []).read_text()
+    numbers = stage_numbers(tmp_path)["03_validate"]
+    assert any(k.startswith("realism: class-share JSD") for k, _ in numbers)
+    assert "03_validate.html#Realism" in build_index(tmp_path, []).read_text()
 
 
 # -- the guard against copying real rows -------------------------------------------------------

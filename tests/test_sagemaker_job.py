@@ -340,7 +340,7 @@ def test_the_job_trains_from_the_packaged_code_and_its_model_lands_in_the_run(tm
                                                          "max_steps": 5}))
     again = subprocess.run([sys.executable, LAUNCHER], cwd=code, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert again.stdout.count("'loss':") == 2 and done.stdout.count("'loss':") == 3  # one log line per step trained
+    assert again.stdout.count("train: step ") == 2 and done.stdout.count("train: step ") == 3  # one line per step trained
     assert json.loads((model / "metrics.json").read_text())["steps"] == 5
 
     art = f"s3://bkt/pre/smoke/{JOB}/output/{JOB}/output/model.tar.gz"

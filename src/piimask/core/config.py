@@ -453,12 +453,13 @@ def from_notebook(namespace: Mapping[str, Any]) -> Params:
 
     A params key set as a plain variable would not be read, so it is an error, not a silent no-op.
 
-    It also readies the kernel for a report: the libraries' progress bars go off (piimask's own
-    stages print a few plain lines instead, see ``piimask.core.progress``).
+    In a Jupyter kernel it also readies the kernel for a report: the libraries' progress bars go
+    off (piimask's own stages print a few plain lines instead, see ``piimask.core.progress``).
     """
-    from .progress import quiet_libraries
+    from .progress import in_kernel, quiet_libraries
 
-    quiet_libraries()
+    if in_kernel():
+        quiet_libraries()
     stray = [k for k in PARAM_KEYS if k in namespace]
     if stray:
         raise ValueError(f"params: the notebook sets {', '.join(stray)} as variables, which are not read; "
