@@ -8,7 +8,8 @@ RUN     := outputs/$(PROFILE)
 DATA    := $(RUN)/data
 NBOUT   := $(RUN)/notebooks
 PKG     := src/piimask
-GEN_SRC := $(wildcard $(PKG)/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/values.py $(PKG)/fill.py $(PKG)/config.py
+GEN_SRC := $(wildcard $(PKG)/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*.* $(PKG)/data/fragments/*/*) \
+           $(PKG)/values.py $(PKG)/locale_values.py $(PKG)/languages.py $(PKG)/fill.py $(PKG)/config.py
 LBL_SRC := $(PKG)/validate.py $(PKG)/dataset.py $(PKG)/label.py $(PKG)/recognizers.py
 TRN_SRC := $(PKG)/train.py $(wildcard $(PKG)/metrics/*.py)
 EVL_SRC := $(PKG)/evaluate.py $(PKG)/predict.py
@@ -21,7 +22,7 @@ PAPERMILL = $(PY) -m papermill --cwd notebooks -k python3 -p profile $(PROFILE) 
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
+	@echo "  PROFILE=$(PROFILE) (default, smoke, multilingual, bedrock, bedrock-batch, full)"
 
 # -- environment ------------------------------------------------------------------------------
 # torch is installed first and on its own: here the CPU wheel torch==2.13.0; where a torch is
@@ -53,7 +54,7 @@ $(DATA)/splits/label2id.json: notebooks/02_label.ipynb $(DATA)/generated.jsonl $
 	$(PAPERMILL) $< $(NBOUT)/02_label.ipynb
 
 validate: $(RUN)/validation.json ## 03: dataset report, split proof, check against the original dataset
-$(RUN)/validation.json: notebooks/03_validate.ipynb $(DATA)/splits/label2id.json
+$(RUN)/validation.json: notebooks/03_validate.ipynb $(DATA)/splits/label2id.json $(PKG)/realism.py
 	$(PAPERMILL) $< $(NBOUT)/03_validate.ipynb
 
 finetune: $(RUN)/model/config.json ## 04: fine-tune DistilBERT for token classification

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from .languages import language_problems
 from .mask import STYLES as MASK_STYLES
 from .taxonomy import CLASSES
 from .values import LOCALES
@@ -38,7 +39,8 @@ class Params:
     output_root: str = "outputs"
     seed: int = 42
     language: str = "en"
-    locales: list = field(default_factory=lambda: ["en_US", "en_GB"])
+    locales: list = field(default_factory=lambda: ["en_US", "en_GB"])  # values of English texts
+    languages: list = field(default_factory=lambda: ["en"])  # codes, or {code: weight}
     # -- generate
     backend: str = "offline"
     strategy: str = "random"
@@ -259,6 +261,9 @@ def _problems(p: "Params") -> list[str]:
         if not p.locales or unknown:
             bad("locales", f"must list locales piimask makes values for: {', '.join(LOCALES)}"
                            + (_suggest(unknown[0], LOCALES) if unknown else ""))
+    if ok("languages"):
+        for problem in language_problems(p.languages):
+            bad("languages", problem)
     if ok("mask_thresholds") and (not p.mask_thresholds or not all(_is_number(t) and 0 < t <= 1 for t in p.mask_thresholds)):
         bad("mask_thresholds", "must list numbers in (0, 1]")
     for key in ("fields", "styles"):
