@@ -94,6 +94,13 @@ class Backend:
 def make_backend(params, **clients) -> Backend:
     """The backend named by ``params.backend``, configured from params."""
     if params.backend == "offline":
+        from ..languages import english_only, language_weights
+
+        if not english_only(params.languages):
+            from .multilingual import MultilingualOfflineBackend
+
+            return MultilingualOfflineBackend(list(language_weights(params.languages)),
+                                              max_chars=min(params.max_chars, 420))
         from .offline import OfflineBackend
 
         return OfflineBackend(max_chars=min(params.max_chars, 420))
