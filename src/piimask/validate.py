@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import recognizers
 from .fill import find_placeholders
 from .label import span_problems
-from .generate.answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
+from .generate.answers import introduced, refused
 from .record import Record
 from .values import iban_valid
 
@@ -42,6 +42,8 @@ def _ip(v: str, version: int | None = None) -> bool:
         return False
     return version is None or parsed.version == version
 
+
+CODICE_FISCALE = re.compile(r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]")
 
 FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
     "EMAIL": lambda v: re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) is not None,
@@ -63,7 +65,8 @@ FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
     "PHONEIMEI": lambda v: sum(c.isdigit() for c in v) >= 14,
     "VEHICLEVIN": lambda v: re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", v) is not None,
     "BUILDINGNUMBER": lambda v: any(c.isdigit() for c in v),
-    "SSN": lambda v: sum(c.isdigit() for c in v) >= 9,
+    # nine digits or more (SSN, INSEE, Steuer-ID, BSN...), or an Italian codice fiscale
+    "SSN": lambda v: sum(c.isdigit() for c in v) >= 9 or CODICE_FISCALE.fullmatch(v) is not None,
 }
 
 
@@ -97,9 +100,9 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
     """Reason codes for one record on its own (duplicates need the whole set: see ``gate``)."""
     text = rec.source_text
     reasons: list[str] = []
-    if REFUSAL.search(text) or REFUSAL_ANYWHERE.search(text):
+    if refused(text):
         reasons.append("refusal")
-    elif PREAMBLE.search(text):
+    elif introduced(text):
         reasons.append("preamble")
     holders = find_placeholders(text)
     if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):
