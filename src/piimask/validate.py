@@ -71,8 +71,12 @@ FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
 
 
 def normalise(text: str) -> str:
-    """Text for near-duplicate detection: case, digits, punctuation and spacing folded away."""
-    t = unicodedata.normalize("NFKC", text).lower()
+    """Text for near-duplicate detection: case, accents, digits, punctuation and spacing folded
+    away. Letters of every script count as letters (``réservation``, ``Straße``), so accented texts
+    are compared word for word; ``Straße`` and ``STRASSE``, ``Qualité`` and ``Qualite``, a
+    non-breaking and a plain space fold together."""
+    t = unicodedata.normalize("NFKD", text.casefold())
+    t = unicodedata.normalize("NFKC", "".join(c for c in t if not unicodedata.combining(c)))
     t = re.sub(r"\d", "0", t)
     t = re.sub(r"[^\w\s]", " ", t)
     return re.sub(r"\s+", " ", t).strip()
