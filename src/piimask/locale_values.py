@@ -18,6 +18,7 @@ import string
 from dataclasses import dataclass
 
 from faker import Faker
+from faker.providers.address.it_IT import Provider as _ItAddress
 
 from .languages import LANGUAGES
 from .values import CURRENCY_SYMBOLS, ValueFactory, _ascii, iban_check_digits, IBAN_LENGTHS, _IBAN_LETTER_PREFIX
@@ -231,6 +232,9 @@ FORMATS: dict[str, LocaleFormats] = {
 }
 
 
+_IT_TOWNS = tuple(sorted(_ItAddress.cities))
+
+
 class LocaleValueFactory(ValueFactory):
     """Values for texts in ``language`` (fr, de, it or nl). Same seed, same sequence of values.
 
@@ -305,7 +309,10 @@ class LocaleValueFactory(ValueFactory):
         n = str(self.rng.randint(1, 250) if self.rng.random() < 0.8 else self.rng.randint(1, 2999))
         return n + self._pick(self.formats.building_suffixes) if self.rng.random() < 0.1 else n
 
-    def _city(self): return self.fk.city()
+    def _city(self):
+        if self.language == "it":  # it_IT keeps its towns in a set: their order follows the hash seed
+            return self.fk.random_element(_IT_TOWNS)
+        return self.fk.city()
 
     def _companyname(self):
         if self.language == "fr" and self.rng.random() < 0.6:  # fr_FR's companies are mostly a bare surname

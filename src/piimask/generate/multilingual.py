@@ -169,7 +169,12 @@ class LanguageGrammar(Grammar):
         wanted = list(classes)
         k = rng.choices(list(ENTITY_COUNTS), weights=list(ENTITY_COUNTS.values()))[0]
         k = max(k, min(len(wanted), self.max_entities))
-        having = [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["lead"].get(wanted[0])]
+        # a bank of a few hundred sentences has a class in a few families only: the family that
+        # leads with most of the wanted classes (English: the first one's)
+        having = []
+        if wanted:
+            score = [sum(bool(self.by_family[f]["lead"].get(c)) for c in wanted) for f in range(N_FAMILIES)]
+            having = [f for f in range(N_FAMILIES) if score[f] and score[f] == max(score)]
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
         opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
