@@ -129,3 +129,12 @@ def test_english_keeps_the_value_factory():
 def test_unknown_language_is_named():
     with pytest.raises(ValueError, match="'es'.*fr, de, it, nl"):
         LocaleValueFactory("es")
+
+
+def test_passwords_states_and_times_also_take_the_short_and_symbolic_forms(lang):
+    pws = values(lang, "PASSWORD")
+    assert all(8 <= len(p) <= 16 and " " not in p and not set(p) & set("[]{}<>") for p in pws)
+    assert any(re.search(r"[!#$%&*?@]", p) for p in pws) and any(re.fullmatch(r"\w{12}", p) for p in pws)
+    states = values(lang, "STATE")
+    assert any(re.fullmatch(r"[A-Z]{2,4}", s) for s in states) and any(re.search(r"[a-z]", s) for s in states)
+    assert any(re.fullmatch(r"\d{1,2}", t) for t in values(lang, "TIME"))  # a bare hour

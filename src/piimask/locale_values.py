@@ -52,6 +52,7 @@ class LocaleFormats:
     tlds: tuple[str, ...]
     building_suffixes: tuple[str, ...]
     job_titles: tuple[str, ...] = ()  # empty: Faker's (fr_FR and de_DE have native job lists)
+    state_codes: tuple[str, ...] = ()  # the abbreviations forms and addresses use for regions
     day_one: str = ""  # how the first of a month is written before its name ("1er", "1°")
 
 
@@ -62,11 +63,13 @@ FORMATS: dict[str, LocaleFormats] = {
         dates=(("{dd}/{mm}/{yyyy}", 0.44), ("{d1} {month} {yyyy}", 0.2), ("{d1} {month}", 0.06), ("{iso}", 0.08),
                ("{yyyy}-{mm}-{dd}", 0.05), ("{dd}/{mm}/{yy}", 0.05), ("{mm}/{yy}", 0.04), ("{month} {yyyy}", 0.03),
                ("{dd}.{mm}.{yyyy}", 0.02), ("{dd}-{mm}-{yyyy}", 0.03)),
-        times=("{H}h{MM}", "{H}h{MM}", "{H}h", "{HH}:{MM}", "{HH}:{MM}", "{H} h {MM}", "{HH}h{MM}", "{HH}:{MM}:{SS}"),
+        times=("{H}h{MM}", "{H}h{MM}", "{H}h", "{HH}:{MM}", "{HH}:{MM}", "{H} h {MM}", "{HH}h{MM}", "{HH}:{MM}:{SS}",
+               "{H}"),
         phones=("0N ## ## ## ##", "0N ## ## ## ##", "06 ## ## ## ##", "07 ## ## ## ##", "0N.##.##.##.##",
                 "+33 N ## ## ## ##", "+33 (0)N ## ## ## ##", "+33N########", "0N########", "0N-##-##-##-##"),
         iban_countries=("FR", "FR", "FR", "FR", "FR", "FR", "BE", "LU", "MC", "CH"),
-        prefixes=("M.", "M.", "M.", "Mme", "Mme", "Mme", "Mlle", "Dr", "Dr", "Pr", "Me", "Monsieur", "Madame"),
+        prefixes=("M.", "M.", "M.", "Mme", "Mme", "Mme", "Mlle", "Dr", "Dr", "Pr", "Me", "Monsieur", "Madame",
+                  "Maître", "Comtesse", "Baron", "Père", "Sœur"),
         sexes=("Homme", "Femme", "Homme", "Femme", "H", "F", "M", "masculin", "féminin"),
         genders=("non-binaire", "femme trans", "homme trans", "cisgenre", "femme cisgenre", "homme cisgenre",
                  "genderfluid", "agenre", "intersexe", "transgenre", "bigenre", "personne non binaire", "queer"),
@@ -91,6 +94,7 @@ FORMATS: dict[str, LocaleFormats] = {
         tlds=("fr", "fr", "fr", "com", "net", "org", "eu", "be"),
         building_suffixes=(" bis", " ter", "B"),
         day_one="1er",
+        state_codes=("IDF", "PACA", "ARA", "BFC", "HDF", "NA", "GE", "CVL"),
     ),
     "de": LocaleFormats(
         months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
@@ -99,12 +103,12 @@ FORMATS: dict[str, LocaleFormats] = {
                ("{d}. {month}", 0.05), ("{dd}/{mm}/{yyyy}", 0.08), ("{iso}", 0.08), ("{yyyy}-{mm}-{dd}", 0.05),
                ("{dd}.{mm}.{yy}", 0.05), ("{month} {yyyy}", 0.02), ("{mm}/{yy}", 0.02)),
         times=("{HH}:{MM}", "{HH}:{MM}", "{HH}:{MM} Uhr", "{HH}:{MM} Uhr", "{H} Uhr", "{H}.{MM} Uhr", "{HH}:{MM}:{SS}",
-               "{H}:{MM}"),
+               "{H}:{MM}", "{H}"),
         phones=("0N# ########", "0N## #######", "01## #######", "+49 N# ########", "+49 (0)N# #######",
                 "(0N##) ######", "0N##/#######", "0N#-########", "+49 1## #######", "0N#########", "0N# ### ### ##"),
         iban_countries=("DE", "DE", "DE", "DE", "DE", "DE", "AT", "AT", "CH", "LU"),
         prefixes=("Herr", "Herr", "Herr", "Frau", "Frau", "Frau", "Dr.", "Dr.", "Prof.", "Prof. Dr.", "Dipl.-Ing.",
-                  "Herr Dr.", "Frau Dr."),
+                  "Herr Dr.", "Frau Dr.", "Graf", "Freifrau", "Pfarrer", "Bürgermeisterin"),
         sexes=("männlich", "weiblich", "Männlich", "Weiblich", "männlich", "weiblich", "M", "W", "divers"),
         genders=("nicht-binär", "Transfrau", "Transmann", "cisgeschlechtlich", "cis Frau", "cis Mann", "genderfluid",
                  "agender", "intergeschlechtlich", "transgender", "bigender", "divers", "queer"),
@@ -134,6 +138,7 @@ FORMATS: dict[str, LocaleFormats] = {
                    "lichtung", "wiese", "anker", "werkstatt", "kompass"),
         tlds=("de", "de", "de", "com", "net", "org", "eu", "at", "ch"),
         building_suffixes=("a", "b", "c", "-12"),
+        state_codes=("NRW", "BY", "BW", "NI", "HE", "SN", "RP", "SH", "BE", "HH", "TH", "MV"),
     ),
     "it": LocaleFormats(
         months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
@@ -146,7 +151,7 @@ FORMATS: dict[str, LocaleFormats] = {
                 "+39 0N ########", "+39 3## ### ####", "3#########", "0N#-#######"),
         iban_countries=("IT", "IT", "IT", "IT", "IT", "IT", "IT", "SM", "CH", "AT"),
         prefixes=("Sig.", "Sig.", "Sig.ra", "Sig.ra", "Dott.", "Dott.ssa", "Prof.", "Prof.ssa", "Avv.", "Ing.",
-                  "Geom.", "Signor", "Signora"),
+                  "Geom.", "Signor", "Signora", "Conte", "Don", "Suor"),
         sexes=("Maschio", "Femmina", "Maschio", "Femmina", "M", "F", "maschile", "femminile", "uomo", "donna"),
         genders=("non binario", "donna trans", "uomo trans", "cisgender", "donna cisgender", "uomo cisgender",
                  "genderfluid", "agender", "intersessuale", "transgender", "bigender", "persona non binaria",
@@ -181,6 +186,7 @@ FORMATS: dict[str, LocaleFormats] = {
                     "Geometra", "Agente immobiliare", "Sviluppatore software", "Medico di base",
                     "Responsabile della logistica"),
         day_one="1°",
+        state_codes=("MI", "RM", "TO", "NA", "FI", "BO", "VE", "GE", "PA", "BA"),
     ),
     "nl": LocaleFormats(
         months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -189,12 +195,12 @@ FORMATS: dict[str, LocaleFormats] = {
                ("{d} {month}", 0.06), ("{iso}", 0.08), ("{yyyy}-{mm}-{dd}", 0.05), ("{d}-{m}-{yyyy}", 0.05),
                ("{dd}-{mm}-{yy}", 0.03), ("{month} {yyyy}", 0.03)),
         times=("{HH}:{MM}", "{HH}:{MM}", "{H}.{MM} uur", "{H} uur", "{HH}:{MM} uur", "{H}u{MM}", "{HH}.{MM}",
-               "{HH}:{MM}:{SS}"),
+               "{HH}:{MM}:{SS}", "{H}u", "{H}"),
         phones=("0N#-#######", "06-########", "0N# ### ####", "+31 6 ########", "+31 (0)N# ### ####",
                 "+31 N# #######", "06 ## ## ## ##", "0N#########", "0N# - #######", "+316########"),
         iban_countries=("NL", "NL", "NL", "NL", "NL", "NL", "BE", "BE", "DE", "LU"),
         prefixes=("dhr.", "dhr.", "mevr.", "mevr.", "Dhr.", "Mevr.", "mevrouw", "meneer", "dr.", "mr.", "ir.",
-                  "drs.", "prof."),
+                  "drs.", "prof.", "Jonkheer", "Barones", "Burgemeester", "Pastoor"),
         sexes=("man", "vrouw", "Man", "Vrouw", "man", "vrouw", "M", "V", "anders"),
         genders=("non-binair", "transvrouw", "transman", "cisgender", "cisvrouw", "cisman", "genderfluïde", "agender",
                  "intersekse", "transgender", "bigender", "genderqueer", "queer"),
@@ -228,6 +234,7 @@ FORMATS: dict[str, LocaleFormats] = {
                     "Administratief medewerker", "Huisarts", "Data-analist", "Logistiek medewerker",
                     "Jurist arbeidsrecht", "Makelaar", "Apothekersassistent", "HR-adviseur",
                     "Monteur installatietechniek", "Marketingmanager", "Controller", "Fysiotherapeut"),
+        state_codes=("NH", "ZH", "NB", "UT", "GLD", "OV", "LB", "FL", "GR", "FR", "DR", "ZL"),
     ),
 }
 
@@ -387,6 +394,18 @@ class LocaleValueFactory(ValueFactory):
 
     def _ordinaldirection(self): return self._pick(self.formats.directions)
 
+    def _password(self):
+        """Half the dataset's 12 letters, digits and underscores; half with the symbols that password
+        rules ask for (``K#9vq!Tz2&``), 8 to 16 characters."""
+        if self.rng.random() < 0.5:
+            return super()._password()
+        r = self.rng
+        chars = string.ascii_letters + string.digits + "!#$%&*?@+-=.:;_"
+        while True:
+            pw = "".join(r.choice(chars) for _ in range(r.randint(8, 16)))
+            if any(c in "!#$%&*?@+-=.:;_" for c in pw) and pw[-1] not in ".:;" and any(c.isdigit() for c in pw):
+                return pw
+
     def _phonenumber(self):
         if self.rng.random() < 0.25:  # the dataset-style mixed separators, which the 300k rows use too
             return super()._phonenumber()
@@ -420,6 +439,8 @@ class LocaleValueFactory(ValueFactory):
         return bsn if r.random() < 0.8 else f"{bsn[:4]}.{bsn[4:6]}.{bsn[6:]}"
 
     def _state(self):
+        if self.formats.state_codes and self.rng.random() < 0.15:
+            return self._pick(self.formats.state_codes)
         if self.formats.states:
             return self._pick(self.formats.states)
         return getattr(self.fk, {"fr": "region", "de": "state", "nl": "province"}[self.language])()
