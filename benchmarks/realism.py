@@ -26,7 +26,9 @@ def _splits(params) -> dict:
     """The gate, labelling and splits of the run's generated records (the same every time)."""
     from transformers import AutoTokenizer
 
-    from piimask import config, dataset, io, validate
+    from piimask.core import config, io
+
+    from piimask.pipeline import dataset, validate
 
     recs = io.read_records(params.data_dir / "generated.jsonl")
     accepted, _ = validate.gate(recs, params.min_chars, params.max_chars)
@@ -39,9 +41,10 @@ def _splits(params) -> dict:
 
 def run_experiment(name: str, records: int, epochs: float, seed: int, profile: str = "default",
                    extra: dict | None = None) -> dict:
-    from piimask import config, evaluate, io, train
-    from piimask.generate import generate
-    from piimask.predict import TokenTagger
+    from piimask.core import config, io
+    from piimask.pipeline import evaluate, train
+    from piimask.pipeline.generate import generate
+    from piimask.runtime.predict import TokenTagger
 
     params = config.load_params(profile, {"run_name": f"exp-{name}", "n_records": records,
                                           "num_train_epochs": epochs, "seed": seed, **(extra or {})})
@@ -73,8 +76,9 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
 def rescore(name: str, root: Path = ROOT / "outputs") -> dict:
     """Score an experiment's model again with the current decoding (no retraining): the synthetic
     test split and the real rows; the result replaces the scores in ``result.json``."""
-    from piimask import config, dataset, evaluate
-    from piimask.predict import TokenTagger
+    from piimask.core import config
+    from piimask.pipeline import dataset, evaluate
+    from piimask.runtime.predict import TokenTagger
 
     run = root / f"exp-{name}"
     result = json.loads((run / "result.json").read_text())
@@ -98,8 +102,9 @@ def rescore(name: str, root: Path = ROOT / "outputs") -> dict:
 def budget(name: str, root: Path = ROOT / "outputs") -> list[dict]:
     """The budget curve's points of one experiment: every epoch's checkpoint scored on the real
     rows (training minutes pro rata), written to ``budget.json`` beside ``result.json``."""
-    from piimask import config, evaluate
-    from piimask.predict import TokenTagger
+    from piimask.core import config
+    from piimask.pipeline import evaluate
+    from piimask.runtime.predict import TokenTagger
 
     run = root / f"exp-{name}"
     result = json.loads((run / "result.json").read_text())

@@ -63,10 +63,10 @@ def published_labelling(records, tokenizer):
 def bench_labelling(n: int = 10_000) -> dict:
     from transformers import AutoTokenizer
 
-    from piimask.config import load_params
-    from piimask.generate.offline import OfflineBackend
-    from piimask.generate.run import answer_to_record, plans_for, to_request
-    from piimask.label import tokenize_and_label
+    from piimask.core.config import load_params
+    from piimask.pipeline.generate.offline import OfflineBackend
+    from piimask.pipeline.generate.run import answer_to_record, plans_for, to_request
+    from piimask.core.label import tokenize_and_label
 
     p = load_params("default", {"n_records": n, "run_name": "bench"})
     backend = OfflineBackend()
@@ -195,8 +195,8 @@ def published_generation(client, requests) -> tuple[int, float]:
 
 
 def bench_generation(latency_s: float = 0.5) -> list[dict]:
-    from piimask.generate.backends import Request
-    from piimask.generate.bedrock import BedrockConverseBackend
+    from piimask.pipeline.generate.backends import Request
+    from piimask.pipeline.generate.bedrock import BedrockConverseBackend
 
     rows = []
     for throttle in (0.0, 0.2):
@@ -234,11 +234,11 @@ def bench_training() -> dict:
 
     from transformers import AutoTokenizer
 
-    from piimask import dataset, validate
-    from piimask.config import load_params
-    from piimask.generate import generate
-    from piimask.io import read_records
-    from piimask.train import train
+    from piimask.pipeline import dataset, validate
+    from piimask.core.config import load_params
+    from piimask.pipeline.generate import generate
+    from piimask.core.io import read_records
+    from piimask.pipeline.train import train
 
     with tempfile.TemporaryDirectory() as tmp:
         p = load_params("default", {"output_root": tmp, "run_name": "bench", "n_records": 600,
@@ -294,10 +294,10 @@ def published_mask(pipe, text: str) -> str:
 def bench_masking(model_dir: Path) -> dict:
     from transformers import pipeline
 
-    from piimask.config import load_params
-    from piimask.evaluate import evaluate_rows, load_external
-    from piimask.mask import Masker
-    from piimask.predict import TokenTagger
+    from piimask.core.config import load_params
+    from piimask.pipeline.evaluate import evaluate_rows, load_external
+    from piimask.runtime.mask import Masker
+    from piimask.runtime.predict import TokenTagger
 
     runtimes = {"pytorch fp32": {"runtime": "torch"}, "onnx runtime fp32": {"runtime": "onnx"},
                 "pytorch dynamic int8": {"int8": True}}
@@ -355,10 +355,10 @@ def size_corpus(n_chars: int, seed: int = 0, n_records: int = 1500) -> str:
     """About ``n_chars`` of prose with PII: generated records joined, every value refilled with a
     fresh one from the value factory each time a record comes round again (so values stay
     distinct, as in a long real document)."""
-    from piimask.config import load_params
-    from piimask.generate.offline import OfflineBackend
-    from piimask.generate.run import answer_to_record, plans_for, to_request
-    from piimask.values import ValueFactory
+    from piimask.core.config import load_params
+    from piimask.pipeline.generate.offline import OfflineBackend
+    from piimask.pipeline.generate.run import answer_to_record, plans_for, to_request
+    from piimask.core.values import ValueFactory
 
     p = load_params("default", {"n_records": n_records, "run_name": "bench", "seed": seed})
     backend = OfflineBackend()
@@ -387,7 +387,8 @@ def bench_size_child(model_dir: Path, n_chars: int) -> dict:
     """One size in this (fresh) process: detect + mask, unmask of the echoed answer, peak RSS."""
     import resource
 
-    from piimask.mask import Masker, echo_llm, unmask
+    from piimask.runtime.llm import echo_llm
+    from piimask.runtime.mask import Masker, unmask
 
     text = size_corpus(n_chars)
     masker = Masker.from_pretrained(model_dir)

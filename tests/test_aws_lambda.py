@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from piimask import aws_lambda
-from piimask.aws_lambda import handler
-from piimask.mask import Masker
+from piimask.runtime import aws_lambda
+from piimask.runtime.aws_lambda import handler
+from piimask.runtime.mask import Masker
 from test_mask import FakeTagger  # the model stand-in of the masking tests
 
 

@@ -2,7 +2,7 @@
 import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer, BertModel, DistilBertModel
 
-from piimask.basemodel import source_model_dir
+from piimask.pipeline.basemodel import source_model_dir
 
 SENTENCES = [
     "Dear Ms. Kuphal, your appointment at the Port Kayliestead clinic is on July 5, 2023.",

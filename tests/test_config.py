@@ -2,7 +2,9 @@ import pytest
 
 import re
 
-from piimask.config import MAX_RECORDS, PARAM_KEYS, Params, load_params, read_yaml, project_root
+import yaml
+
+from piimask.core.config import DEFAULTS, MAX_RECORDS, PARAM_KEYS, Params, load_params, project_root, read_yaml
 
 
 def test_base_yaml_names_every_key_and_loads():
@@ -37,10 +39,16 @@ def test_unknown_key_is_named_with_a_suggestion():
     ("languages", [], "languages"), ("languages", ["en", "en"], "twice"), ("languages", [{"fr": 0}], "positive"),
     ("languages", [{"fr": "high"}], "positive"), ("languages", ["es"], "piimask writes en, fr, de, it, nl"),
     ("languages", "fr", "languages=.fr. must be a list"),
+    ("region", 5, "region=5 must be null or a string"), ("region", "Frankfurt", "region='Frankfurt' must be null"),
+    ("aws_profile", None, "aws_profile"),
 ])
 def test_bad_values_fail_naming_the_key(key, value, match):
     with pytest.raises(ValueError, match=match):
         Params(**{key: value})
+
+
+def test_region_may_be_null_and_then_comes_from_the_aws_session():
+    assert load_params("base").region is None and load_params("base", {"region": "eu-central-1"}).region == "eu-central-1"
 
 
 def test_missing_profile_lists_the_available_ones():
@@ -54,7 +62,7 @@ BAD = {
     "languages": ["en", "French"],
     "backend": "openai", "strategy": "best", "n_records": 10 ** 9, "fields": [], "styles": [""],
     "min_class_count": -1, "extra_classes": -2, "reference_dataset": "", "reference_split": " ",
-    "model_id": "claude haiku", "region": "US East", "temperature_min": -0.1, "temperature_max": 2.0,
+    "model_id": "claude haiku", "region": "US East", "aws_profile": "my profile", "temperature_min": -0.1, "temperature_max": 2.0,
     "top_p": 7, "max_tokens": -1, "concurrency": 0, "max_retries": -3, "request_timeout_s": 0,
     "min_chars": -5, "max_chars": 0, "batch_bucket": "My_Bucket", "batch_prefix": "/",
     "batch_role_arn": "BedrockRole", "batch_poll_s": 0, "prices": {"offline": {"input": -1, "output": 0}},
@@ -65,7 +73,12 @@ BAD = {
     "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
     "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
     "window_stride": -1, "allow_large_run": "yes", "mask_thresholds": [0, 2], "max_leak_rate": 1.5,
-    "max_over_mask_rate": -0.1,
+    "max_over_mask_rate": -0.1, "train_on": "cloud", "train_processes": 0,
+    "sagemaker_image_uri": "huggingface-pytorch-training:latest", "sagemaker_role_arn": "SageMakerRole",
+    "sagemaker_bucket": "s3://my-bucket", "sagemaker_prefix": "/", "sagemaker_region": "virginia",
+    "sagemaker_instance_type": "g5.xlarge", "sagemaker_instance_count": 0, "sagemaker_distribution": "deepspeed",
+    "sagemaker_volume_gb": 0, "sagemaker_spot": "yes", "sagemaker_max_run_s": 0, "sagemaker_max_wait_s": 10 ** 8,
+    "sagemaker_poll_s": 0,
 }
 
 
@@ -112,8 +125,61 @@ def test_batch_backend_needs_its_bucket_and_role():
         load_params("base", {"backend": "bedrock-batch"})
 
 
+# -- notebooks: profile + explicit overrides, nothing dropped silently ---------------------------
+
+def test_a_notebook_override_equal_to_the_base_default_still_wins():
+    from piimask.core.config import from_notebook
+
+    smoke = load_params("smoke")
+    assert smoke.n_records != 7500 and DEFAULTS["n_records"] == 7500
+    assert from_notebook({"profile": "smoke", "overrides": {"n_records": 7500}}).n_records == 7500
+    assert from_notebook({"profile": "smoke", "overrides": None}).n_records == smoke.n_records
+
+
+def test_a_params_key_set_as_a_notebook_variable_is_an_error_not_a_no_op():
+    from piimask.core.config import from_notebook
+
+    with pytest.raises(ValueError, match="n_records.*overrides"):
+        from_notebook({"profile": "smoke", "overrides": {}, "n_records": 7500})
+    with pytest.raises(ValueError, match="overrides must be a dict"):
+        from_notebook({"profile": "smoke", "overrides": ["n_records"]})
+
+
+def test_every_default_lives_in_base_yaml_once():
+    from piimask.core import config
+
+    base = yaml.safe_load((config.project_root() / "params" / "base.yaml").read_text())
+    assert set(base) == set(config.PARAM_KEYS)
+    assert config.Params().to_dict() == base  # the dataclass's defaults are base.yaml's values
+
+
+SAGEMAKER = {"train_on": "sagemaker", "sagemaker_bucket": "bkt",
+             "sagemaker_image_uri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311",
+             "sagemaker_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecution"}
+
+
+def test_training_on_sagemaker_needs_image_role_and_bucket():
+    with pytest.raises(ValueError) as err:
+        load_params("base", {"train_on": "sagemaker"})
+    assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == [
+        "params: sagemaker_image_uri", "params: sagemaker_role_arn", "params: sagemaker_bucket"]
+    assert "params/overlays/sagemaker.yaml" in str(err.value)
+    assert load_params("base", SAGEMAKER).train_on == "sagemaker"
+
+
+def test_sagemaker_settings_that_contradict_each_other():
+    with pytest.raises(ValueError, match=r"sagemaker_max_wait_s=3600 must be at least sagemaker_max_run_s=7200"):
+        load_params("base", {**SAGEMAKER, "sagemaker_spot": True, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600})
+    # without spot instances the wait is not used
+    assert load_params("base", {**SAGEMAKER, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600}).sagemaker_spot is False
+    with pytest.raises(ValueError, match=r"train_processes=2 applies to local training only.*sagemaker_distribution"):
+        load_params("base", {**SAGEMAKER, "train_processes": 2})
+    with pytest.raises(ValueError, match=r"sagemaker_distribution='torchrunn' is not one of none, torchrun \(did you mean 'torchrun'\?\)"):
+        load_params("base", {"sagemaker_distribution": "torchrunn"})
+
+
 def test_languages_weigh_relative_shares_and_the_multilingual_profile_mixes_five():
-    from piimask.languages import apportion, english_only, language_weights
+    from piimask.core.languages import apportion, english_only, language_weights
 
     assert english_only(load_params("default").languages)
     weights = language_weights(load_params("multilingual").languages)

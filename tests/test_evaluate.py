@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from piimask.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
+from piimask.pipeline.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
                               pii_token_recall, span_metrics)
 
 GOLD_TAGS = [["B-FIRSTNAME", "O", "B-EMAIL", "I-EMAIL", "O"]]
@@ -95,7 +95,7 @@ class WordTagger:
         self.words, self.calls = words, 0
 
     def tag(self, texts):
-        from piimask.predict import TaggedText
+        from piimask.runtime.predict import TaggedText
 
         self.calls += 1
         out = []
@@ -116,14 +116,14 @@ def lrow(text, language, *spans, unmapped=()):
 
 
 def test_split_by_language_reads_names_and_codes():
-    from piimask.evaluate import split_by_language
+    from piimask.pipeline.evaluate import split_by_language
 
     rows = [{"language": "Dutch"}, {"language": "fr"}, {"language": "nl-NL"}, {}, {"language": "Klingon"}]
     assert split_by_language(rows) == {"nl": [0, 2], "fr": [1], "en": [3], "other": [4]}
 
 
 def test_evaluate_by_language_tags_once_and_scores_each_language():
-    from piimask.evaluate import evaluate_by_language, language_table
+    from piimask.pipeline.evaluate import evaluate_by_language, language_table
 
     rows = [lrow("Bel Sanne op 0612345678 vandaag", "Dutch", ("Sanne", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
             lrow("Appelez Zoé au 0612345678 demain", "French", ("Zoé", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),

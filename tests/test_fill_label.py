@@ -5,11 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piimask.fill import PlaceholderError, fill, find_placeholders, target_from_source
-from piimask.label import (bio_for_given_tokens, bio_from_offsets, offsets_from_wordpieces,
+from piimask.core.fill import PlaceholderError, fill, find_placeholders, target_from_source
+from piimask.core.label import (bio_for_given_tokens, bio_from_offsets, offsets_from_wordpieces,
                            span_labels, tokenize_and_label)
-from piimask.taxonomy import CLASSES
-from piimask.values import ValueFactory
+from piimask.core.taxonomy import CLASSES
+from piimask.core.values import ValueFactory
 
 LABELS = sorted(CLASSES)
 # Unicode text from long-assigned blocks (Latin ... Ethiopic, symbols), CJK and Hangul. These still
@@ -212,7 +212,7 @@ def test_bio_from_offsets_straddling_and_zero_width():
 
 
 def test_overlapping_spans_are_refused():
-    from piimask.label import SpanError
+    from piimask.core.label import SpanError
 
     with pytest.raises(SpanError):
         span_labels("abcdef", [{"start": 0, "end": 3, "label": "PIN"}, {"start": 2, "end": 4, "label": "PIN"}])

@@ -13,18 +13,18 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from piimask.config import load_params
-from piimask.generate import Request, Result, generate
-from piimask.generate.backends import Backend
-from piimask.generate.batch import (BedrockBatchBackend, model_family, model_input, parse_output_lines,
+from piimask.core.config import load_params
+from piimask.pipeline.generate import Request, Result, generate
+from piimask.pipeline.generate.backends import Backend
+from piimask.pipeline.generate.batch import (BedrockBatchBackend, model_family, model_input, parse_output_lines,
                                     record_id)
-from piimask.generate.bedrock import BedrockConverseBackend
-from piimask.generate.offline import OfflineBackend, bank_stats
-from piimask.generate.strategies import class_counts, plan_requests
-from piimask.generate.reference import load_reference
-from piimask.io import DamagedLineWarning, damaged_path, read_jsonl, read_records
-from piimask.label import check_spans
-from piimask.taxonomy import CLASSES
+from piimask.pipeline.generate.bedrock import BedrockConverseBackend
+from piimask.pipeline.generate.offline import OfflineBackend, bank_stats
+from piimask.pipeline.generate.strategies import class_counts, plan_requests
+from piimask.pipeline.generate.reference import load_reference
+from piimask.core.io import DamagedLineWarning, damaged_path, read_jsonl, read_records
+from piimask.core.label import check_spans
+from piimask.core.taxonomy import CLASSES
 
 
 def params(tmp_path, **kw):
@@ -346,8 +346,8 @@ def test_reference_loads_through_datasets_and_local_files(tmp_path):
 
 
 def test_editing_the_fragment_bank_changes_request_ids(tmp_path, monkeypatch):
-    from piimask.generate import offline
-    from piimask.generate.run import plans_for
+    from piimask.pipeline.generate import offline
+    from piimask.pipeline.generate.run import plans_for
 
     p = params(tmp_path, n_records=5)
     before = [pl.request_id for pl in plans_for(p, OfflineBackend().model_id)]
@@ -360,8 +360,8 @@ def test_editing_the_fragment_bank_changes_request_ids(tmp_path, monkeypatch):
 def test_grammar_follows_the_datasets_class_shares_and_density():
     import random
 
-    from piimask.fill import find_placeholders
-    from piimask.generate.offline import ENTITY_COUNTS, Grammar, class_shares
+    from piimask.core.fill import find_placeholders
+    from piimask.pipeline.generate.offline import ENTITY_COUNTS, Grammar, class_shares
 
     g = Grammar()
     rng = random.Random(3)
@@ -386,7 +386,7 @@ def test_grammar_follows_the_datasets_class_shares_and_density():
 def test_name_habits():
     import random
 
-    from piimask.generate.offline import name_habits
+    from piimask.pipeline.generate.offline import name_habits
 
     rng = random.Random(0)
     outs = Counter(name_habits("Dear [PREFIX] [FIRSTNAME], hello.", rng) for _ in range(400))
@@ -439,10 +439,11 @@ DETERMINISM = """
 import json, sys
 from pathlib import Path
 from transformers import AutoTokenizer
-from piimask import dataset, io, validate
-from piimask.config import load_params
-from piimask.generate import generate
-from piimask.train import encode, select_records
+from piimask.pipeline import dataset, validate
+from piimask.core import io
+from piimask.core.config import load_params
+from piimask.pipeline.generate import generate
+from piimask.pipeline.train import encode, select_records
 
 out, tok = sys.argv[1], sys.argv[2]
 p = load_params("default", {"output_root": out, "run_name": "d", "n_records": 600})

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from piimask.io import (DamagedLineWarning, JsonlAppender, damaged_path, read_jsonl, read_records, read_table,
+from piimask.core.io import (DamagedLineWarning, JsonlAppender, damaged_path, read_jsonl, read_records, read_table,
                         scan_jsonl)
 
 GOOD = [{"id": str(i), "source_text": f"Café n°{i}"} for i in range(3)]

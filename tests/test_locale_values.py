@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from piimask.locale_values import FORMATS, LocaleValueFactory, value_factory
-from piimask.taxonomy import CLASSES
-from piimask.values import ValueFactory
+from piimask.core.locale_values import FORMATS, LocaleValueFactory, value_factory
+from piimask.core.taxonomy import CLASSES
+from piimask.core.values import ValueFactory
 
 LANGS = ("fr", "de", "it", "nl")
 N = 300

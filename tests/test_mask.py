@@ -7,14 +7,15 @@ import stat
 import subprocess
 import sys
 import zlib
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piimask.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
+from piimask.runtime.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
                           validate_mapping)
-from piimask.predict import TaggedText
+from piimask.runtime.predict import TaggedText
 
 CREDENTIALS = """I am facing an error here. help me resolve in short:
 import psycopg2
@@ -155,6 +156,34 @@ def test_a_value_masked_once_is_masked_everywhere():
     assert [e["source"] for e in m.detect(text)] == ["model", "repeat", "repeat", "repeat"]
 
 
+def test_a_model_span_takes_the_bracket_it_opened():
+    class Agent:  # the model stops before the closing bracket of a user agent
+        def tag(self, texts):
+            t = texts[0]
+            a, b = t.index("Opera"), t.index("10.00") + 5
+            return [TaggedText(t, [(a, b)], ["B-USERAGENT"], [0.95])]
+
+    text = "Seen with Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00) today."
+    ents = Masker(Agent(), use_recognizers=False).detect(text)
+    assert [text[e["start"]:e["end"]] for e in ents] == ["Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00)"]
+    # a bracket the value does not open stays in the text
+    text = "(call Ann) now"
+    ents = Masker(FakeTagger({"Ann)": "FIRSTNAME"}), use_recognizers=False).detect(text)
+    assert [text[e["start"]:e["end"]] for e in ents] == ["Ann"]
+
+
+def test_a_word_the_model_flagged_once_among_many_is_not_spread():
+    class Once:  # flags only the first "and" (inside a company name), as the default model did
+        def tag(self, texts):
+            t = texts[0]
+            i = t.index("and")
+            return [TaggedText(t, [(i, i + 3)], ["B-COMPANYNAME"], [0.95])]
+
+    text = "Harber, Rau and Cronin. " + "Bread and butter, salt and pepper. " * 4
+    ents = Masker(Once()).detect(text)
+    assert [(text[e["start"]:e["end"]], e["source"]) for e in ents] == [("and", "model")]
+
+
 def test_thresholds_apply_to_pii_ness_per_class():
     m = Masker(FakeTagger({"Paris": "CITY", "Ann": "FIRSTNAME"}), class_thresholds={"CITY": 0.95})
     assert [e["label"] for e in m.detect("Ann in Paris")] == ["FIRSTNAME"]
@@ -255,16 +284,20 @@ def check_round_trip(masker, text):
     for style in STYLES:
         res = masker.mask(text, style, entities=ents)
         assert unmask(res.masked_text, res.mapping) == text, (style, text, res.masked_text, res.mapping)
-    # no detected value (2+ characters) is left in the text as a whole word
-    for e in ents:
-        value = text[e["start"]:e["end"]]
-        i = text.find(value) if len(value) >= 2 else -1
+    # no detected value (2+ characters) is left in the text as a whole word, unless only the model
+    # found it and in under a quarter of its occurrences (a misfire, see mask.repeats)
+    detected = Counter(text[e["start"]:e["end"]] for e in ents)
+    by_rule = {text[e["start"]:e["end"]] for e in ents if e["source"] == "rule"}
+    for value in detected:
+        visible, i = 0, text.find(value) if len(value) >= 2 and any(c.isalnum() for c in value) else -1
         while i >= 0:
             j = i + len(value)
             glued = (value[0].isalnum() and i > 0 and text[i - 1].isalnum()) or \
                     (value[-1].isalnum() and j < len(text) and text[j].isalnum())
-            assert glued or any(s < j and i < t for s, t in spans), (text, value)
+            visible += not glued and not any(s < j and i < t for s, t in spans)
             i = text.find(value, i + 1)
+        assert visible == 0 or (value not in by_rule and detected[value] < 0.25 * (detected[value] + visible)), \
+            (text, value)
 
 
 FUZZ_MASKER = Masker(PieceTagger())
@@ -287,7 +320,7 @@ def test_fuzz_non_text_gets_the_documented_error(value):
 
 @pytest.fixture(scope="module")
 def tiny_masker(tiny_model):
-    from piimask.predict import TokenTagger
+    from piimask.runtime.predict import TokenTagger
 
     return Masker(TokenTagger(tiny_model), score_threshold=0.992)  # the untrained head: about half the tokens
 
@@ -320,7 +353,7 @@ def test_from_pretrained_reads_masking_json_and_arguments_override(tiny_model, t
 
 
 def test_params_threshold_is_null_or_a_probability():
-    from piimask.config import load_params
+    from piimask.core.config import load_params
 
     assert load_params("smoke").score_threshold is None
     for bad in (2, 0, "x", True):
@@ -388,7 +421,7 @@ def test_cli_errors_are_clear(tiny_model, tmp_path):
 
 
 def test_app_function_called_directly():
-    from piimask.app import run
+    from piimask.runtime.app import run
 
     masked, segments, answer, restored = run(Masker(FakeTagger({"Ann": "FIRSTNAME"})), "Ann at ann@x.io", call_llm=True)
     assert masked == "[FIRSTNAME_1] at [EMAIL_1]"
@@ -400,7 +433,7 @@ def test_app_function_called_directly():
 
 
 def test_app_is_private_unless_asked():
-    from piimask.app import build_parser, launch_options
+    from piimask.runtime.app import build_parser, launch_options
 
     opts = launch_options(build_parser().parse_args([]))
     assert opts["share"] is False and opts["auth"] is None and opts["server_name"] == "127.0.0.1"
@@ -413,7 +446,7 @@ def test_app_is_private_unless_asked():
 def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     import shutil
 
-    from piimask.predict import TokenTagger
+    from piimask.runtime.predict import TokenTagger
 
     model_copy = tmp_path / "m"
     shutil.copytree(tiny_model, model_copy)
@@ -428,3 +461,15 @@ def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
     assert int8[0].offsets == ref[0].offsets
     with pytest.raises(ValueError, match="runtime"):
         TokenTagger(model_copy, runtime="tvm")
+
+
+def test_the_runtime_reads_the_windows_of_the_run_beside_the_model(tmp_path):
+    import yaml
+
+    from piimask.core.config import DEFAULTS
+    from piimask.runtime.mask import run_params
+
+    assert run_params(tmp_path)["window_tokens"] == DEFAULTS["window_tokens"]  # no params.yaml: base.yaml's
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"window_tokens": 128, "window_stride": 32, "junk": 1}))
+    run = run_params(tmp_path)
+    assert (run["window_tokens"], run["window_stride"]) == (128, 32) and "junk" not in run

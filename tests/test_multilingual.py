@@ -12,21 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from piimask import dataset, validate
-from piimask.config import load_params
-from piimask.fill import fill, find_placeholders
-from piimask.generate import Request, generate
-from piimask.generate.backends import make_backend
-from piimask.generate.multilingual import (CONNECTIVES, LanguageGrammar, MultilingualOfflineBackend, language_bank,
+from piimask.pipeline import dataset, validate
+from piimask.core.config import load_params
+from piimask.core.fill import fill, find_placeholders
+from piimask.pipeline.generate import Request, generate
+from piimask.pipeline.generate.factory import make_backend
+from piimask.pipeline.generate.multilingual import (CONNECTIVES, LanguageGrammar, MultilingualOfflineBackend, language_bank,
                                            language_bank_stats, language_name_habits, punctuation_habits,
                                            reference_for)
-from piimask.generate.offline import N_FAMILIES, OfflineBackend, bank
-from piimask.generate.prompts import build_prompt
-from piimask.generate.reference import load_reference
-from piimask.io import read_records
-from piimask.label import bio_for_given_tokens, check_spans, tokenize_and_label
-from piimask.locale_values import LocaleValueFactory
-from piimask.taxonomy import CLASSES
+from piimask.pipeline.generate.offline import N_FAMILIES, OfflineBackend, bank
+from piimask.pipeline.generate.prompts import build_prompt
+from piimask.pipeline.generate.reference import load_reference
+from piimask.core.io import read_records
+from piimask.core.label import bio_for_given_tokens, check_spans, tokenize_and_label
+from piimask.core.locale_values import LocaleValueFactory
+from piimask.core.taxonomy import CLASSES
 
 LANGS = ("fr", "de", "it", "nl")
 STYLES = {"*", "email", "notification", "casual conversation", "formal document", "blog post", "social media post",
@@ -186,8 +186,8 @@ def test_english_only_runs_do_not_use_the_multilingual_backend(tmp_path):
 
 DETERMINISM = """
 import sys
-from piimask.config import load_params
-from piimask.generate import generate
+from piimask.core.config import load_params
+from piimask.pipeline.generate import generate
 p = load_params("default", {"output_root": sys.argv[1], "run_name": "d", "n_records": 120,
                             "languages": [{"fr": 1}, {"de": 1}, {"it": 1}, {"nl": 1}]})
 generate(p, progress=False)
@@ -213,7 +213,7 @@ def test_same_seed_same_bytes_in_every_language_whatever_the_hash_seed(tmp_path)
 
 
 def test_growing_one_language_keeps_the_others_records(tmp_path):
-    from piimask.generate.run import plans_for
+    from piimask.pipeline.generate.run import plans_for
 
     a = plans_for(params(tmp_path, n_records=40, languages=[{"en": 1}, {"fr": 1}]))
     b = plans_for(params(tmp_path, n_records=60, languages=[{"en": 1}, {"fr": 2}]))

@@ -1,5 +1,5 @@
 """Decoding a value written without spaces as one entity (predict.word_consistent)."""
-from piimask.predict import TaggedText
+from piimask.runtime.predict import TaggedText
 
 
 def spans(text, offsets, labels):

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from piimask import realism
-from piimask.config import project_root, read_yaml
-from piimask.fill import target_from_source
-from piimask.io import read_jsonl
-from piimask.record import Record
+from piimask.pipeline import realdata, realism
+from piimask.core.config import project_root, read_yaml
+from piimask.core.fill import target_from_source
+from piimask.core.io import read_jsonl
+from piimask.core.record import Record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -162,13 +162,13 @@ def test_summary_keeps_aggregates_only():
 
 def test_real_dataset_spec_takes_the_first_without_label_map():
     specs = [{"name": "a", "path": "x", "label_map": "300k"}, {"name": "b", "path": "y", "label_map": ""}]
-    assert realism.real_dataset_spec(specs)["name"] == "b"
+    assert realdata.real_dataset_spec(specs)["name"] == "b"
     with pytest.raises(ValueError, match="label_map"):
-        realism.real_dataset_spec(specs[:1])
+        realdata.real_dataset_spec(specs[:1])
 
 
 def test_key_numbers_show_realism(tmp_path):
-    from piimask.report import build_index, key_numbers
+    from piimask.pipeline.report import build_index, key_numbers
 
     p = realism.profile([LETTER, VISIT])
     table = realism.compare(p, realism.profile([LETTER]), floor=realism.noise_floor([LETTER, VISIT], repeats=1))

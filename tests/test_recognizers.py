@@ -2,9 +2,9 @@
 identifiers in code, overlaps, and inputs that made the old patterns backtrack for minutes."""
 import pytest
 
-from piimask import recognizers
-from piimask.mask import Masker
-from piimask.predict import TaggedText
+from piimask.core import recognizers
+from piimask.runtime.mask import Masker
+from piimask.runtime.predict import TaggedText
 
 CREDENTIALS = """I am facing an error here. help me resolve in short:
 import psycopg2

@@ -1,7 +1,7 @@
 import re
 from pathlib import Path
 
-from piimask import taxonomy
+from piimask.core import taxonomy
 
 
 def test_56_classes_match_labels_md():

@@ -2,12 +2,12 @@
 import numpy as np
 from transformers import AutoTokenizer, DataCollatorForTokenClassification, pipeline
 
-from piimask import dataset, validate
-from piimask.config import load_params
-from piimask.generate import generate
-from piimask.io import read_records
-from piimask.taxonomy import LABEL2ID
-from piimask.train import IGNORE, encode, labels_to_tags, train
+from piimask.pipeline import dataset, validate
+from piimask.core.config import load_params
+from piimask.pipeline.generate import generate
+from piimask.core.io import read_records
+from piimask.core.taxonomy import LABEL2ID
+from piimask.pipeline.train import IGNORE, encode, labels_to_tags, last_checkpoint, load_result, train
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):
@@ -40,7 +40,9 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(tmp_path):
     res = train(p, splits, progress=False)
     losses = [h["loss"] for h in res.history if "loss" in h]
     assert len(losses) >= 2 and losses[-1] < losses[0]
-    assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12
+    assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12 and res.metrics["processes"] == 1
+    again = load_result(res.model_dir)  # how a run trained elsewhere (accelerate, SageMaker) is read back
+    assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [h.get("step") for h in res.history]
     tagger = pipeline("token-classification", model=str(res.model_dir))
     out = tagger("Dear Ann, your password is hunter2.")
     assert isinstance(out, list)
@@ -48,3 +50,14 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(tmp_path):
 
     cfg = AutoConfig.from_pretrained(str(res.model_dir))
     assert cfg.label2id["B-EMAIL"] == LABEL2ID["B-EMAIL"] and cfg.id2label[0] == "O"
+
+
+def test_last_checkpoint_is_the_highest_step_and_missing_results_are_named(tmp_path):
+    import pytest
+
+    assert last_checkpoint(tmp_path / "none") is None
+    for name in ("checkpoint-9", "checkpoint-12", "checkpoint-x", "other"):
+        (tmp_path / name).mkdir()
+    assert last_checkpoint(tmp_path) == str(tmp_path / "checkpoint-12")
+    with pytest.raises(FileNotFoundError, match="holds no trained model"):
+        load_result(tmp_path)

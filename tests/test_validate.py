@@ -1,9 +1,9 @@
 """The quality gate: one hand-written record per reason code, and a clean record that passes."""
 import pytest
 
-from piimask.dataset import assert_no_leak, check_reference, split_group, split_records
-from piimask.record import Record
-from piimask.validate import gate, record_reasons
+from piimask.pipeline.dataset import assert_no_leak, check_reference, split_group, split_records
+from piimask.core.record import Record
+from piimask.pipeline.validate import gate, record_reasons
 
 
 def rec(text, mask, **kw):

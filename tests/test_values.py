@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from piimask.taxonomy import CLASSES
-from piimask.values import LOCALES, ValueFactory
+from piimask.core.taxonomy import CLASSES
+from piimask.core.values import LOCALES, ValueFactory
 
 
 def luhn_ok(number: str) -> bool:  # written from the definition, not shared with piimask
@@ -66,7 +66,7 @@ def test_checksums_pass_independent_checks(factory):
 
 
 def test_checksum_validators_reject_corruption(factory):
-    from piimask.values import iban_valid, luhn_valid, vin_valid
+    from piimask.core.values import iban_valid, luhn_valid, vin_valid
 
     card = factory.creditcard("visa").replace(" ", "")
     bad = card[:-1] + str((int(card[-1]) + 1) % 10)
@@ -114,7 +114,7 @@ def test_locales_differ_and_bad_locale_is_named():
 
 def test_values_follow_the_datasets_conventions():
     """The shapes that decide between look-alike classes in the 200k dataset (see values.py)."""
-    from piimask.values import CURRENCY_NAMES, MIDDLE_NAMES
+    from piimask.core.values import CURRENCY_NAMES, MIDDLE_NAMES
 
     f = ValueFactory(seed=11, locales=("en_US", "en_GB"))
     middles = {f("MIDDLENAME") for _ in range(300)}

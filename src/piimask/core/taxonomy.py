@@ -1,0 +1,74 @@
+"""The 56 PII classes of ai4privacy/pii-masking-200k and the BIO label list built from them.
+
+Label ids are stable: ``O`` is 0, then ``B-X`` and ``I-X`` for every class in the order of
+``CLASSES`` (alphabetical). Adding a class would change ids, so the list is frozen here and the
+ids are also written into every model config.
+"""
+from __future__ import annotations
+
+CLASSES: dict[str, str] = {
+    "ACCOUNTNAME": "name of a financial account product (Savings Account, Personal Loan Account)",
+    "ACCOUNTNUMBER": "bank account number, 8 digits with leading zeros kept",
+    "AGE": "a person's age (72, 12 years old)",
+    "AMOUNT": "money amount without the currency (764,336.48, 998k)",
+    "BIC": "SWIFT/BIC code, 8 or 11 characters",
+    "BITCOINADDRESS": "bitcoin address, base58 starting with 1 or 3",
+    "BUILDINGNUMBER": "house or building number, 1-5 digits",
+    "CITY": "city or town",
+    "COMPANYNAME": "company name (Stehr - Romaguera, Harber, Rau and Cronin)",
+    "COUNTY": "county (West Sussex, Jefferson County)",
+    "CREDITCARDCVV": "card verification value, 3 or 4 digits",
+    "CREDITCARDISSUER": "card network in lower case (visa, mastercard, amex)",
+    "CREDITCARDNUMBER": "payment card number, 13-19 digits",
+    "CURRENCY": "currency name (Rand, Belize Dollar)",
+    "CURRENCYCODE": "ISO 4217 currency code (MXN)",
+    "CURRENCYNAME": "currency name, overlapping CURRENCY (Indian Rupee)",
+    "CURRENCYSYMBOL": "currency sign (£, $, kr)",
+    "DATE": "a date that is not a birth date",
+    "DOB": "date of birth",
+    "EMAIL": "e-mail address",
+    "ETHEREUMADDRESS": "ethereum address, 0x + 40 hex digits",
+    "EYECOLOR": "eye colour",
+    "FIRSTNAME": "given name",
+    "GENDER": "gender identity (Cisgender, Trans female)",
+    "HEIGHT": "body height (158centimeters, 1.95m)",
+    "IBAN": "international bank account number",
+    "IP": "IP address of either family",
+    "IPV4": "IPv4 address",
+    "IPV6": "IPv6 address",
+    "JOBAREA": "area of work, one word (Optimization)",
+    "JOBTITLE": "job title, three words (National Brand Architect)",
+    "JOBTYPE": "job type, one word (Facilitator)",
+    "LASTNAME": "surname",
+    "LITECOINADDRESS": "litecoin address, base58 starting with L, M or 3",
+    "MAC": "MAC address",
+    "MASKEDNUMBER": "card- or account-like number in a masking context, 16 digits",
+    "MIDDLENAME": "middle name",
+    "NEARBYGPSCOORDINATE": "GPS coordinate pair [lat,lon]",
+    "ORDINALDIRECTION": "compass direction (Southwest)",
+    "PASSWORD": "password",
+    "PHONEIMEI": "phone IMEI (06-184755-866851-3)",
+    "PHONENUMBER": "phone number",
+    "PIN": "personal identification number, 4 digits",
+    "PREFIX": "title before a name (Mr., Dr.)",
+    "SECONDARYADDRESS": "apartment or suite (Apt. 259)",
+    "SEX": "biological sex (Male, Female)",
+    "SSN": "social security number",
+    "STATE": "state or region",
+    "STREET": "street name without the number",
+    "TIME": "time of day",
+    "URL": "web address",
+    "USERAGENT": "browser user-agent string",
+    "USERNAME": "user name",
+    "VEHICLEVIN": "vehicle identification number, 17 characters",
+    "VEHICLEVRM": "UK-style vehicle registration mark",
+    "ZIPCODE": "postal code",
+}
+
+LABELS: tuple[str, ...] = tuple(CLASSES)
+
+BIO_LABELS: tuple[str, ...] = ("O",) + tuple(f"{p}-{c}" for c in LABELS for p in ("B", "I"))
+LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(BIO_LABELS)}
+ID2LABEL: dict[int, str] = {i: label for label, i in LABEL2ID.items()}
+
+

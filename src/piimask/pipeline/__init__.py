@@ -1,0 +1,1 @@
+"""The lab: generate, label and validate, train, evaluate, realism, reports (one module per stage)."""
