@@ -285,11 +285,11 @@ def language_seed(seed: int, language: str) -> int:
     return random.Random(f"{seed}:{language}").randrange(2 ** 31)
 
 
-def plan_languages(params, model_id: str | None = None) -> list:
+def plan_languages(params, salt: str) -> list:
     """Plans for a run in several languages: ``n_records`` shared out by weight, each language
-    planned on its own (its own few-shot examples, seed and request-id salt, so changing one
-    language's share keeps the other languages' records), language by language in the order given."""
-    from .run import run_salt
+    planned on its own (its own few-shot examples, seed and request-id salt ``<salt>:<code>``, so
+    changing one language's share keeps the other languages' records), language by language in
+    the order given."""
     from .strategies import plan_requests
 
     expected = None
@@ -301,7 +301,7 @@ def plan_languages(params, model_id: str | None = None) -> list:
         if not n:
             continue
         for p in plan_requests(params.strategy, n, params.fields, params.styles, reference_for(params, code),
-                               seed=language_seed(params.seed, code), salt=f"{run_salt(params, model_id)}:{code}",
+                               seed=language_seed(params.seed, code), salt=f"{salt}:{code}",
                                temperature_range=(params.temperature_min, params.temperature_max),
                                min_class_count=params.min_class_count, extra_classes=params.extra_classes,
                                expected=expected):

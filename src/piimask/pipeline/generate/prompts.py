@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from ..languages import LANGUAGES
+from ...core.languages import LANGUAGES
 
 
 @lru_cache(maxsize=1)

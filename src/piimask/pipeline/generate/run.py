@@ -82,7 +82,7 @@ def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
     if not english_only(params.languages):  # a run in several languages: each planned on its own
         from .multilingual import plan_languages
 
-        return plan_languages(params, model_id)
+        return plan_languages(params, run_salt(params, model_id))
     reference = load_reference(params.reference_dataset, params.language, params.reference_split)
     expected = None
     if params.backend == "offline":  # the grammar writes the dataset's class mix by itself
