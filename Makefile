@@ -17,7 +17,7 @@ STAMPS  := $(RUN)/.stamps
 # what each stage's code is: the core floor, the stage's own modules and the notebook (a change
 # to another stage's code does not rebuild this one)
 CORE    := $(wildcard $(PKG)/core/*.py $(PKG)/core/*.yaml)
-GEN_SRC := $(CORE) $(wildcard $(PKG)/pipeline/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*) $(PKG)/pipeline/answers.py $(PKG)/runtime/llm.py
+GEN_SRC := $(CORE) $(wildcard $(PKG)/pipeline/generate/*.py $(PKG)/data/*.* $(PKG)/data/fragments/*.* $(PKG)/data/fragments/*/*) $(PKG)/pipeline/answers.py $(PKG)/runtime/llm.py
 LBL_SRC := $(CORE) $(PKG)/pipeline/validate.py $(PKG)/pipeline/dataset.py $(PKG)/pipeline/answers.py $(PKG)/pipeline/cards.py
 VAL_SRC := $(LBL_SRC) $(PKG)/pipeline/realism.py $(PKG)/pipeline/generate/reference.py $(PKG)/pipeline/viz.py
 TRN_SRC := $(CORE) $(PKG)/pipeline/train.py $(PKG)/pipeline/train_entry.py $(PKG)/pipeline/launch.py $(PKG)/pipeline/sagemaker_job.py \
@@ -51,7 +51,7 @@ endif
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  PROFILE=$(PROFILE) (default, smoke, bedrock, bedrock-batch, full)"
+	@echo "  PROFILE=$(PROFILE) (default, smoke, multilingual, bedrock, bedrock-batch, full)"
 	@echo "  LAUNCH=$(LAUNCH) (local, accelerate with NPROC=$(NPROC), sagemaker) - where finetune trains"
 
 # -- environment ------------------------------------------------------------------------------

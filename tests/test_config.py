@@ -14,7 +14,7 @@ def test_base_yaml_names_every_key_and_loads():
     assert p.backend == "offline" and p.run_name == "default"
 
 
-@pytest.mark.parametrize("profile", ["default", "smoke", "bedrock", "bedrock-batch", "full"])
+@pytest.mark.parametrize("profile", ["default", "smoke", "multilingual", "bedrock", "bedrock-batch", "full"])
 def test_every_profile_is_valid(profile):
     p = load_params(profile)
     assert p.run_name == profile
@@ -36,6 +36,9 @@ def test_unknown_key_is_named_with_a_suggestion():
     ("per_device_train_batch_size", 0, "per_device_train_batch_size"),
     ("class_thresholds", {"EMAIL": "high"}, r"EMAIL.*number in \[0, 1\]"), ("mask_style", "bogus", "mask_style"),
     ("locales", ["xx_XX"], "locales.*en_US"), ("n_records", 10 ** 9, "allow_large_run"),
+    ("languages", [], "languages"), ("languages", ["en", "en"], "twice"), ("languages", [{"fr": 0}], "positive"),
+    ("languages", [{"fr": "high"}], "positive"), ("languages", ["es"], "piimask writes en, fr, de, it, nl"),
+    ("languages", "fr", "languages=.fr. must be a list"),
     ("region", 5, "region=5 must be null or a string"), ("region", "Frankfurt", "region='Frankfurt' must be null"),
     ("aws_profile", None, "aws_profile"),
 ])
@@ -56,6 +59,7 @@ def test_missing_profile_lists_the_available_ones():
 # one bad value for every key of params/base.yaml
 BAD = {
     "run_name": "my run/1", "output_root": "", "seed": -1, "language": "English", "locales": ["en_us"],
+    "languages": ["en", "French"],
     "backend": "openai", "strategy": "best", "n_records": 10 ** 9, "fields": [], "styles": [""],
     "min_class_count": -1, "extra_classes": -2, "reference_dataset": "", "reference_split": " ",
     "model_id": "claude haiku", "region": "US East", "aws_profile": "my profile", "temperature_min": -0.1, "temperature_max": 2.0,
@@ -97,6 +101,7 @@ def test_every_key_refuses_a_bad_value_naming_key_value_and_what_is_allowed(key)
     ("seed", True, "a whole number"), ("locales", ["en_us"], "did you mean 'en_US'"),
     ("class_thresholds", {"EMAILS": 0.2}, "did you mean 'EMAIL'"), ("mask_style", "[LABELn]", "did you mean '[LABEL_n]'"),
     ("external_datasets", [{"name": "x", "path": "x.jsonl", "label_map": "999k"}], "not in label_maps"),
+    ("languages", ["Dutch"], "did you mean 'nl'"),
 ])
 def test_messages_say_what_to_write(key, value, hint):
     with pytest.raises(ValueError, match=re.escape(hint)):
@@ -188,3 +193,14 @@ def test_sagemaker_settings_that_contradict_each_other():
         load_params("base", {**SAGEMAKER, "train_processes": 2})
     with pytest.raises(ValueError, match=r"sagemaker_distribution='torchrunn' is not one of none, torchrun \(did you mean 'torchrun'\?\)"):
         load_params("base", {"sagemaker_distribution": "torchrunn"})
+
+
+def test_languages_weigh_relative_shares_and_the_multilingual_profile_mixes_five():
+    from piimask.core.languages import apportion, english_only, language_weights
+
+    assert english_only(load_params("default").languages)
+    weights = language_weights(load_params("multilingual").languages)
+    assert list(weights) == ["en", "fr", "de", "it", "nl"] and abs(sum(weights.values()) - 1) < 1e-9
+    assert language_weights(["en", {"fr": 3}]) == {"en": 0.25, "fr": 0.75}
+    assert apportion(10, language_weights(["en", "fr", "de"])) == {"en": 4, "fr": 3, "de": 3}
+    assert sum(apportion(7501, weights).values()) == 7501

@@ -233,3 +233,25 @@ def test_guard_ignores_a_value_format_but_not_the_words_around_it():
     grams = realism.real_ngrams([fake])
     assert realism.words(agent)[:8] and tuple(realism.words(agent)[:8]) not in grams  # a format, not wording
     assert tuple(realism.words(f"login from {agent}")[:8]) in grams
+
+
+# -- tokenizer reality ---------------------------------------------------------------------------
+
+def test_tokenizer_stats_count_words_pieces_and_unknowns(tokenizer):
+    words = ["Geburtsdatum", "Straße", "réservation", "confirmée", "the", "account"]
+    stats = realism.tokenizer_stats([" ".join(words[:4]) + " !", " ".join(words[4:]) + " ?"], tokenizer)
+    pieces = [tokenizer.tokenize(w) for w in words]
+    assert stats["texts"] == 2 and stats["words"] == 6 and stats["tokens"] == sum(len(p) for p in pieces)
+    assert stats["tokens_per_word"] == round(stats["tokens"] / 6, 3) > 1
+    assert stats["unk_rate"] == 0.0 and stats["words_with_unk"] == 0.0
+    unk = realism.tokenizer_stats(["\U0001F9E9\u0A85 and"], tokenizer)  # a puzzle piece and a Gujarati letter
+    assert unk["words"] == 2 and unk["unk_rate"] > 0 and unk["words_with_unk"] == 0.5
+    assert realism.tokenizer_stats([], tokenizer)["tokens_per_word"] is None
+
+
+def test_texts_by_language_groups_rows_and_records():
+    rows = [{"source_text": "Hallo", "language": "German"}, {"source_text": "Hoi", "language": "nl"},
+            {"source_text": "Guten Tag", "language": "de"}]
+    recs = [Record(id="1", source_text="Bonjour", language="fr")]
+    assert realism.texts_by_language(rows, "real") == {"real / de": ["Hallo", "Guten Tag"], "real / nl": ["Hoi"]}
+    assert realism.texts_by_language(recs, "generated") == {"generated / fr": ["Bonjour"]}

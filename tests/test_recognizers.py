@@ -144,3 +144,23 @@ def test_adversarial_inputs_finish(text):
     """Every pattern is linear: these took seconds to minutes with the old patterns. A regression
     shows as a test that hangs, not as a timing assertion."""
     recognizers.detect(text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Rappelez-nous au 01 23 45 67 89.", "01 23 45 67 89"), ("Tél. : +33 (0)6 12 34 56 78", "+33 (0)6 12 34 56 78"),
+    ("Joignable au 06.12.34.56.78 ce soir", "06.12.34.56.78"), ("Tel.: 030 12345678", "030 12345678"),
+    ("Mobil 0171/1234567, Festnetz", "0171/1234567"), ("unter (089) 123456 erreichbar", "(089) 123456"),
+    ("+49 (0)89 1234567", "+49 (0)89 1234567"), ("Bel 020-1234567 of", "020-1234567"), ("bel 06-12345678", "06-12345678"),
+    ("+31 6 12345678 (mobiel)", "+31 6 12345678"), ("telefoon 024 - 5421247", "024 - 5421247"),
+    ("app me: 0612345678", "0612345678"), ("chiamami al 333 123 4567", "333 123 4567"),
+    ("ufficio +39 02 12345678", "+39 02 12345678"),
+])
+def test_national_phone_formats_of_the_languages(text, value):
+    assert ("PHONENUMBER", value) in {(s.label, text[s.start:s.end]) for s in recognizers.find_phones(text)}
+
+
+def test_national_phone_formats_near_misses():
+    for text in ["Datum 01.03.2021 und 12-03-2021 und 05/03/2021", "Konto 00123456, PLZ 01067", "postcode 1234 AB",
+                 "le 12 mars 2021 à 14h30", "Steuerjahr 2021, Betrag 1.234,56 €", "BSN 123456782 en IBAN NL91ABNA0417164300",
+                 "version 10.2.3 build 0451"]:
+        assert not recognizers.find_phones(text), text

@@ -127,3 +127,49 @@ def test_b_count_mismatches_are_explained_by_shared_tokens(tokenizer):
     label_records([broken], tokenizer)
     broken.mbert_bio_labels = ["O" if lab == "B-LASTNAME" else lab for lab in broken.mbert_bio_labels]
     assert b_count_causes([broken]) == {"other": 1}  # a lost B- with no shared token is a bug, not explained away
+
+
+def test_near_duplicates_in_accented_text():
+    fr = "Bonjour [FIRSTNAME], votre réservation est confirmée : rendez-vous le [DATE] à la clinique."
+    variants = [fr.replace(" :", "\u00a0:"),  # a non-breaking space before the colon
+                fr.upper(),  # ... and upper case, whose É folds back
+                "Bonjour [FIRSTNAME], votre re\u0301servation est confirme\u0301e : rendez-vous le [DATE] a\u0300 la clinique.",
+                fr.replace("réservation", "reservation").replace("confirmée", "confirmee")]  # typed without accents
+    recs = [rec(f"Bonjour Zoé, votre réservation numéro {i} est confirmée pour la clinique de Genève.", [("Zoé", "FIRSTNAME")],
+                id=f"v{i}", target_text=t) for i, t in enumerate([fr] + variants)]
+    accepted, rejected = gate(recs)
+    assert [r.id for r in accepted] == ["v0"] and all(r.reject_reasons == ["near_duplicate"] for r in rejected)
+    other = rec("Bonjour Zoé, votre réservation numéro 9 est annulée pour la clinique de Genève.", [("Zoé", "FIRSTNAME")],
+                id="w", target_text=fr.replace("confirmée", "annulée"))  # one other word: not a duplicate
+    de_a = rec("Guten Tag Jörg, Ihre Straße wurde im Formular geändert, bitte prüfen.", [("Jörg", "FIRSTNAME")], id="d1",
+               target_text="Guten Tag [FIRSTNAME], Ihre Straße wurde im Formular geändert.")
+    de_b = rec("GUTEN TAG Jörg, IHRE STRASSE wurde im Formular geändert, bitte prüfen!", [("Jörg", "FIRSTNAME")], id="d2",
+               target_text="GUTEN TAG [FIRSTNAME], IHRE STRASSE WURDE IM FORMULAR GEÄNDERT.")
+    accepted, rejected = gate([recs[0], other, de_a, de_b])
+    assert [r.id for r in accepted] == ["v0", "w", "d1"] and rejected[0].reject_reasons == ["near_duplicate"]
+
+
+@pytest.mark.parametrize("text,value,label", [
+    ("Bonjour Zoé, rappelez-nous au 06 12 34 56 78 avant vendredi, merci.", "06 12 34 56 78", "PHONENUMBER"),
+    ("Guten Tag Jörg, Sie erreichen uns unter 030 12345678 oder per Mail.", "030 12345678", "PHONENUMBER"),
+    ("Beste Sanne, bel ons terug op 020-1234567 als het u uitkomt.", "020-1234567", "PHONENUMBER"),
+    ("Ciao Luca, chiamami al +39 333 1234567 quando arrivi in stazione.", "+39 333 1234567", "PHONENUMBER"),
+    ("Beste Sanne, uw nieuwe adres heeft postcode 1234 AB in het systeem.", "1234 AB", "ZIPCODE"),
+    ("Guten Tag Jörg, die Postleitzahl 01067 steht jetzt im Formular.", "01067", "ZIPCODE"),
+    ("Ciao Luca, il codice fiscale RSSMRA85T10A562S è stato registrato.", "RSSMRA85T10A562S", "SSN"),
+    ("Bonjour Zoé, votre numéro de sécurité sociale 1 85 05 78 006 084 36 est enregistré.", "1 85 05 78 006 084 36", "SSN"),
+])
+def test_the_locales_formats_pass_the_gate(text, value, label):
+    first = text.split(",")[0].split()[-1]
+    r = rec(text, [(first, "FIRSTNAME"), (value, label)])
+    assert record_reasons(r) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Bonjour Zoé, rappelez-nous au 06 12 34 56 78 avant vendredi, merci.",
+    "Guten Tag Jörg, Sie erreichen uns unter (089) 1234567 oder per Mail.",
+    "Beste Sanne, bel ons terug op +31 (0)20 123 4567 als het u uitkomt.",
+])
+def test_a_locale_phone_left_in_clear_is_unlabelled_pii(text):
+    first = text.split(",")[0].split()[-1]
+    assert "unlabelled_pii" in record_reasons(rec(text, [(first, "FIRSTNAME")]))

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from .languages import language_problems
 from .spans import STYLES as MASK_STYLES
 from .taxonomy import CLASSES
 from .values import LOCALES
@@ -48,7 +49,8 @@ class Params:
     output_root: str = DEFAULTS["output_root"]
     seed: int = DEFAULTS["seed"]
     language: str = DEFAULTS["language"]
-    locales: list = _default_factory("locales")
+    locales: list = _default_factory("locales")  # values of English texts
+    languages: list = _default_factory("languages")  # codes, or {code: weight}
     # -- generate
     backend: str = DEFAULTS["backend"]
     strategy: str = DEFAULTS["strategy"]
@@ -309,6 +311,9 @@ def _problems(p: "Params") -> list[str]:
         if not p.locales or unknown:
             bad("locales", f"must list locales piimask makes values for: {', '.join(LOCALES)}"
                            + (_suggest(unknown[0], LOCALES) if unknown else ""))
+    if ok("languages"):
+        for problem in language_problems(p.languages):
+            bad("languages", problem)
     if ok("mask_thresholds") and (not p.mask_thresholds or not all(_is_number(t) and 0 < t <= 1 for t in p.mask_thresholds)):
         bad("mask_thresholds", "must list numbers in (0, 1]")
     for key in ("fields", "styles"):

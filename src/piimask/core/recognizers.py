@@ -47,6 +47,16 @@ URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+[^\s<>\"'()\[\]{}.,;:
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?:\s?x\d{1,5})?(?![\w])")
+# national formats of the languages piimask writes, which PHONE's 2-4-digit groups miss: a trunk
+# prefix 0 with area codes and subscriber numbers of up to ten digits ("030 12345678",
+# "0171/1234567", "(089) 123456", "020-1234567", "024 - 5421247"), "+33 (0)1 23 45 67 89", numbers
+# written without separators after + or 0 ("+31612345678", "0612345678"), Italian mobiles
+# ("333 123 4567"); bounded quantifiers only
+_NAT_HEAD = r"(?:\+\d{2,3}[ .-]?(?:\(0\)[ .-]?)?\d{1,4}|\(0\d{1,4}\)|0\d{1,4})"
+NATIONAL_PHONE = re.compile(
+    rf"(?<![\w+(.]){_NAT_HEAD}(?:(?:[ ./-]| - )\d{{2,10}}){{1,4}}(?![\w])"
+    r"|(?<![\w+(.])(?:\+\d{9,14}|0\d{8,12})(?![\w])"
+    r"|(?<![\w+(.])3\d{2}(?:[ .-]\d{3}[ .-]\d{3,4}|[ .-]\d{6,7})(?![\w])")
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                 "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 _DW = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d{1,4})"
@@ -157,7 +167,8 @@ def find_ibans(text: str) -> list[Span]:
 
 
 def find_phones(text: str, min_digits: int = 9) -> list[Span]:
-    """Phone-like digit runs with separators or a leading +: at least ``min_digits`` digits; also
+    """Phone-like digit runs with separators or a leading +: at least ``min_digits`` digits; the
+    national formats of France, Germany, Italy and the Netherlands (``NATIONAL_PHONE``); also
     numbers spelled out in words or spaced out digit by digit (seven or more digits)."""
     out = []
     for m in PHONE.finditer(text):
@@ -169,6 +180,15 @@ def find_phones(text: str, min_digits: int = 9) -> list[Span]:
             continue
         if re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", s):  # a date
             continue
+        out.append(Span(m.start(), m.end(), "PHONENUMBER", score=0.8))
+    for m in NATIONAL_PHONE.finditer(text):
+        s = m.group()
+        digits = len(ascii_digits(s))
+        if digits < min_digits or digits > 15 or re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", s):
+            continue
+        if any(p.start <= m.start() and m.end() <= p.end for p in out):  # PHONE has it already
+            continue
+        out = [p for p in out if not (m.start() <= p.start and p.end <= m.end())]  # the longer span wins
         out.append(Span(m.start(), m.end(), "PHONENUMBER", score=0.8))
     for m in SPELLED_PHONE.finditer(text):
         words = re.findall(r"(?i)[a-z]+|\d+", m.group())

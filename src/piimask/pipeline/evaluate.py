@@ -188,6 +188,7 @@ class Evaluation:
     unmapped: Counter = field(default_factory=Counter)
     unmapped_flagged: float | None = None
     errors: dict = field(default_factory=dict)
+    leak_all: dict | None = None  # leak over every labelled value, classes without a counterpart included
 
     def summary(self) -> dict:
         return {"rows": self.rows, "entity_f1": round(self.entity["micro"]["f1"], 4),
@@ -198,7 +199,8 @@ class Evaluation:
                 "span_overlap_f1": round(self.span["overlap"]["micro"]["f1"], 4),
                 "span_edges_f1": round(self.span["edges"]["micro"]["f1"], 4),
                 "leak_rate": round(self.leak["overall"], 4), "pii_token_recall": round(self.pii_token_recall, 4),
-                "unmapped_classes": dict(self.unmapped), "unmapped_flagged_as_pii": self.unmapped_flagged}
+                "unmapped_classes": dict(self.unmapped), "unmapped_flagged_as_pii": self.unmapped_flagged,
+                "leak_rate_all_pii": round((self.leak_all or self.leak)["overall"], 4)}
 
     def per_class_rows(self) -> list[dict]:
         rows = []
@@ -224,11 +226,17 @@ def _context(text: str, s: int, e: int, width: int = 40) -> str:
 def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None,
                   n_examples: int = 15) -> Evaluation:
     """Tag every row's source_text and score against its privacy_mask."""
-    tagged = tagger.tag([r["source_text"] for r in rows])
+    return score_rows(rows, tagger.tag([r["source_text"] for r in rows]), name, unmapped, n_examples)
+
+
+def score_rows(rows: Sequence[dict], tagged: Sequence, name: str = "", unmapped: Counter | None = None,
+               n_examples: int = 15) -> Evaluation:
+    """Score tagged rows (``tagged[i]`` is the tagger's output for ``rows[i]``) against their privacy_mask."""
     gold_tags, pred_tags, gold_spans, pred_spans = [], [], [], []
     fn_by_class, fp_by_class = Counter(), Counter()
     fn_ex, fp_ex = defaultdict(list), defaultdict(list)
     flagged = unmapped_total = 0
+    gold_all, pred_all = [], []  # every labelled value, mapped or not, against every prediction
     for r, t in zip(rows, tagged):
         mask = r.get("privacy_mask") or []
         gold_tags.append(bio_from_offsets(t.offsets, mask))
@@ -243,6 +251,8 @@ def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counte
             flagged += any(s.overlaps(u) for s in p_all)
         gold_spans.append(g)
         pred_spans.append(p)
+        gold_all.append(g + [(e["start"], e["end"], e["label"]) for e in r.get("unmapped_mask") or []])
+        pred_all.append(p_all)
         for s in g:
             if not any(q.label == s.label and q.overlaps(s) for q in p):
                 fn_by_class[s.label] += 1
@@ -265,7 +275,56 @@ def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counte
                       span=span_metrics(gold_spans, pred_spans), leak=leak_rate(gold_spans, pred_spans),
                       pii_token_recall=pii_token_recall(gold_tags, pred_tags),
                       confusion=confusion(gold_spans, pred_spans), unmapped=unmapped or Counter(),
-                      unmapped_flagged=round(flagged / unmapped_total, 4) if unmapped_total else None, errors=errors)
+                      unmapped_flagged=round(flagged / unmapped_total, 4) if unmapped_total else None, errors=errors,
+                      leak_all=leak_rate(gold_all, pred_all) if unmapped_total else None)
+
+
+# -- per language ------------------------------------------------------------------------------
+
+def split_by_language(rows: Sequence[dict], default: str = "en") -> dict[str, list[int]]:
+    """Row indices by language code (``'Dutch'``, ``'nl'``, ``'nl-NL'`` -> ``'nl'``), in order of
+    first appearance; rows without a language field count as ``default``, unknown names as ``'other'``."""
+    from ..core.languages import language_code
+
+    out: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        raw = r.get("language") if isinstance(r, dict) else getattr(r, "language", None)
+        code = language_code(raw) if raw else default
+        out.setdefault(code or "other", []).append(i)
+    return out
+
+
+def evaluate_by_language(tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None,
+                         n_examples: int = 15) -> tuple[Evaluation, dict[str, Evaluation]]:
+    """The evaluation of all rows and of each language's rows (every row tagged once)."""
+    tagged = tagger.tag([r["source_text"] for r in rows])
+    whole = score_rows(rows, tagged, name, unmapped, n_examples)
+    parts = {}
+    for code, idx in split_by_language(rows).items():
+        sub = [rows[i] for i in idx]
+        sub_unmapped = Counter(e["label"] for r in sub for e in r.get("unmapped_mask") or [])
+        parts[code] = score_rows(sub, [tagged[i] for i in idx], f"{name}/{code}", sub_unmapped, n_examples)
+    return whole, parts
+
+
+def language_table(by_language: dict[str, dict[str, Evaluation]], label_maps: dict[str, str] | None = None) -> list[dict]:
+    """One row per dataset and language: the scheme-independent leak rates first, then the
+    entity scores, which hold only for the classes the dataset's label map translates.
+
+    ``label_maps``: dataset name -> its label map's name ('' or absent: the 200k scheme itself).
+    """
+    rows = []
+    for dataset, parts in by_language.items():
+        scheme = (label_maps or {}).get(dataset) or ""
+        for code, ev in parts.items():
+            s = ev.summary()
+            rows.append({"dataset": dataset, "language": code, "rows": s["rows"],
+                         "labels": f"{scheme} scheme, mapped classes" if scheme else "200k scheme",
+                         "leak_rate": s["leak_rate"], "leak_rate_all_pii": s["leak_rate_all_pii"],
+                         "pii_token_recall": s["pii_token_recall"], "entity_recall": s["entity_recall"],
+                         "entity_precision": s["entity_precision"], "entity_f1": s["entity_f1"],
+                         "span_edges_f1": s["span_edges_f1"]})
+    return rows
 
 
 def confusion_matrix(counts: Counter, top: int = 30) -> tuple[list[list[int]], list[str]]:

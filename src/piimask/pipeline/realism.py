@@ -557,3 +557,59 @@ def copied_ngrams(paths: Iterable[str | Path], grams: set[tuple[str, ...]], n: i
         if hits:
             found[str(path)] = hits
     return found
+
+
+# -- tokenizer reality -------------------------------------------------------------------------
+
+_TEXT_WORD = re.compile(r"[^\W_]+")
+
+
+def tokenizer_stats(texts: Iterable[str], tokenizer) -> dict:
+    """How a tokenizer takes a set of texts, on their words (runs of letters and digits; no special
+    tokens, no punctuation): tokens per word, the share of ``[UNK]`` tokens and the share of words
+    that hold one (an uncased English WordPiece reads accented letters without their accents, so
+    its ``[UNK]`` are rarer than its splits)."""
+    texts = list(texts)
+    words = [w for t in texts for w in _TEXT_WORD.findall(t)]
+    out = {"texts": len(texts), "words": len(words), "tokens": 0, "tokens_per_word": None, "unk_rate": None,
+           "words_with_unk": None}
+    if not words:
+        return out
+    unk = tokenizer.unk_token_id
+    ids = tokenizer(words, add_special_tokens=False)["input_ids"]
+    tokens = sum(len(x) for x in ids)
+    out.update(tokens=tokens, tokens_per_word=round(tokens / len(words), 3),
+               unk_rate=round(sum(i == unk for x in ids for i in x) / max(tokens, 1), 4),
+               words_with_unk=round(sum(unk in x for x in ids) / len(words), 4))
+    return out
+
+
+def texts_by_language(rows: Iterable, name: str) -> dict[str, list[str]]:
+    """``{"<name> / <code>": [source_text, ...]}`` for rows (dicts or Records) grouped by language."""
+    from ..core.languages import language_code
+
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        raw = row.get("language") if isinstance(row, Mapping) else getattr(row, "language", None)
+        text, _ = text_and_mask(row)
+        out.setdefault(f"{name} / {language_code(raw) or raw or 'unknown'}", []).append(text)
+    return dict(sorted(out.items()))
+
+
+def real_texts_by_language(external_datasets: Sequence[Mapping]) -> dict[str, list[str]]:
+    """The texts of every external dataset in params that is present, grouped by language (for
+    statistics only: nothing of them is kept)."""
+    from ..core.config import resolve_path
+    from ..core.io import read_table
+
+    out: dict[str, list[str]] = {}
+    for spec in external_datasets:
+        path = resolve_path(spec["path"])
+        if path.exists():
+            out.update(texts_by_language(read_table(path), spec["name"]))
+    return out
+
+
+def tokenizer_table(groups: Mapping[str, Sequence[str]], tokenizer) -> pd.DataFrame:
+    """``tokenizer_stats`` for each group of texts, one row per group."""
+    return pd.DataFrame([{"group": name, **tokenizer_stats(texts, tokenizer)} for name, texts in groups.items()])

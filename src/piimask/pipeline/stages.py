@@ -24,7 +24,7 @@ NOTEBOOK_OF = {"generate": "01_generate", "label": "02_label", "validate": "03_v
 
 # Keys that place a run (its folder), not what a stage computes: no stage rebuilds for them.
 PLACE_KEYS = ("run_name", "output_root")
-_GEN = ("seed", "language", "locales", "backend", "strategy", "n_records", "fields", "styles", "min_class_count",
+_GEN = ("seed", "language", "locales", "languages", "backend", "strategy", "n_records", "fields", "styles", "min_class_count",
         "extra_classes", "reference_dataset", "reference_split", "model_id", "region", "aws_profile", "temperature_min",
         "temperature_max", "top_p", "max_tokens", "concurrency", "max_retries", "request_timeout_s", "min_chars",
         "max_chars", "batch_bucket", "batch_prefix", "batch_role_arn", "batch_poll_s", "prices", "allow_large_run")
@@ -33,7 +33,7 @@ _WINDOWS = ("window_tokens", "window_stride")
 STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "generate": _GEN,
     "label": ("seed", "tokenizer", "validation_fraction", "test_fraction", "min_chars", "max_chars"),
-    "validate": ("min_chars", "max_chars", "reference_dataset", "reference_split", "language", *_REAL),
+    "validate": ("min_chars", "max_chars", "reference_dataset", "reference_split", "language", "tokenizer", *_REAL),
     "train": ("seed", "base_model", "learning_rate", "num_train_epochs", "per_device_train_batch_size",
               "per_device_eval_batch_size", "warmup_ratio", "weight_decay", "gradient_accumulation_steps",
               "max_length", "max_train_records", "max_steps", "early_stopping_patience", "report_to", "train_on",
@@ -55,11 +55,11 @@ OUTPUTS: dict[str, dict[str, list[str]]] = {
     "label": {"data/splits/label2id.json": [], "data/splits/README.md": [], "data/rejected.jsonl": [],
               "label.json": ["accepted", "rejected", "reject_reasons", "splits"]},
     "validate": {"validation.json": ["stats", "splits", "group_overlap", "rejection_reasons", "reference_check",
-                                     "reference_disagreements"],
+                                     "reference_disagreements", "tokenizer"],
                  "realism.json": ["headline", "profiles"]},
     "train": {"model/config.json": [], "model/params.yaml": [], "model/metrics.json": [], "model/README.md": []},
-    "evaluate": {"metrics.json": ["datasets", "external_datasets", "aggregation"], "metrics_per_class.csv": [],
-                 "model/README.md": []},
+    "evaluate": {"metrics.json": ["datasets", "by_language", "external_datasets", "aggregation"],
+                 "metrics_per_class.csv": [], "model/README.md": []},
     "mask": {"model/masking.json": ["score_threshold", "decision", "chosen_on", "rule", "curve"],
              "masking_curve.csv": []},
 }
@@ -173,13 +173,17 @@ class Validated:
     gen_profile: Any
     distances: Any
     per_class: Any
+    tokenizer_table: Any  # tokens per word and [UNK] rate per language (generated and real rows)
 
 
 def run_validate(params: Params) -> Validated:
     """Check every accepted record again, prove the splits share no template group, compare with
-    the reference and the real rows; write ``validation.json`` and ``realism.json``. Raises when a
-    record fails a check, a ``B-`` is missing for a reason other than a token shared by two
-    entities (``validate.b_count_causes``), or a template group crosses splits."""
+    the reference and the real rows, measure how the tokenizer takes each language; write
+    ``validation.json`` and ``realism.json``. Raises when a record fails a check, a ``B-`` is missing
+    for a reason other than a token shared by two entities (``validate.b_count_causes``), or a
+    template group crosses splits."""
+    from transformers import AutoTokenizer
+
     from . import dataset, realism, validate
     from .generate.reference import load_reference
 
@@ -207,14 +211,19 @@ def run_validate(params: Params) -> Validated:
     ref_profile, gen_profile = realism.profile(real_rows), realism.profile(records)
     distances = realism.compare(ref_profile, gen_profile, floor=realism.noise_floor(real_rows))
     per_class = realism.class_table(ref_profile, gen_profile)
+    tokenizer = AutoTokenizer.from_pretrained(config.resolve_model(params.tokenizer))
+    token_groups = {**realism.texts_by_language(records, "generated"),
+                    **realism.real_texts_by_language(params.external_datasets)}
+    tokenizer_table = realism.tokenizer_table(token_groups, tokenizer)
     _write_json(params.run_dir / "validation.json", {
         "stats": stats, "splits": dataset.split_summary(splits), "group_overlap": overlap,
         "rejection_reasons": dict(reasons), "reference_check": {k: v for k, v in check.items() if k != "disagreements"},
-        "reference_disagreements": check["disagreements"][:50]}, default=str)
+        "reference_disagreements": check["disagreements"][:50],
+        "tokenizer": tokenizer_table.to_dict("records")}, default=str)
     _write_json(params.run_dir / "realism.json", realism.summary(ref_profile, gen_profile, distances, real_name),
                 allow_nan=False)
     return Validated(records, rejected, splits, problems, causes, reference, stats, reasons, overlap, check,
-                     real_name, real_rows, ref_profile, gen_profile, distances, per_class)
+                     real_name, real_rows, ref_profile, gen_profile, distances, per_class, tokenizer_table)
 
 
 # -- 04 train ----------------------------------------------------------------------------------
@@ -241,25 +250,29 @@ class Evaluated:
     results: dict  # dataset name -> evaluate.Evaluation
     skipped: list  # external datasets whose file is absent
     unmapped: dict  # dataset name -> classes with no counterpart
+    by_language: dict = field(default_factory=dict)  # dataset name -> language code -> evaluate.Evaluation
+    per_language: Any = None  # evaluate.language_table as a DataFrame
     real_name: str | None = None  # the real rows in the 200k label scheme, if present
     aggregation: dict = field(default_factory=dict)  # pipeline aggregation_strategy -> scores on the real rows
     best_aggregation: str = ""
 
 
 def run_evaluate(params: Params, tagger=None) -> Evaluated:
-    """Score the model on the synthetic test split and every external dataset present, and the
-    transformers pipeline's aggregation strategies on the real rows; write ``metrics.json``,
-    ``metrics_per_class.csv`` and the model card (``model/README.md``, rewritten with all of it)."""
+    """Score the model on the synthetic test split and every external dataset present, each also
+    per language, and the transformers pipeline's aggregation strategies on the real rows; write
+    ``metrics.json``, ``metrics_per_class.csv`` and the model card (``model/README.md``, rewritten
+    with all of it)."""
     import pandas as pd
 
     from ..runtime.predict import TokenTagger
     from . import cards, dataset, evaluate
 
     tagger = tagger or TokenTagger(params.model_dir, window=params.window_tokens, stride=params.window_stride)
-    results, skipped, unmapped_by = {}, [], {}
+    results, skipped, unmapped_by, by_language = {}, [], {}, {}
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
     rows_by_name = {"synthetic-test": test}
-    results["synthetic-test"] = evaluate.evaluate_rows(tagger, test, "synthetic-test")
+    results["synthetic-test"], by_language["synthetic-test"] = evaluate.evaluate_by_language(tagger, test,
+                                                                                              "synthetic-test")
     for spec in params.external_datasets:
         loaded = evaluate.load_external(spec, params.label_maps)
         if loaded is None:
@@ -268,21 +281,25 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
         rows, unmapped = loaded
         rows = rows[:params.max_eval_rows] if params.max_eval_rows else rows
         rows_by_name[spec["name"]] = rows
-        results[spec["name"]] = evaluate.evaluate_rows(tagger, rows, spec["name"], unmapped)
+        results[spec["name"]], by_language[spec["name"]] = evaluate.evaluate_by_language(tagger, rows, spec["name"],
+                                                                                          unmapped)
         unmapped_by[spec["name"]] = dict(unmapped)
     per_class = pd.DataFrame([row for res in results.values() for row in res.per_class_rows()])
     per_class.to_csv(params.run_dir / "metrics_per_class.csv", index=False)
+    schemes = {spec["name"]: spec.get("label_map", "") for spec in params.external_datasets}
+    per_language = pd.DataFrame(evaluate.language_table(by_language, schemes))
     evaluation = {n: r.to_dict() for n, r in results.items()}
     real = cards.real_name(results, params)
     scored_on = real or "synthetic-test"
     aggregation = cards.aggregation_scores(params.model_dir, rows_by_name[scored_on])
     best = cards.best_aggregation(aggregation)
     _write_json(params.run_dir / "metrics.json", {
-        "datasets": evaluation, "external_datasets": params.external_datasets,
+        "datasets": evaluation, "by_language": per_language.to_dict("records"),
+        "external_datasets": params.external_datasets,
         "aggregation": {"scored_on": scored_on, "best": best, "scores": aggregation}}, default=str)
     train_metrics = json.loads((params.model_dir / "metrics.json").read_text())
     (params.model_dir / "README.md").write_text(cards.model_card(params, train_metrics, evaluation, aggregation))
-    return Evaluated(results, skipped, unmapped_by, real, aggregation, best)
+    return Evaluated(results, skipped, unmapped_by, by_language, per_language, real, aggregation, best)
 
 
 # -- 06 mask -----------------------------------------------------------------------------------

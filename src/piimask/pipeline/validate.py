@@ -25,9 +25,10 @@ from typing import Callable, Iterable
 from ..core import recognizers
 from ..core.fill import find_placeholders
 from ..core.label import offsets_from_wordpieces, span_problems
-from .answers import PREAMBLE, REFUSAL, REFUSAL_ANYWHERE
 from ..core.record import Record
 from ..core.values import iban_valid
+from .answers import introduced, refused
+
 
 def _ip(v: str, version: int | None = None) -> bool:
     """True when ``v`` parses as an IP address (of ``version`` 4 or 6, if given)."""
@@ -37,6 +38,8 @@ def _ip(v: str, version: int | None = None) -> bool:
         return False
     return version is None or parsed.version == version
 
+
+CODICE_FISCALE = re.compile(r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]")
 
 FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
     "EMAIL": lambda v: re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v) is not None,
@@ -58,13 +61,18 @@ FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
     "PHONEIMEI": lambda v: sum(c.isdigit() for c in v) >= 14,
     "VEHICLEVIN": lambda v: re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", v) is not None,
     "BUILDINGNUMBER": lambda v: any(c.isdigit() for c in v),
-    "SSN": lambda v: sum(c.isdigit() for c in v) >= 9,
+    # nine digits or more (SSN, INSEE, Steuer-ID, BSN...), or an Italian codice fiscale
+    "SSN": lambda v: sum(c.isdigit() for c in v) >= 9 or CODICE_FISCALE.fullmatch(v) is not None,
 }
 
 
 def normalise(text: str) -> str:
-    """Text for near-duplicate detection: case, digits, punctuation and spacing folded away."""
-    t = unicodedata.normalize("NFKC", text).lower()
+    """Text for near-duplicate detection: case, accents, digits, punctuation and spacing folded
+    away. Letters of every script count as letters (``réservation``, ``Straße``), so accented texts
+    are compared word for word; ``Straße`` and ``STRASSE``, ``Qualité`` and ``Qualite``, a
+    non-breaking and a plain space fold together."""
+    t = unicodedata.normalize("NFKD", text.casefold())
+    t = unicodedata.normalize("NFKC", "".join(c for c in t if not unicodedata.combining(c)))
     t = re.sub(r"\d", "0", t)
     t = re.sub(r"[^\w\s]", " ", t)
     return re.sub(r"\s+", " ", t).strip()
@@ -92,9 +100,9 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
     """Reason codes for one record on its own (duplicates need the whole set: see ``gate``)."""
     text = rec.source_text
     reasons: list[str] = []
-    if REFUSAL.search(text) or REFUSAL_ANYWHERE.search(text):
+    if refused(text):
         reasons.append("refusal")
-    elif PREAMBLE.search(text):
+    elif introduced(text):
         reasons.append("preamble")
     holders = find_placeholders(text)
     if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):

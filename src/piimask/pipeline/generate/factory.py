@@ -2,6 +2,7 @@
 backends (which import ``Backend`` from ``backends``), so that no module imports itself back."""
 from __future__ import annotations
 
+from ...core.languages import english_only, language_weights
 from .backends import Backend
 from .batch import BedrockBatchBackend
 from .bedrock import BedrockConverseBackend
@@ -11,6 +12,11 @@ from .offline import MAX_TEXT_CHARS, OfflineBackend
 def make_backend(params, **clients) -> Backend:
     """The backend named by ``params.backend``, configured from params."""
     if params.backend == "offline":
+        if not english_only(params.languages):
+            from .multilingual import MultilingualOfflineBackend
+
+            return MultilingualOfflineBackend(list(language_weights(params.languages)),
+                                              max_chars=min(params.max_chars, MAX_TEXT_CHARS))
         return OfflineBackend(max_chars=min(params.max_chars, MAX_TEXT_CHARS))
     if params.backend == "bedrock":
         return BedrockConverseBackend(params.model_id, params.region, concurrency=params.concurrency,

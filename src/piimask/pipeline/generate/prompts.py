@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from ...core.languages import LANGUAGES
+
 
 @lru_cache(maxsize=1)
 def templates() -> dict:
@@ -25,12 +27,19 @@ class Prompt:
 
 
 def build_prompt(field: str, style: str, example_target: str, classes: list[str],
-                 min_chars: int = 50, max_chars: int = 420) -> Prompt:
-    """The prompt for one request: topic, style, the class list and one few-shot example."""
+                 min_chars: int = 50, max_chars: int = 420, language: str = "en") -> Prompt:
+    """The prompt for one request: topic, style, the class list and one few-shot example; a text
+    in another language than English is asked for in that language (the example is in it too)."""
     t = templates()
     values = {
         "field": field, "style": style, "style_article": "an" if style[:1].lower() in "aeiou" else "a",
         "classes": ", ".join(f"[{c}]" for c in classes), "example": example_target.strip(),
-        "min_chars": min_chars, "max_chars": max_chars,
+        "min_chars": min_chars, "max_chars": max_chars, "language_rule": "", "language_hint": "",
     }
+    if language != "en":
+        if language not in LANGUAGES:
+            raise ValueError(f"no prompt for language {language!r}; piimask writes {', '.join(LANGUAGES)}")
+        names = {"language": LANGUAGES[language].name, "native": LANGUAGES[language].native}
+        values["language_rule"] = t["language_rule"].format(**names)
+        values["language_hint"] = t["language_hint"].format(**names)
     return Prompt(t["system"].format(**values).strip(), t["user"].format(**values).strip())

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from ...core.config import Params
 from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
+from ...core.languages import english_only
+from ...core.locale_values import value_factory
 from ...core.record import Record
-from ...core.values import ValueFactory
 from ..answers import clean_answer, fill_answer
 from .backends import Backend, Request, Result
 from .factory import make_backend
@@ -78,6 +79,10 @@ def request_hash(req: Request, model_id: str) -> str:
 
 
 def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
+    if not english_only(params.languages):  # a run in several languages: each planned on its own
+        from .multilingual import plan_languages
+
+        return plan_languages(params, run_salt(params, model_id))
     reference = load_reference(params.reference_dataset, params.language, params.reference_split)
     expected = None
     if params.backend == "offline":  # the grammar writes the dataset's class mix by itself
@@ -106,24 +111,30 @@ def _cache_row(row: dict) -> dict:
 
 
 def to_request(plan: Plan, params: Params) -> Request:
+    language = plan.extra.get("language")  # None in an English-only run: its requests stay as they were
     prompt = build_prompt(plan.field, plan.style, plan.example_target, list(plan.classes),
-                          min_chars=max(params.min_chars, 50), max_chars=min(params.max_chars, 420))
+                          min_chars=max(params.min_chars, 50), max_chars=min(params.max_chars, 420),
+                          language=language or "en")
+    metadata = {"field": plan.field, "style": plan.style, "classes": list(plan.classes),
+                "required": list(plan.extra.get("required", ())),
+                "seed": plan.seed, "example_id": plan.example_id, "prompt_hash": prompt.hash}
+    if language:
+        metadata["language"] = language
     return Request(plan.request_id, prompt.system, prompt.user, temperature=plan.temperature,
-                   max_tokens=params.max_tokens, top_p=params.top_p,
-                   metadata={"field": plan.field, "style": plan.style, "classes": list(plan.classes),
-                             "required": list(plan.extra.get("required", ())),
-                             "seed": plan.seed, "example_id": plan.example_id, "prompt_hash": prompt.hash})
+                   max_tokens=params.max_tokens, top_p=params.top_p, metadata=metadata)
 
 
 def answer_to_record(result: Result, request: Request, params: Params, backend: Backend) -> Record:
     """A record for one answered request: filled and ready to label, or rejected with its reasons."""
     md = request.metadata
     text = clean_answer(result.text or "")
-    # values are seeded by the request, so a re-run fills the same answer with the same values
-    values = ValueFactory(seed=md["seed"], locales=tuple(params.locales))
+    # values are seeded by the request, so a re-run fills the same answer with the same values;
+    # English texts take params.locales, the other languages their own locale
+    language = md.get("language")
+    values = value_factory(language or "en", md["seed"], tuple(params.locales))
     filled, reasons = fill_answer(text, values)
     rec = Record(
-        id=f"pm-{request.request_id}", source_text=text, language=params.language, field=md["field"],
+        id=f"pm-{request.request_id}", source_text=text, language=language or params.language, field=md["field"],
         style=md["style"], backend=backend.name, model_id=backend.model_id,
         template_id=result.metadata.get("template_id", "") or f"prompt/{md['example_id']}",
         prompt_hash=md["prompt_hash"], example_id=md["example_id"], request_id=request.request_id,

@@ -1,0 +1,318 @@
+"""Texts beyond English: the offline grammar over French, German, Italian and Dutch fragment banks,
+and plans that share a run's records out among its ``languages``.
+
+Each language has its own bank (package data ``data/fragments/<code>/``: openings, bodies,
+closings and field vocabulary, written in that language, with the same placeholders and the
+same headers as the English bank). ``LanguageGrammar`` composes texts from it exactly as the
+English ``Grammar`` does (families, class shares, values per text), with the language's own
+connectives and punctuation: French puts a space, often a non-breaking one, before ``: ; ! ?``;
+German and Dutch connectives end in a colon, so that no inversion is needed and the next word
+keeps its capital.
+
+English records are not made here: an English text of a mixed run comes from ``OfflineBackend``
+exactly as in an English-only run, and an English-only run does not use this module at all.
+``template_id`` of a text in another language is ``<code>-fNN/<fragment ids>``, so its split
+group (``<code>-fNN``) is one family of one language.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import re
+import time
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from ...core.languages import LANGUAGES, apportion, language_weights
+from ...core.locale_values import LocaleValueFactory
+from .backends import Request, Result
+from .offline import (CLOSING_RATE, DEFAULT_CLOSING_RATE, DEFAULT_OPENING_RATE, DIGEST_SEED, DIGEST_TEXTS,
+                      DIGEST_VALUES, ENTITY_COUNTS, LEAD_TRIES, MAX_BODY_SENTENCES, MAX_ENTITIES, MAX_TEXT_CHARS,
+                      N_FAMILIES, OPENING_NEWLINE_RATE, OPENING_RATE, PARAGRAPH_BREAK_RATE, Grammar, OfflineBackend,
+                      _parse_bank, bank_digest, class_shares)
+
+BANK_FILES = {"opening": "openings.txt", "body": "bodies.txt", "closing": "closings.txt"}
+
+# (connective, whether the next word keeps its case)
+CONNECTIVES: dict[str, list[tuple[str, bool]]] = {
+    "fr": [("Par ailleurs, ", False), ("De plus, ", False), ("À noter : ", False), ("Pour info : ", False),
+           ("Autre point : ", False), ("Au passage, ", False), ("P.-S. : ", False), ("En outre, ", False),
+           ("Petite précision : ", False), ("Mise à jour : ", False), ("Rappel : ", False), ("Enfin, ", False),
+           ("Pour rappel, ", False), ("Sinon, ", False)],
+    "de": [("Übrigens: ", True), ("Zur Info: ", True), ("Hinweis: ", True), ("Nachtrag: ", True), ("Wichtig: ", True),
+           ("Kurzer Hinweis: ", True), ("Noch etwas: ", True), ("PS: ", True), ("Ergänzend: ", True),
+           ("Zur Erinnerung: ", True), ("Update: ", True), ("Außerdem gilt: ", True), ("Nebenbei: ", True)],
+    "it": [("Inoltre, ", False), ("Tra l'altro, ", False), ("Nota: ", False), ("Per info: ", False),
+           ("Ricordo che ", False), ("P.S. ", True), ("A proposito, ", False), ("Aggiornamento: ", False),
+           ("Infine, ", False), ("Da segnalare: ", False), ("Ah, e ", False), ("Un'ultima cosa: ", False)],
+    "nl": [("Overigens: ", False), ("Let op: ", False), ("Ter info: ", False), ("Nog iets: ", False), ("PS: ", False),
+           ("Update: ", False), ("Ter herinnering: ", False), ("Tussen haakjes: ", False), ("Belangrijk: ", False),
+           ("Aanvulling: ", False), ("Verder nog: ", False), ("Trouwens: ", False)],
+}
+
+
+def _check_language(language: str) -> None:
+    if language not in CONNECTIVES:
+        raise ValueError(f"no fragment bank for language {language!r}; piimask has banks for en (the default "
+                         f"grammar) and {', '.join(CONNECTIVES)}")
+
+
+def _bank_dir(language: str):
+    return resources.files("piimask") / "data" / "fragments" / language
+
+
+@lru_cache(maxsize=8)
+def language_bank(language: str) -> dict:
+    """The fragment bank of ``language``: lists of fragments by kind, and the field vocabulary."""
+    _check_language(language)
+    base = _bank_dir(language)
+    out = {kind: _parse_bank((base / name).read_text(encoding="utf-8"), kind) for kind, name in BANK_FILES.items()}
+    out["vocab"] = yaml.safe_load((base / "fields.yaml").read_text(encoding="utf-8"))
+    return out
+
+
+@lru_cache(maxsize=8)
+def language_digest(language: str) -> str:
+    """A short hash of what a language's grammar writes and its values fill in (its bank, then a
+    fixed sample of texts and values), as ``bank_digest`` hashes the English ones: texts change
+    when either changes, and so do request ids; a refactor that writes the same texts keeps it."""
+    from ...core.taxonomy import CLASSES
+
+    _check_language(language)
+    h = hashlib.sha256()
+    for name in (*BANK_FILES.values(), "fields.yaml"):
+        h.update((_bank_dir(language) / name).read_bytes())
+    grammar, rng = LanguageGrammar(language), random.Random(DIGEST_SEED)
+    fields = sorted(k for k in language_bank(language)["vocab"] if not k.startswith("_")) + [""]
+    styles, classes = sorted(OPENING_RATE), sorted(CLASSES)
+    for i in range(DIGEST_TEXTS):
+        required = [classes[(7 * i + k) % len(classes)] for k in range(i % 3)]
+        text, template = grammar.compose(fields[i % len(fields)], styles[i % len(styles)], required, rng)
+        h.update(f"{template}\x00{text}\x00".encode())
+    make = LocaleValueFactory(language, seed=DIGEST_SEED)
+    for _ in range(DIGEST_VALUES):
+        for c in classes:
+            h.update(f"{c}={make(c)}\x00".encode())
+    return h.hexdigest()[:10]
+
+
+def language_bank_stats(language: str) -> dict:
+    b = language_bank(language)
+    per_class: dict[str, int] = defaultdict(int)
+    for f in b["body"]:
+        for c in set(f.classes):
+            per_class[c] += 1
+    return {"openings": len(b["opening"]), "bodies": len(b["body"]), "closings": len(b["closing"]),
+            "bodies_per_class": dict(sorted(per_class.items()))}
+
+
+_FIRST_LAST = re.compile(r"\[FIRSTNAME\] \[LASTNAME\]")
+_PREFIX_NAME = re.compile(r"\[PREFIX\] \[FIRSTNAME\]( \[LASTNAME\])?")
+
+
+TITLE_SURNAME_ONLY, TITLE_THEN_SURNAME, FULL_NAME_WITH_MIDDLE = 0.4, 0.55, 0.15
+NBSP_RATE = 0.4  # French texts whose spaces before : ; ! ? are non-breaking
+
+
+def language_name_habits(text: str, rng: random.Random) -> str:
+    """The English grammar's name habits that hold in every language: a title is followed by a
+    surname more often than by a given name, and a full name now and then has a middle name. (A
+    given name standing alone stays a given name: middle names here are the locale's given names,
+    so the value cannot tell them apart.)"""
+    def title(m: re.Match) -> str:
+        r = rng.random()
+        if m.group(1):
+            return "[PREFIX] [LASTNAME]" if r < TITLE_SURNAME_ONLY else m.group(0)
+        return "[PREFIX] [LASTNAME]" if r < TITLE_THEN_SURNAME else m.group(0)
+
+    text = _PREFIX_NAME.sub(title, text)
+    return _FIRST_LAST.sub(lambda m: "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if rng.random() < FULL_NAME_WITH_MIDDLE
+                          else m.group(0), text)
+
+
+_PLAIN_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]*\b(?![.'’-])")  # a capitalised word, not an abbreviation
+_FR_SPACED = re.compile(r" ([:;!?])")
+
+
+def punctuation_habits(language: str, text: str, rng: random.Random) -> str:
+    """French sets a space before ``: ; ! ?``: in many texts a non-breaking one (U+00A0 before a
+    colon, the narrow U+202F before the others), as word processors and careful writers do."""
+    if language == "fr" and rng.random() < NBSP_RATE:
+        return _FR_SPACED.sub(lambda m: ("\u00a0" if m.group(1) == ":" else "\u202f") + m.group(1), text)
+    return text
+
+
+@lru_cache(maxsize=16)
+def _language_calibration(language: str, max_chars: int, max_entities: int) -> tuple[tuple[float, ...], tuple]:
+    g = LanguageGrammar(language, max_chars, max_entities, calibrate=False)
+    g._calibrate()
+    return tuple(g.lead_weights), tuple(g.damping.items())
+
+
+class LanguageGrammar(Grammar):
+    """``Grammar`` over the bank of ``language`` (fr, de, it, nl): the same composition, the same
+    calibration towards the class shares, the language's own connectives and punctuation."""
+
+    def __init__(self, language: str, max_chars: int = MAX_TEXT_CHARS, max_entities: int = MAX_ENTITIES,
+                 calibrate: bool = True):
+        _check_language(language)
+        self.language = language
+        b = language_bank(language)
+        self.vocab = b["vocab"]
+        self.max_chars, self.max_entities = max_chars, max_entities
+        self.by_family = defaultdict(lambda: {"opening": defaultdict(list), "closing": defaultdict(list),
+                                              "body": defaultdict(list), "lead": defaultdict(list), "all_bodies": []})
+        for kind in ("opening", "closing"):
+            for f in b[kind]:
+                self.by_family[f.family][kind][f.key].append(f)
+        for f in b["body"]:
+            fam = self.by_family[f.family]
+            fam["all_bodies"].append(f)
+            fam["lead"][f.key].append(f)
+            for c in dict.fromkeys(f.classes):  # fragment order, never set order
+                fam["body"][c].append(f)
+        self.targets = class_shares()
+        self.classes = sorted(self.targets)
+        self.lead_weights = [self.targets[c] for c in self.classes]
+        self.damping = {c: 1.0 for c in self.classes}
+        if calibrate:
+            weights, damping = _language_calibration(language, max_chars, max_entities)
+            self.lead_weights, self.damping = list(weights), dict(damping)
+
+    def compose(self, field: str, style: str, classes: list[str], rng: random.Random) -> tuple[str, str]:
+        """(masked text, template_id) as ``Grammar.compose``; template ids carry the language."""
+        wanted = list(classes)
+        k = rng.choices(list(ENTITY_COUNTS), weights=list(ENTITY_COUNTS.values()))[0]
+        k = max(k, min(len(wanted), self.max_entities))
+        # a bank of a few hundred sentences has a class in a few families only: the family that
+        # leads with most of the wanted classes (English: the first one's)
+        having = []
+        if wanted:
+            score = [sum(bool(self.by_family[f]["lead"].get(c)) for c in wanted) for f in range(N_FAMILIES)]
+            having = [f for f in range(N_FAMILIES) if score[f] and score[f] == max(score)]
+        family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
+        fam = self.by_family[family]
+        opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
+                   if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE) else None)
+        n = len(opening.classes) if opening else 0
+        chosen = []
+        for _ in range(LEAD_TRIES):
+            if (n >= k and not wanted) or len(chosen) >= MAX_BODY_SENTENCES:
+                break
+            imposed = bool(wanted)
+            lead = wanted.pop(0) if imposed else rng.choices(self.classes, weights=self.lead_weights)[0]
+            pool = [f for f in fam["lead"].get(lead, ()) if f not in chosen]
+            fits = [f for f in pool if len(f.classes) <= k - n]
+            pool = fits or ([f for f in pool if len(f.classes) == min(len(g.classes) for g in pool)] if imposed else [])
+            if not pool:
+                continue
+            chosen.append(rng.choices(pool, weights=[self._weight(f, lead) for f in pool])[0])
+            n += len(chosen[-1].classes)
+        if not chosen:
+            chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
+        closing = (self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
+                   if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE) else None)
+        parts = [f for f in (opening, *chosen, closing) if f is not None]
+        while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
+            parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
+        sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
+        pieces = []
+        for i, p in enumerate(parts):
+            sentence = self._realise(p.text, field, rng)
+            if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < PARAGRAPH_BREAK_RATE:
+                word, keep_case = rng.choice(CONNECTIVES[self.language])
+                if not keep_case and _PLAIN_WORD.match(sentence):  # not "[EMAIL]", "C.F.:", "BIC:", "IBAN"
+                    sentence = sentence[0].lower() + sentence[1:]
+                sentence = word + sentence
+            pieces.append(sentence)
+            pieces.append(sep_after_opening if p is opening else " ")
+        text = language_name_habits("".join(pieces).strip(), rng)
+        text = punctuation_habits(self.language, text, rng)
+        return text, f"{self.language}-f{family:02d}/" + "+".join(p.fid for p in parts)
+
+
+class MultilingualOfflineBackend(OfflineBackend):
+    """The offline backend of a run in several languages: a request's ``language`` (metadata)
+    picks the grammar; English requests are answered exactly as ``OfflineBackend`` answers them."""
+
+    def __init__(self, languages: list[str], max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8):
+        super().__init__(max_chars=max_chars, max_tries=max_tries)
+        self.grammars = {code: LanguageGrammar(code, max_chars=max_chars) for code in languages if code != "en"}
+        self.model_id = "piimask-grammar-" + "-".join(
+            bank_digest() if code == "en" else f"{code}{language_digest(code)}" for code in languages)
+
+    def complete(self, request: Request) -> Result:
+        language = request.metadata.get("language", "en")
+        if language == "en":
+            return super().complete(request)
+        if language not in self.grammars:
+            raise ValueError(f"request {request.request_id} asks for language {language!r}, which this backend "
+                             f"was not built for ({', '.join(self.grammars) or 'English only'})")
+        t0 = time.perf_counter()
+        md = request.metadata
+        rng = random.Random(md.get("seed", 0))
+        for _ in range(self.max_tries):
+            text, template_id = self.grammars[language].compose(md.get("field", ""), md.get("style", ""),
+                                                                list(md.get("required", ())), rng)
+            if text not in self._seen:
+                break
+        self._seen.add(text)
+        return Result(request.request_id, text=text, latency_s=time.perf_counter() - t0,
+                      metadata={"template_id": template_id})
+
+
+# -- plans --------------------------------------------------------------------------------------
+
+def reference_for(params, language: str) -> list[dict]:
+    """Few-shot examples in ``language``: the configured reference dataset's rows in it, else the
+    package's seed examples in it (the 200k dataset has no Dutch rows, for instance)."""
+    from .reference import load_reference
+
+    try:
+        return load_reference(params.reference_dataset, language, params.reference_split)
+    except ValueError:
+        if params.reference_dataset == "package":
+            raise
+        return load_reference("package", language)
+
+
+def language_seed(seed: int, language: str) -> int:
+    """The planning seed of one language's share of a run (string seeding: independent of the hash seed)."""
+    return random.Random(f"{seed}:{language}").randrange(2 ** 31)
+
+
+def plan_languages(params, salt: str) -> list:
+    """Plans for a run in several languages: ``n_records`` shared out by weight, each language
+    planned on its own (its own few-shot examples, seed and request-id salt ``<salt>:<code>``, so
+    changing one language's share keeps the other languages' records), language by language in
+    the order given."""
+    from .strategies import plan_requests
+
+    expected = None
+    if params.backend == "offline":
+        per_text = sum(k * w for k, w in ENTITY_COUNTS.items())
+        expected = {c: share * per_text for c, share in class_shares().items()}
+    plans = []
+    for code, n in apportion(params.n_records, language_weights(params.languages)).items():
+        if not n:
+            continue
+        for p in plan_requests(params.strategy, n, params.fields, params.styles, reference_for(params, code),
+                               seed=language_seed(params.seed, code), salt=f"{salt}:{code}",
+                               temperature_range=(params.temperature_min, params.temperature_max),
+                               min_class_count=params.min_class_count, extra_classes=params.extra_classes,
+                               expected=expected):
+            plans.append(dataclasses.replace(p, extra={**p.extra, "language": code}))
+    return plans
+
+
+def language_of(plan) -> str | None:
+    """The language a plan asks for; None for the plans of an English-only run."""
+    return plan.extra.get("language")
+
+
+__all__ = ["LANGUAGES", "LanguageGrammar", "MultilingualOfflineBackend", "language_bank", "language_bank_stats",
+           "language_digest", "language_name_habits", "plan_languages", "punctuation_habits", "reference_for"]

@@ -1,0 +1,140 @@
+"""Values of French, German, Italian and Dutch texts: each locale's formats, checked by patterns
+and checksums written here from the formats' definitions, not shared with piimask."""
+import re
+
+import pytest
+
+from piimask.core.locale_values import FORMATS, LocaleValueFactory, value_factory
+from piimask.core.taxonomy import CLASSES
+from piimask.core.values import ValueFactory
+
+LANGS = ("fr", "de", "it", "nl")
+N = 300
+
+
+def iban_ok(iban: str) -> bool:  # ISO 13616, from its definition
+    s = iban.replace(" ", "")
+    s = s[4:] + s[:4]
+    return int("".join(str(ord(c) - 55) if c.isalpha() else c for c in s)) % 97 == 1
+
+
+def bsn_ok(bsn: str) -> bool:  # the Dutch eleven test: 9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11
+    d = [int(c) for c in bsn if c.isdigit()]
+    return len(d) == 9 and (sum(w * x for w, x in zip(range(9, 1, -1), d[:8])) - d[8]) % 11 == 0
+
+
+def insee_ok(nir: str) -> bool:  # French social security number: the key is 97 - (first 13 digits mod 97)
+    d = nir.replace(" ", "")
+    return len(d) == 15 and d.isdigit() and int(d[13:]) == 97 - int(d[:13]) % 97
+
+
+DATES = {  # every shape a date of the language may take (numeric and with the month's name)
+    "fr": r"\d{2}/\d{2}/(\d{4}|\d{2})|(1er|\d{1,2}) [a-zéû]+( \d{4})?|[a-zéû]+ \d{4}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?|\d{2}[.-]\d{2}[.-]\d{4}|\d{2}/\d{2}",
+    "de": r"\d{1,2}\.\d{1,2}\.(\d{4}|\d{2})|\d{1,2}\. [A-ZÄ][a-zä]+( \d{4})?|[A-ZÄ][a-zä]+ \d{4}|\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?|\d{2}/\d{2}",
+    "it": r"\d{1,2}/\d{1,2}/(\d{4}|\d{2})|(1°|\d{1,2}) [a-z]+( \d{4})?|[a-z]+ \d{4}|\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?",
+    "nl": r"\d{1,2}-\d{1,2}-(\d{4}|\d{2})|\d{2}/\d{2}/\d{4}|\d{1,2} [a-z]+( \d{4})?|[a-z]+ \d{4}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?",
+}
+MONTHS = {"fr": "mars", "de": "März", "it": "marzo", "nl": "maart"}
+NATIONAL_PHONE = {  # national shapes (a share of values keeps the dataset's mixed separators)
+    "fr": r"(0\d|\+33 \d|\+33 \(0\)\d)([ .-]?\d{2}){4}|\+33\d{9}|0\d{9}",
+    "de": r"(0\d{1,4}|\(0\d{3}\)|\+49( \(0\))? \d{2,3})[ /-]?\d{5,8}|0\d{2} \d{3} \d{3} \d{2}|0\d{9}",
+    "it": r"0\d{1,2}[ -]\d{6,8}|0\d \d{4} \d{4}|3\d{2}[ ]\d{3}[ ]?\d{4}|\+39 (3\d{2}|0\d) \d{3,8}( \d{4})?|3\d{9}",
+    "nl": r"0\d{2}(-| - | )\d{3} ?\d{4}|06[- ]\d{8}|06( \d{2}){4}|\+31 6 \d{8}|\+31 \(0\)\d{2} \d{3} \d{4}|\+31 \d{2} \d{7}|\+316\d{8}|0\d{9}",
+}
+ZIP = {"fr": r"(F-)?\d{5}", "de": r"(D-)?\d{5}", "it": r"(I-)?\d{5}", "nl": r"(NL-)?[1-9]\d{3} ?[A-Z]{2}"}
+SSN = {"fr": insee_ok, "nl": bsn_ok,
+       "de": lambda v: re.fullmatch(r"\d{2} ?\d{6} ?[A-Z] ?\d{3}|[1-9]\d{10}|\d{2} \d{3} \d{3} \d{3}", v) is not None,
+       "it": lambda v: re.fullmatch(r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]", v) is not None}
+HOME_IBAN = {"fr": "FR", "de": "DE", "it": "IT", "nl": "NL"}
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def lang(request):
+    return request.param
+
+
+def values(lang, label, n=N, seed=11):
+    f = LocaleValueFactory(lang, seed=seed)
+    return [f(label) for _ in range(n)]
+
+
+def test_every_class_has_a_nonempty_value_in_every_language(lang):
+    f = LocaleValueFactory(lang, seed=3)
+    for label in CLASSES:
+        v = f(label)
+        assert isinstance(v, str) and v.strip() == v and v, (lang, label, v)
+
+
+def test_same_seed_same_values_and_seeds_differ(lang):
+    assert values(lang, "STREET", 20) == values(lang, "STREET", 20)
+    assert values(lang, "STREET", 20) != values(lang, "STREET", 20, seed=12)
+
+
+def test_dates_in_the_locales_formats(lang):
+    dates = values(lang, "DATE") + values(lang, "DOB")
+    bad = [d for d in dates if not re.fullmatch(DATES[lang], d)]
+    assert not bad, bad[:5]
+    assert any(MONTHS[lang] in d for d in values(lang, "DATE", 2000))  # month names of the language
+    if lang == "de":
+        assert sum(re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", d) is not None for d in dates) > len(dates) * 0.25
+    if lang == "nl":
+        assert sum(re.fullmatch(r"\d{2}-\d{2}-\d{4}", d) is not None for d in dates) > len(dates) * 0.25
+
+
+def test_phone_numbers_mostly_national(lang):
+    phones = values(lang, "PHONENUMBER")
+    national = [p for p in phones if re.fullmatch(NATIONAL_PHONE[lang], p)]
+    assert len(national) > 0.6 * len(phones), [p for p in phones if p not in national][:10]
+    assert all(sum(c.isdigit() for c in p) >= 6 for p in phones)
+
+
+def test_postcodes(lang):
+    codes = values(lang, "ZIPCODE")
+    assert all(re.fullmatch(ZIP[lang], z) for z in codes), [z for z in codes if not re.fullmatch(ZIP[lang], z)][:5]
+    if lang == "nl":
+        assert any(" " in z for z in codes) and any(re.fullmatch(r"\d{4}[A-Z]{2}", z) for z in codes)
+        assert not any(z[-2:] in ("SA", "SD", "SS") for z in codes)  # letter pairs Dutch post never uses
+
+
+def test_ibans_valid_mostly_of_the_country(lang):
+    ibans = values(lang, "IBAN")
+    assert all(iban_ok(i) for i in ibans)
+    assert sum(i.startswith(HOME_IBAN[lang]) for i in ibans) > 0.5 * len(ibans)
+    assert any(" " in i for i in ibans) and any(" " not in i for i in ibans)  # printed grouped or not
+
+
+def test_national_identifiers(lang):
+    ssns = values(lang, "SSN")
+    bad = [s for s in ssns if not SSN[lang](s)]
+    assert not bad, bad[:5]
+
+
+def test_honorifics_sexes_and_amounts_of_the_language(lang):
+    prefixes = set(values(lang, "PREFIX"))
+    expected = {"fr": {"M.", "Mme"}, "de": {"Herr", "Frau"}, "it": {"Sig.", "Sig.ra"}, "nl": {"dhr.", "mevr."}}[lang]
+    assert expected <= prefixes and prefixes <= set(FORMATS[lang].prefixes)
+    assert set(values(lang, "SEX")) <= set(FORMATS[lang].sexes)
+    amounts = values(lang, "AMOUNT")
+    assert any("," in a for a in amounts) and not any(re.search(r"\d\.\d{2}$", a) for a in amounts)  # decimal comma
+
+
+def test_english_keeps_the_value_factory():
+    en = value_factory("en", 5, ("en_US", "en_GB"))
+    assert type(en) is ValueFactory
+    ref = ValueFactory(seed=5, locales=("en_US", "en_GB"))
+    assert [en(c) for c in CLASSES] == [ref(c) for c in CLASSES]
+    assert isinstance(value_factory("nl", 5), LocaleValueFactory)
+
+
+def test_unknown_language_is_named():
+    with pytest.raises(ValueError, match="'es'.*fr, de, it, nl"):
+        LocaleValueFactory("es")
+
+
+def test_passwords_states_and_times_also_take_the_short_and_symbolic_forms(lang):
+    pws = values(lang, "PASSWORD")
+    assert all(8 <= len(p) <= 16 and " " not in p and not set(p) & set("[]{}<>") for p in pws)
+    assert any(re.search(r"[!#$%&*?@]", p) for p in pws) and any(re.fullmatch(r"\w{12}", p) for p in pws)
+    states = values(lang, "STATE")
+    assert any(re.fullmatch(r"[A-Z]{2,4}", s) for s in states) and any(re.search(r"[a-z]", s) for s in states)
+    assert any(re.fullmatch(r"\d{1,2}", t) for t in values(lang, "TIME"))  # a bare hour
