@@ -11,6 +11,7 @@ Each experiment runs the library's stage functions (the same ones the notebooks 
 F1, label-agnostic span F1 (``span_edges_f1``), leak rate and per-class F1, with training time.
 The budget curve (records x epochs) and the seeds of the README's results table come from here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ def _splits(params) -> dict:
     from transformers import AutoTokenizer
 
     from piimask.core import config, io
-
     from piimask.pipeline import dataset, validate
 
     recs = io.read_records(params.data_dir / "generated.jsonl")
@@ -39,15 +39,18 @@ def _splits(params) -> dict:
     return splits
 
 
-def run_experiment(name: str, records: int, epochs: float, seed: int, profile: str = "default",
-                   extra: dict | None = None) -> dict:
+def run_experiment(
+    name: str, records: int, epochs: float, seed: int, profile: str = "default", extra: dict | None = None
+) -> dict:
     from piimask.core import config, io
     from piimask.pipeline import evaluate, train
     from piimask.pipeline.generate import generate
     from piimask.runtime.predict import TokenTagger
 
-    params = config.load_params(profile, {"run_name": f"exp-{name}", "n_records": records,
-                                          "num_train_epochs": epochs, "seed": seed, **(extra or {})})
+    params = config.load_params(
+        profile,
+        {"run_name": f"exp-{name}", "n_records": records, "num_train_epochs": epochs, "seed": seed, **(extra or {})},
+    )
     t0 = time.perf_counter()
     generate(params, progress=False)
     splits = _splits(params)
@@ -60,15 +63,28 @@ def run_experiment(name: str, records: int, epochs: float, seed: int, profile: s
     spec = next(s for s in params.external_datasets if not s.get("label_map"))
     rows, _ = evaluate.load_external(spec, params.label_maps)
     real = evaluate.evaluate_rows(tagger, rows, spec["name"])
-    out = {"name": name, "records": records, "epochs": epochs, "seed": seed, "profile": profile,
-           "extra": extra or {}, "accepted": accepted, "rejected": rejected,
-           "train_records": result.metrics["train_records"], "generate_label_seconds": round(gen_seconds, 1),
-           "train_seconds": result.metrics["train_seconds"],
-           "validation_f1": result.metrics["validation"].get("f1"),
-           "synthetic_test": test.summary(), "real": real.summary(),
-           "real_per_class": {r["class"]: {"f1": round(r["f1"], 3), "support": r["support"]}
-                              for r in real.per_class_rows() if r["support"]},
-           "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    out = {
+        "name": name,
+        "records": records,
+        "epochs": epochs,
+        "seed": seed,
+        "profile": profile,
+        "extra": extra or {},
+        "accepted": accepted,
+        "rejected": rejected,
+        "train_records": result.metrics["train_records"],
+        "generate_label_seconds": round(gen_seconds, 1),
+        "train_seconds": result.metrics["train_seconds"],
+        "validation_f1": result.metrics["validation"].get("f1"),
+        "synthetic_test": test.summary(),
+        "real": real.summary(),
+        "real_per_class": {
+            r["class"]: {"f1": round(r["f1"], 3), "support": r["support"]}
+            for r in real.per_class_rows()
+            if r["support"]
+        },
+        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     (params.run_dir / "result.json").write_text(json.dumps(out, indent=1))
     return out
 
@@ -77,13 +93,14 @@ def rescore(name: str, root: Path = ROOT / "outputs") -> dict:
     """Score an experiment's model again with the current decoding (no retraining): the synthetic
     test split and the real rows; the result replaces the scores in ``result.json``."""
     from piimask.core import config
-    from piimask.pipeline import dataset, evaluate
+    from piimask.pipeline import evaluate
     from piimask.runtime.predict import TokenTagger
 
     run = root / f"exp-{name}"
     result = json.loads((run / "result.json").read_text())
-    params = config.load_params(result["profile"], {"run_name": f"exp-{name}", "seed": result["seed"],
-                                                    "output_root": str(root)})
+    params = config.load_params(
+        result["profile"], {"run_name": f"exp-{name}", "seed": result["seed"], "output_root": str(root)}
+    )
     tagger = TokenTagger(params.model_dir, window=params.window_tokens, stride=params.window_stride)
     test = [r.to_dict() for r in _splits(params)["test"]]
     spec = next(s for s in params.external_datasets if not s.get("label_map"))
@@ -92,8 +109,9 @@ def rescore(name: str, root: Path = ROOT / "outputs") -> dict:
     result.setdefault("scores_at_training", {"synthetic_test": result["synthetic_test"], "real": result["real"]})
     result["synthetic_test"] = evaluate.evaluate_rows(tagger, test, "synthetic-test").summary()
     result["real"] = real.summary()
-    result["real_per_class"] = {r["class"]: {"f1": round(r["f1"], 3), "support": r["support"]}
-                                for r in real.per_class_rows() if r["support"]}
+    result["real_per_class"] = {
+        r["class"]: {"f1": round(r["f1"], 3), "support": r["support"]} for r in real.per_class_rows() if r["support"]
+    }
     result["rescored"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     (run / "result.json").write_text(json.dumps(result, indent=1))
     return result
@@ -115,22 +133,34 @@ def budget(name: str, root: Path = ROOT / "outputs") -> list[dict]:
     for ckpt in sorted((run / "model-checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
         epoch = json.loads((ckpt / "trainer_state.json").read_text())["epoch"]
         real = evaluate.evaluate_rows(TokenTagger(ckpt), rows, spec["name"]).summary()
-        points.append({"name": name, "train_records": result["train_records"], "epochs": epoch,
-                       "train_minutes": round(result["train_seconds"] * epoch / result["epochs"] / 60, 1),
-                       "real_entity_f1": real["entity_f1"], "real_span_edges_f1": real["span_edges_f1"]})
+        points.append(
+            {
+                "name": name,
+                "train_records": result["train_records"],
+                "epochs": epoch,
+                "train_minutes": round(result["train_seconds"] * epoch / result["epochs"] / 60, 1),
+                "real_entity_f1": real["entity_f1"],
+                "real_span_edges_f1": real["span_edges_f1"],
+            }
+        )
     (run / "budget.json").write_text(json.dumps(points, indent=1))
     return points
 
 
 def table(root: Path = ROOT / "outputs") -> str:
-    lines = ["| experiment | records x epochs | seed | train s | synthetic test F1 | real F1 | real macro F1 "
-             "| real span edges F1 | real leak |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| experiment | records x epochs | seed | train s | synthetic test F1 | real F1 | real macro F1 "
+        "| real span edges F1 | real leak |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for path in sorted(root.glob("exp-*/result.json")):
         r = json.loads(path.read_text())
-        lines.append(f"| {r['name']} | {r['train_records']} x {r['epochs']:g} | {r['seed']} | {r['train_seconds']:.0f} "
-                     f"| {r['synthetic_test']['entity_f1']:.3f} | {r['real']['entity_f1']:.3f} "
-                     f"| {r['real']['macro_f1']:.3f} | {r['real']['span_edges_f1']:.3f} "
-                     f"| {100 * r['real']['leak_rate']:.2f} % |")
+        lines.append(
+            f"| {r['name']} | {r['train_records']} x {r['epochs']:g} | {r['seed']} | {r['train_seconds']:.0f} "
+            f"| {r['synthetic_test']['entity_f1']:.3f} | {r['real']['entity_f1']:.3f} "
+            f"| {r['real']['macro_f1']:.3f} | {r['real']['span_edges_f1']:.3f} "
+            f"| {100 * r['real']['leak_rate']:.2f} % |"
+        )
     return "\n".join(lines)
 
 
@@ -141,8 +171,13 @@ def main(argv=None) -> None:
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--profile", default="default")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=YAML",
-                    help="another params override, e.g. --set max_train_records=2000")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=YAML",
+        help="another params override, e.g. --set max_train_records=2000",
+    )
     ap.add_argument("--table", action="store_true")
     ap.add_argument("--budget", metavar="NAME", help="score each epoch's checkpoint of experiment NAME")
     ap.add_argument("--rescore", metavar="NAME", help="score experiment NAME's model again with the current code")

@@ -5,6 +5,7 @@
 Writes outputs/bench/results.json and outputs/bench/results.md, and prints the table.
 Benchmarks measure speed; the test suite checks behaviour (no timing assertions there).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ def machine() -> str:
 
 # -- 1. labelling ------------------------------------------------------------------------------
 
+
 def published_labelling(records, tokenizer):
     """The published approach: one tokenizer call per record and a Python loop over offsets,
     testing every token against every span."""
@@ -64,9 +66,9 @@ def bench_labelling(n: int = 10_000) -> dict:
     from transformers import AutoTokenizer
 
     from piimask.core.config import load_params
+    from piimask.core.label import tokenize_and_label
     from piimask.pipeline.generate.offline import OfflineBackend
     from piimask.pipeline.generate.run import answer_to_record, plans_for, to_request
-    from piimask.core.label import tokenize_and_label
 
     p = load_params("default", {"n_records": n, "run_name": "bench"})
     backend = OfflineBackend()
@@ -82,11 +84,16 @@ def bench_labelling(n: int = 10_000) -> dict:
     t0 = time.perf_counter()
     published_labelling(records, tok)
     base = time.perf_counter() - t0
-    return {"records": n, "piimask_records_per_s": round(n / ours, 1), "published_records_per_s": round(n / base, 1),
-            "speedup": round(base / ours, 1)}
+    return {
+        "records": n,
+        "piimask_records_per_s": round(n / ours, 1),
+        "published_records_per_s": round(n / base, 1),
+        "speedup": round(base / ours, 1),
+    }
 
 
 # -- 2. generation against a local Converse endpoint ---------------------------------------------
+
 
 def _serve(port_value, calls, latency_s: float, throttle: float, seed: int) -> None:
     """The server process: Bedrock Converse REST on 127.0.0.1, fixed latency, a share of 429s."""
@@ -109,13 +116,29 @@ def _serve(port_value, calls, latency_s: float, throttle: float, seed: int) -> N
             if not self.path.endswith("/converse"):
                 self._send(404, {"message": "unknown path"}, "ResourceNotFoundException")
             elif throttled:
-                self._send(429, {"message": "Too many requests, please wait before trying again."}, "ThrottlingException")
+                self._send(
+                    429, {"message": "Too many requests, please wait before trying again."}, "ThrottlingException"
+                )
             else:
                 time.sleep(latency_s)
-                self._send(200, {"output": {"message": {"role": "assistant", "content": [
-                    {"text": "Dear [FIRSTNAME], your [ACCOUNTNAME] payment of [AMOUNT] is due on [DATE]."}]}},
-                    "stopReason": "end_turn", "usage": {"inputTokens": 420, "outputTokens": 38, "totalTokens": 458},
-                    "metrics": {"latencyMs": int(latency_s * 1000)}})
+                self._send(
+                    200,
+                    {
+                        "output": {
+                            "message": {
+                                "role": "assistant",
+                                "content": [
+                                    {
+                                        "text": "Dear [FIRSTNAME], your [ACCOUNTNAME] payment of [AMOUNT] is due on [DATE]."
+                                    }
+                                ],
+                            }
+                        },
+                        "stopReason": "end_turn",
+                        "usage": {"inputTokens": 420, "outputTokens": 38, "totalTokens": 458},
+                        "metrics": {"latencyMs": int(latency_s * 1000)},
+                    },
+                )
 
         def _send(self, code, body, err_type=None):
             data = json.dumps(body).encode()
@@ -170,9 +193,14 @@ def _client(url: str, concurrency: int):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=url, aws_access_key_id="bench",
-                        aws_secret_access_key="bench", config=Config(retries={"max_attempts": 1},
-                                                                     max_pool_connections=max(10, concurrency)))
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"max_attempts": 1}, max_pool_connections=max(10, concurrency)),
+    )
 
 
 def published_generation(client, requests) -> tuple[int, float]:
@@ -183,13 +211,19 @@ def published_generation(client, requests) -> tuple[int, float]:
     t0 = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
         for i in range(0, len(requests), 2):
+
             def one(r):
                 try:
-                    client.converse(modelId="m", system=[{"text": r.system}], messages=[{"role": "user", "content": [{"text": r.user}]}])
+                    client.converse(
+                        modelId="m",
+                        system=[{"text": r.system}],
+                        messages=[{"role": "user", "content": [{"text": r.user}]}],
+                    )
                     return 1
                 except Exception:
                     return 0  # a lost record
-            ok += sum(pool.map(one, requests[i:i + 2]))
+
+            ok += sum(pool.map(one, requests[i : i + 2]))
             time.sleep(2.0)
     return ok, time.perf_counter() - t0
 
@@ -204,28 +238,53 @@ def bench_generation(latency_s: float = 0.5) -> list[dict]:
             n = {1: 16, 8: 96, 32: 256}[conc]
             reqs = [Request(f"r{i}", "system", "user", metadata={}) for i in range(n)]
             with ConverseServer(latency_s, throttle, seed=conc) as srv:
-                b = BedrockConverseBackend("anthropic.claude-3-haiku-20240307-v1:0", client=_client(srv.url, conc),
-                                           concurrency=conc, max_retries=8, base_delay_s=0.05, max_delay_s=1.0)
+                b = BedrockConverseBackend(
+                    "anthropic.claude-3-haiku-20240307-v1:0",
+                    client=_client(srv.url, conc),
+                    concurrency=conc,
+                    max_retries=8,
+                    base_delay_s=0.05,
+                    max_delay_s=1.0,
+                )
                 got = []
                 t0 = time.perf_counter()
                 b.run(reqs, got.append)
                 dt = time.perf_counter() - t0
                 calls = srv.calls
             ok = sum(r.ok for r in got)
-            rows.append({"approach": "piimask", "concurrency": conc, "throttle": throttle, "requests": n,
-                         "records_per_s": round(ok / dt, 2), "lost": n - ok, "http_calls": calls,
-                         "target_records_per_s": round(0.8 * conc / latency_s, 1)})
+            rows.append(
+                {
+                    "approach": "piimask",
+                    "concurrency": conc,
+                    "throttle": throttle,
+                    "requests": n,
+                    "records_per_s": round(ok / dt, 2),
+                    "lost": n - ok,
+                    "http_calls": calls,
+                    "target_records_per_s": round(0.8 * conc / latency_s, 1),
+                }
+            )
         n = 8
         reqs = [Request(f"p{i}", "system", "user", metadata={}) for i in range(n)]
         with ConverseServer(latency_s, throttle, seed=99) as srv:
             ok, dt = published_generation(_client(srv.url, 2), reqs)
-        rows.append({"approach": "published (batches of 2 + 2 s sleep)", "concurrency": 2, "throttle": throttle,
-                     "requests": n, "records_per_s": round(ok / dt, 2), "lost": n - ok, "http_calls": n,
-                     "target_records_per_s": None})
+        rows.append(
+            {
+                "approach": "published (batches of 2 + 2 s sleep)",
+                "concurrency": 2,
+                "throttle": throttle,
+                "requests": n,
+                "records_per_s": round(ok / dt, 2),
+                "lost": n - ok,
+                "http_calls": n,
+                "target_records_per_s": None,
+            }
+        )
     return rows
 
 
 # -- 3. training -------------------------------------------------------------------------------
+
 
 def bench_training() -> dict:
     """Samples/s of the default profile's training setup, measured on a short run here; the
@@ -234,29 +293,36 @@ def bench_training() -> dict:
 
     from transformers import AutoTokenizer
 
-    from piimask.pipeline import dataset, validate
     from piimask.core.config import load_params
-    from piimask.pipeline.generate import generate
     from piimask.core.io import read_records
+    from piimask.pipeline import dataset, validate
+    from piimask.pipeline.generate import generate
     from piimask.pipeline.train import train
 
     with tempfile.TemporaryDirectory() as tmp:
-        p = load_params("default", {"output_root": tmp, "run_name": "bench", "n_records": 600,
-                                    "num_train_epochs": 1.0})
+        p = load_params("default", {"output_root": tmp, "run_name": "bench", "n_records": 600, "num_train_epochs": 1.0})
         generate(p, progress=False)
         acc, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
         dataset.label_records(acc, AutoTokenizer.from_pretrained(str(ROOT / "outputs" / "base-model")))
         splits = dataset.split_records(acc, 0.1, 0.1, p.seed)
         res = train(p, splits, progress=False)
     default = load_params("default")
-    out = {"short_run_records": res.metrics["train_records"], "samples_per_s": res.metrics["train_samples_per_second"],
-           "batch_size": default.per_device_train_batch_size, "max_length": default.max_length}
+    out = {
+        "short_run_records": res.metrics["train_records"],
+        "samples_per_s": res.metrics["train_samples_per_second"],
+        "batch_size": default.per_device_train_batch_size,
+        "max_length": default.max_length,
+    }
     m = ROOT / "outputs" / "default" / "model" / "metrics.json"
     if m.exists():
         d = json.loads(m.read_text())
-        out.update(default_run_records=d["train_records"], default_run_epochs=d["epochs"],
-                   default_run_seconds=d["train_seconds"], default_run_samples_per_s=d["train_samples_per_second"],
-                   default_run_seconds_per_epoch=round(d["train_seconds"] / max(d["epochs"], 1e-9), 1))
+        out.update(
+            default_run_records=d["train_records"],
+            default_run_epochs=d["epochs"],
+            default_run_seconds=d["train_seconds"],
+            default_run_samples_per_s=d["train_samples_per_second"],
+            default_run_seconds_per_epoch=round(d["train_seconds"] / max(d["epochs"], 1e-9), 1),
+        )
     else:
         est_records = int(default.n_records * (1 - default.validation_fraction - default.test_fraction))
         out["estimated_seconds_per_epoch_default"] = round(est_records / res.metrics["train_samples_per_second"], 1)
@@ -265,9 +331,12 @@ def bench_training() -> dict:
 
 # -- 4. masking --------------------------------------------------------------------------------
 
+
 def _prompt(tokenizer, n_tokens: int) -> str:
-    base = ("Hi, I'm Harper Balistreri (harper.b@quietlantern.biz). My card 4539 1488 0343 6467 was charged "
-            "twice at Stehr - Romaguera in Port Kayliestead on 10/03/2024; call me on +44 20 7946 0958. ")
+    base = (
+        "Hi, I'm Harper Balistreri (harper.b@quietlantern.biz). My card 4539 1488 0343 6467 was charged "
+        "twice at Stehr - Romaguera in Port Kayliestead on 10/03/2024; call me on +44 20 7946 0958. "
+    )
     text = base
     while len(tokenizer(text)["input_ids"]) < n_tokens:
         text += base
@@ -299,8 +368,11 @@ def bench_masking(model_dir: Path) -> dict:
     from piimask.runtime.mask import Masker
     from piimask.runtime.predict import TokenTagger
 
-    runtimes = {"pytorch fp32": {"runtime": "torch"}, "onnx runtime fp32": {"runtime": "onnx"},
-                "pytorch dynamic int8": {"int8": True}}
+    runtimes = {
+        "pytorch fp32": {"runtime": "torch"},
+        "onnx runtime fp32": {"runtime": "onnx"},
+        "pytorch dynamic int8": {"int8": True},
+    }
     results = {}
     p = load_params("default")
     real = load_external(p.external_datasets[0], p.label_maps)
@@ -341,8 +413,10 @@ def bench_masking(model_dir: Path) -> dict:
         published_mask(pipe, text)
         ts.append(1000 * (time.perf_counter() - t0))
     ts.sort()
-    results["published (HF pipeline + char walk)"] = {"p50_ms_64": round(statistics.median(ts), 1),
-                                                      "p95_ms_64": round(ts[int(0.95 * len(ts))], 1)}
+    results["published (HF pipeline + char walk)"] = {
+        "p50_ms_64": round(statistics.median(ts), 1),
+        "p95_ms_64": round(ts[int(0.95 * len(ts))], 1),
+    }
     return results
 
 
@@ -356,9 +430,9 @@ def size_corpus(n_chars: int, seed: int = 0, n_records: int = 1500) -> str:
     fresh one from the value factory each time a record comes round again (so values stay
     distinct, as in a long real document)."""
     from piimask.core.config import load_params
+    from piimask.core.values import ValueFactory
     from piimask.pipeline.generate.offline import OfflineBackend
     from piimask.pipeline.generate.run import answer_to_record, plans_for, to_request
-    from piimask.core.values import ValueFactory
 
     p = load_params("default", {"n_records": n_records, "run_name": "bench", "seed": seed})
     backend = OfflineBackend()
@@ -374,7 +448,7 @@ def size_corpus(n_chars: int, seed: int = 0, n_records: int = 1500) -> str:
         if k >= len(records):  # a repeat: new values in the same sentence
             out, cur = [], 0
             for e in sorted(r.privacy_mask, key=lambda e: e["start"]):
-                out += [text[cur:e["start"]], values(e["label"])]
+                out += [text[cur : e["start"]], values(e["label"])]
                 cur = e["end"]
             text = "".join(out) + text[cur:]
         parts.append(text)
@@ -392,6 +466,7 @@ def bench_size_child(model_dir: Path, n_chars: int) -> dict:
 
     text = size_corpus(n_chars)
     masker = Masker.from_pretrained(model_dir)
+
     def cpu() -> float:
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
@@ -407,10 +482,17 @@ def bench_size_child(model_dir: Path, n_chars: int) -> dict:
     t_unmask = time.perf_counter() - t0
     assert restored.endswith(text)  # the echo restores exactly
     # the machine may be shared: CPU seconds and the load average say how much it was
-    return {"chars": len(text), "entities": len(res.entities), "tags": len(res.mapping),
-            "detect_mask_s": round(t_mask, 2), "detect_mask_cpu_s": round(c_mask, 1), "unmask_s": round(t_unmask, 3),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "rss_after_model_load_mb": round(rss_loaded), "load_avg": round((load + os.getloadavg()[0]) / 2, 1)}
+    return {
+        "chars": len(text),
+        "entities": len(res.entities),
+        "tags": len(res.mapping),
+        "detect_mask_s": round(t_mask, 2),
+        "detect_mask_cpu_s": round(c_mask, 1),
+        "unmask_s": round(t_unmask, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_after_model_load_mb": round(rss_loaded),
+        "load_avg": round((load + os.getloadavg()[0]) / 2, 1),
+    }
 
 
 def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[dict]:
@@ -421,8 +503,13 @@ def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[d
     for n in sizes:
         t0 = time.perf_counter()
         try:
-            r = subprocess.run([sys.executable, "-m", "benchmarks.run", "--size-child", str(n), "--model", str(model_dir)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=timeout_s)
+            r = subprocess.run(
+                [sys.executable, "-m", "benchmarks.run", "--size-child", str(n), "--model", str(model_dir)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+            )
             row = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr[-500:]}
         except subprocess.TimeoutExpired:
             row = {"error": f"did not finish in {timeout_s:.0f} s"}
@@ -433,21 +520,33 @@ def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[d
 
 # -- the table ---------------------------------------------------------------------------------
 
+
 def markdown(res: dict) -> str:
     lines = [f"Measured {res['date']} on {res['machine']}.", ""]
     if "labelling" in res:
-        l = res["labelling"]
-        lines += ["**Labelling** (tokens + BIO, %d generated records)" % l["records"], "",
-                  "| approach | records/s |", "|---|---|",
-                  f"| piimask (batched) | {l['piimask_records_per_s']} |",
-                  f"| published (per record, Python loop) | {l['published_records_per_s']} |",
-                  f"| **speed-up** | **{l['speedup']}x** |", ""]
+        lab = res["labelling"]
+        lines += [
+            f"**Labelling** (tokens + BIO, {lab['records']} generated records)",
+            "",
+            "| approach | records/s |",
+            "|---|---|",
+            f"| piimask (batched) | {lab['piimask_records_per_s']} |",
+            f"| published (per record, Python loop) | {lab['published_records_per_s']} |",
+            f"| **speed-up** | **{lab['speedup']}x** |",
+            "",
+        ]
     if "generation" in res:
-        lines += ["**Generation** against a local Converse endpoint (500 ms latency)", "",
-                  "| approach | concurrency | throttled | records/s | target | lost |", "|---|---|---|---|---|---|"]
+        lines += [
+            "**Generation** against a local Converse endpoint (500 ms latency)",
+            "",
+            "| approach | concurrency | throttled | records/s | target | lost |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in res["generation"]:
-            lines.append(f"| {r['approach']} | {r['concurrency']} | {int(r['throttle'] * 100)} % | {r['records_per_s']} | "
-                         f"{r['target_records_per_s'] or ''} | {r['lost']} |")
+            lines.append(
+                f"| {r['approach']} | {r['concurrency']} | {int(r['throttle'] * 100)} % | {r['records_per_s']} | "
+                f"{r['target_records_per_s'] or ''} | {r['lost']} |"
+            )
         lines.append("")
     if "training" in res:
         t = res["training"]
@@ -455,25 +554,35 @@ def markdown(res: dict) -> str:
         lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in t.items()]
         lines.append("")
     if "masking" in res:
-        lines += ["**Masking** (`Masker.detect`: model + recognizers)", "",
-                  "| path | p50 ms (64 tok) | p95 ms (64 tok) | p50 ms (512 tok) | p95 ms (512 tok) | texts/s batch 32 (64 tok) | texts/s batch 32 (512 tok) | entity F1, real 200k rows |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "**Masking** (`Masker.detect`: model + recognizers)",
+            "",
+            "| path | p50 ms (64 tok) | p95 ms (64 tok) | p50 ms (512 tok) | p95 ms (512 tok) | texts/s batch 32 (64 tok) | texts/s batch 32 (512 tok) | entity F1, real 200k rows |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for name, r in res["masking"].items():
-            lines.append(f"| {name} | {r.get('p50_ms_64', '')} | {r.get('p95_ms_64', '')} | {r.get('p50_ms_512', '')} | "
-                         f"{r.get('p95_ms_512', '')} | {r.get('texts_per_s_batch32_64', '')} | "
-                         f"{r.get('texts_per_s_batch32_512', '')} | {r.get('entity_f1_real_200k', '')} |")
+            lines.append(
+                f"| {name} | {r.get('p50_ms_64', '')} | {r.get('p95_ms_64', '')} | {r.get('p50_ms_512', '')} | "
+                f"{r.get('p95_ms_512', '')} | {r.get('texts_per_s_batch32_64', '')} | "
+                f"{r.get('texts_per_s_batch32_512', '')} | {r.get('entity_f1_real_200k', '')} |"
+            )
         lines.append("")
     if "sizes" in res:
-        lines += ["**Masking long inputs** (`Masker.from_pretrained(model).mask(text)`, then `unmask` of the echoed "
-                  "answer; one process per size)", "",
-                  "| input | entities | detect + mask s | (CPU s) | unmask s | peak RSS MB | load average |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            "**Masking long inputs** (`Masker.from_pretrained(model).mask(text)`, then `unmask` of the echoed "
+            "answer; one process per size)",
+            "",
+            "| input | entities | detect + mask s | (CPU s) | unmask s | peak RSS MB | load average |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for r in res["sizes"]:
             if "error" in r:
                 lines.append(f"| {r['size']:,} chars | {r['error'][:80]} | | | | | |")
                 continue
-            lines.append(f"| {r['chars']:,} chars | {r['entities']:,} | {r['detect_mask_s']} | {r['detect_mask_cpu_s']} | "
-                         f"{r['unmask_s']} | {r['peak_rss_mb']:,} | {r['load_avg']} |")
+            lines.append(
+                f"| {r['chars']:,} chars | {r['entities']:,} | {r['detect_mask_s']} | {r['detect_mask_cpu_s']} | "
+                f"{r['unmask_s']} | {r['peak_rss_mb']:,} | {r['load_avg']} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

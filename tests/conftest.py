@@ -37,8 +37,9 @@ def tiny_model(tmp_path_factory, base_model_dir):
     from piimask.core.taxonomy import ID2LABEL, LABEL2ID
 
     out = tmp_path_factory.mktemp("tiny-model")
-    model = AutoModelForTokenClassification.from_pretrained(str(base_model_dir), num_labels=len(ID2LABEL),
-                                                            id2label=ID2LABEL, label2id=LABEL2ID)
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(base_model_dir), num_labels=len(ID2LABEL), id2label=ID2LABEL, label2id=LABEL2ID
+    )
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(str(base_model_dir)).save_pretrained(out)
     return out
@@ -48,13 +49,14 @@ def tiny_model(tmp_path_factory, base_model_dir):
 def make_run(tmp_path):
     """A factory of tiny labelled runs on disk (smoke profile, a few dozen short records), as 02
     leaves them: ``make_run(**params) -> (params, splits)``."""
+
     def make(**overrides):
         from transformers import AutoTokenizer
 
-        from piimask.pipeline import dataset, validate
         from piimask.core.config import load_params
-        from piimask.pipeline.generate import generate
         from piimask.core.io import read_records
+        from piimask.pipeline import dataset, validate
+        from piimask.pipeline.generate import generate
 
         p = load_params("smoke", {"output_root": str(tmp_path / "runs"), "n_records": 60, **overrides})
         generate(p, progress=False)

@@ -1,6 +1,7 @@
 """piimask.pipeline.train_entry with a record of who writes what: each process appends the files it writes
 with ``Path.write_text`` and the folders it saves models and tokenizers to, to ``writes-<rank>.txt``
 in ``$PIIMASK_PROBE_DIR``. Started by tests/test_launch.py under accelerate launch."""
+
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def spy(original, what):
     def wrapper(self, first, *args, **kwargs):  # write_text(self, data) writes self; save_pretrained(self, folder)
         record(what, self if what == "write_text" else first)
         return original(self, first, *args, **kwargs)
+
     return wrapper
 
 

@@ -1,5 +1,6 @@
 """The Lambda handler: every bad event is a 4xx with a message, never a 5xx or an exception; the
 mapping only when asked; raw text never logged; odd characters kept."""
+
 import base64
 import json
 
@@ -9,7 +10,6 @@ from piimask.runtime import aws_lambda
 from piimask.runtime.aws_lambda import handler
 from piimask.runtime.mask import Masker
 from test_mask import FakeTagger  # the model stand-in of the masking tests
-
 
 M = Masker(FakeTagger({"Ann": "FIRSTNAME"}))
 
@@ -39,29 +39,32 @@ def test_odd_characters_are_kept():
     assert body["masked_text"] == "[FIRSTNAME_1] \ud800 wrote\x00 \u202e [EMAIL_1] \udfff"
 
 
-@pytest.mark.parametrize("event,status,message", [
-    ("a string", 400, "API Gateway proxy object"),
-    (["a", "list"], 400, "API Gateway proxy object"),
-    (None, 400, "API Gateway proxy object"),
-    ({}, 400, "missing body"),
-    ({"body": "{not json"}, 400, "not valid JSON"),
-    ({"body": "[" * 30_000 + "]" * 30_000}, 400, "nested too deeply"),
-    ({"body": "[" * 100_000 + "]" * 100_000}, 413, "limit"),
-    ({"body": "1" * 5000}, 400, "JSON"),
-    ({"body": json.dumps([1, 2])}, 400, "JSON object"),
-    ({"body": json.dumps({"style": "[LABEL]"})}, 400, "missing field"),
-    ({"body": json.dumps({"text": 5})}, 400, "must be a string"),
-    ({"body": json.dumps({"text": None})}, 400, "missing field"),
-    ({"body": json.dumps({"text": "x" * 20001})}, 413, "limit"),
-    ({"body": "x" * 200_000}, 413, "limit"),
-    ({"body": json.dumps({"text": "x", "style": "nope"})}, 400, "style"),
-    ({"body": json.dumps({"text": "x", "style": ["[LABEL]"]})}, 400, "style"),
-    ({"body": json.dumps({"text": "x", "include_mapping": "yes"})}, 400, "include_mapping"),
-    ({"body": "%%%not base64", "isBase64Encoded": True}, 400, "base64"),
-    ({"body": base64.b64encode(b"\xff\xfe").decode(), "isBase64Encoded": True}, 400, "base64"),
-    ({"body": 12, "isBase64Encoded": True}, 400, "not a string"),
-    ({"body": b"\xff"}, 400, "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "event,status,message",
+    [
+        ("a string", 400, "API Gateway proxy object"),
+        (["a", "list"], 400, "API Gateway proxy object"),
+        (None, 400, "API Gateway proxy object"),
+        ({}, 400, "missing body"),
+        ({"body": "{not json"}, 400, "not valid JSON"),
+        ({"body": "[" * 30_000 + "]" * 30_000}, 400, "nested too deeply"),
+        ({"body": "[" * 100_000 + "]" * 100_000}, 413, "limit"),
+        ({"body": "1" * 5000}, 400, "JSON"),
+        ({"body": json.dumps([1, 2])}, 400, "JSON object"),
+        ({"body": json.dumps({"style": "[LABEL]"})}, 400, "missing field"),
+        ({"body": json.dumps({"text": 5})}, 400, "must be a string"),
+        ({"body": json.dumps({"text": None})}, 400, "missing field"),
+        ({"body": json.dumps({"text": "x" * 20001})}, 413, "limit"),
+        ({"body": "x" * 200_000}, 413, "limit"),
+        ({"body": json.dumps({"text": "x", "style": "nope"})}, 400, "style"),
+        ({"body": json.dumps({"text": "x", "style": ["[LABEL]"]})}, 400, "style"),
+        ({"body": json.dumps({"text": "x", "include_mapping": "yes"})}, 400, "include_mapping"),
+        ({"body": "%%%not base64", "isBase64Encoded": True}, 400, "base64"),
+        ({"body": base64.b64encode(b"\xff\xfe").decode(), "isBase64Encoded": True}, 400, "base64"),
+        ({"body": 12, "isBase64Encoded": True}, 400, "not a string"),
+        ({"body": b"\xff"}, 400, "UTF-8"),
+    ],
+)
 def test_every_bad_event_is_a_4xx(event, status, message):
     got, body = call(event)
     assert got == status and message in body["error"], (event if len(str(event)) < 200 else "long event", body)

@@ -1,4 +1,5 @@
 """The offline base model is an exact conversion of the packaged MiniLM-L6 BERT encoder."""
+
 import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer, BertModel, DistilBertModel
 

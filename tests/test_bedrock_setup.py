@@ -1,11 +1,12 @@
 """Bedrock ergonomics: the session's region unless params set one, aws_profile, the credentials and
 model-access check before the first request (botocore Stubber, and a client with no credentials),
 and a run whose every request failed stops with an error instead of handing empty data on."""
+
 import json
 
 import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from piimask.core.config import load_params
 from piimask.pipeline.generate import AwsSetupError, GenerationFailed, Result, generate, make_backend
@@ -20,10 +21,21 @@ IDENTITY = {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:
 @pytest.fixture
 def no_aws(monkeypatch, tmp_path):
     """An environment with no AWS credentials, config, region or instance metadata."""
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "BOTO_CONFIG"):
+    for var in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "BOTO_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -41,6 +53,7 @@ def params(tmp_path, **kw):
 
 
 # -- region and profile ------------------------------------------------------------------------
+
 
 def test_region_comes_from_the_session_unless_params_set_it(no_aws, monkeypatch):
     assert load_params("bedrock").region is None and load_params("base").aws_profile == ""
@@ -68,6 +81,7 @@ def test_no_region_anywhere_says_where_to_set_one(no_aws):
 
 # -- the check before the first request --------------------------------------------------------
 
+
 def test_no_credentials_stop_the_run_before_any_request(no_aws, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     runtime, stub = stubbed("bedrock-runtime")
@@ -84,8 +98,12 @@ def test_model_without_access_is_named_with_the_fix(tmp_path):
     sts, sts_stub = stubbed("sts")
     runtime, stub = stubbed("bedrock-runtime")
     sts_stub.add_response("get_caller_identity", IDENTITY, {})
-    stub.add_client_error("converse", service_error_code="AccessDeniedException", http_status_code=403,
-                          service_message="You don't have access to the model with the specified model ID.")
+    stub.add_client_error(
+        "converse",
+        service_error_code="AccessDeniedException",
+        http_status_code=403,
+        service_message="You don't have access to the model with the specified model ID.",
+    )
     with sts_stub, stub:
         b = BedrockConverseBackend(MODEL, region="eu-west-1", client=runtime, sts=sts)
         with pytest.raises(AwsSetupError) as err:
@@ -96,9 +114,11 @@ def test_model_without_access_is_named_with_the_fix(tmp_path):
 
 
 def test_unknown_model_and_refused_credentials_are_told_apart():
-    for code, expected in (("ValidationException", r"does not know the model 'no.such-model'.*list-foundation-models"),
-                           ("UnrecognizedClientException", r"refused the credentials.*aws configure"),
-                           ("ExpiredTokenException", r"refused the credentials")):
+    for code, expected in (
+        ("ValidationException", r"does not know the model 'no.such-model'.*list-foundation-models"),
+        ("UnrecognizedClientException", r"refused the credentials.*aws configure"),
+        ("ExpiredTokenException", r"refused the credentials"),
+    ):
         sts, sts_stub = stubbed("sts")
         runtime, stub = stubbed("bedrock-runtime")
         sts_stub.add_response("get_caller_identity", IDENTITY, {})
@@ -116,11 +136,20 @@ def test_access_that_works_lets_the_run_go_on_and_throttling_counts_as_access(tm
     runtime, stub = stubbed("bedrock-runtime")
     sts_stub.add_response("get_caller_identity", IDENTITY, {})
     stub.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)  # the check
-    stub.add_response("converse", {"output": {"message": {"role": "assistant", "content": [{"text": "x"}]}},
-                                   "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 1,
-                                                                        "totalTokens": 2}, "metrics": {"latencyMs": 1}},
-                      {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": "Hi"}]}],
-                       "inferenceConfig": {"maxTokens": 1}})  # a second check: the tiny request, exactly
+    stub.add_response(
+        "converse",
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "x"}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+            "metrics": {"latencyMs": 1},
+        },
+        {
+            "modelId": MODEL,
+            "messages": [{"role": "user", "content": [{"text": "Hi"}]}],
+            "inferenceConfig": {"maxTokens": 1},
+        },
+    )  # a second check: the tiny request, exactly
     with sts_stub, stub:
         b = BedrockConverseBackend(MODEL, region="eu-west-1", client=runtime, sts=sts)
         b.preflight()
@@ -135,7 +164,10 @@ def test_batch_checks_credentials_and_the_bucket(tmp_path):
 
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
-        for bucket, expected in (("missing-bkt", r"'missing-bkt' does not exist.*aws s3 mb"), ("", "batch_bucket is not set")):
+        for bucket, expected in (
+            ("missing-bkt", r"'missing-bkt' does not exist.*aws s3 mb"),
+            ("", "batch_bucket is not set"),
+        ):
             sts, sts_stub = stubbed("sts")
             sts_stub.add_response("get_caller_identity", IDENTITY, {})
             b = BedrockBatchBackend(MODEL, region="us-east-1", bucket=bucket, work_dir=tmp_path, s3=s3, sts=sts)
@@ -151,6 +183,7 @@ def test_batch_checks_credentials_and_the_bucket(tmp_path):
 
 
 # -- a run where every request failed ----------------------------------------------------------
+
 
 class Failing(Backend):
     name, model_id = "paid", "paid-1"

@@ -26,9 +26,11 @@ def rec(i, text, *values):
 
 @pytest.fixture
 def splits(tokenizer):
-    recs = [rec(1, "Dear Ann Lee, mail ann@x.io", ("Ann", "FIRSTNAME"), ("Lee", "LASTNAME"), ("ann@x.io", "EMAIL")),
-            rec(2, "Call Bob on 555-0100 today.", ("Bob", "FIRSTNAME"), ("555-0100", "PHONENUMBER")),
-            rec(3, "Paris office, IBAN GB82WEST12345698765432.", ("Paris", "CITY"), ("GB82WEST12345698765432", "IBAN"))]
+    recs = [
+        rec(1, "Dear Ann Lee, mail ann@x.io", ("Ann", "FIRSTNAME"), ("Lee", "LASTNAME"), ("ann@x.io", "EMAIL")),
+        rec(2, "Call Bob on 555-0100 today.", ("Bob", "FIRSTNAME"), ("555-0100", "PHONENUMBER")),
+        rec(3, "Paris office, IBAN GB82WEST12345698765432.", ("Paris", "CITY"), ("GB82WEST12345698765432", "IBAN")),
+    ]
     dataset.label_records(recs, tokenizer)
     return {"train": recs[:1], "validation": recs[1:2], "test": recs[2:]}
 
@@ -38,8 +40,10 @@ def test_the_dataset_loads_with_classlabel_tags_and_carries_its_card(tmp_path, s
 
     params = load_params("smoke", {"output_root": str(tmp_path)})
     out = dataset.save_splits(splits, tmp_path / "splits", card=cards.dataset_card(params, splits, rejected=2))
-    for ds in (datasets.load_from_disk(str(out / "hf"))["train"],
-               datasets.load_dataset("parquet", data_files={"train": str(out / "train.parquet")})["train"]):
+    for ds in (
+        datasets.load_from_disk(str(out / "hf"))["train"],
+        datasets.load_dataset("parquet", data_files={"train": str(out / "train.parquet")})["train"],
+    ):
         tags = ds.features["ner_tags"]
         assert isinstance(tags.feature, datasets.ClassLabel) and tags.feature.names == list(BIO_LABELS)
         assert tags.feature.int2str(ds[0]["ner_tags"]) == splits["train"][0].mbert_bio_labels
@@ -47,7 +51,9 @@ def test_the_dataset_loads_with_classlabel_tags_and_carries_its_card(tmp_path, s
     assert card == (out / "hf" / "README.md").read_text()
     meta = front_matter(card)
     assert meta["license"] == "apache-2.0" and meta["task_categories"] == ["token-classification"]
-    assert meta["configs"][0]["data_files"] == [{"split": s, "path": f"{s}.parquet"} for s in ("train", "validation", "test")]
+    assert meta["configs"][0]["data_files"] == [
+        {"split": s, "path": f"{s}.parquet"} for s in ("train", "validation", "test")
+    ]
     assert meta["size_categories"] == ["n<1K"]
     assert "| train | 1 | 1 | 3 |" in card and "| test | 1 | 1 | 2 |" in card  # records, groups, entities
     assert "| EMAIL | 1 | 0 | 0 | e-mail address |" in card and "| IBAN | 0 | 0 | 1 |" in card
@@ -57,21 +63,43 @@ def test_the_dataset_loads_with_classlabel_tags_and_carries_its_card(tmp_path, s
 
 def evaluation():
     def res(rows, f1, leak, per_class):
-        return {"summary": {"rows": rows, "entity_f1": f1, "macro_f1": f1 - 0.01, "entity_precision": f1,
-                            "entity_recall": f1, "leak_rate": leak},
-                "entity": {"per_class": {c: {"precision": v, "recall": v, "f1": v, "number": n} for c, v, n in per_class}},
-                "leak": {"per_class": {c: 0.01 for c, _, _ in per_class}}}
-    return {"synthetic-test": res(700, 0.847, 0.002, [("EMAIL", 0.99, 40)]),
-            "ai4privacy-200k-en": res(400, 0.724, 0.0061, [("EMAIL", 0.95, 30), ("DOB", 0.2, 12), ("CITY", 0.6, 20),
-                                                          ("PIN", 0.0, 0)]),
-            "ai4privacy-300k-en": res(250, 0.107, 0.021, [("FIRSTNAME", 0.3, 50)])}
+        return {
+            "summary": {
+                "rows": rows,
+                "entity_f1": f1,
+                "macro_f1": f1 - 0.01,
+                "entity_precision": f1,
+                "entity_recall": f1,
+                "leak_rate": leak,
+            },
+            "entity": {"per_class": {c: {"precision": v, "recall": v, "f1": v, "number": n} for c, v, n in per_class}},
+            "leak": {"per_class": {c: 0.01 for c, _, _ in per_class}},
+        }
+
+    return {
+        "synthetic-test": res(700, 0.847, 0.002, [("EMAIL", 0.99, 40)]),
+        "ai4privacy-200k-en": res(
+            400, 0.724, 0.0061, [("EMAIL", 0.95, 30), ("DOB", 0.2, 12), ("CITY", 0.6, 20), ("PIN", 0.0, 0)]
+        ),
+        "ai4privacy-300k-en": res(250, 0.107, 0.021, [("FIRSTNAME", 0.3, 50)]),
+    }
 
 
-AGGREGATION = {"simple": {"span_strict_f1": 0.640, "span_overlap_f1": 0.8, "leak_rate": 0.01, "rows": 400},
-               "first": {"span_strict_f1": 0.697, "span_overlap_f1": 0.8, "leak_rate": 0.008, "rows": 400},
-               "max": {"span_strict_f1": 0.703, "span_overlap_f1": 0.8, "leak_rate": 0.008, "rows": 400}}
-TRAIN = {"train_records": 5670, "validation_records": 700, "train_seconds": 420.0, "train_samples_per_second": 29.0,
-         "steps": 356, "peak_memory_mb": 2000, "device": "cpu", "validation": {"f1": 0.825}}
+AGGREGATION = {
+    "simple": {"span_strict_f1": 0.640, "span_overlap_f1": 0.8, "leak_rate": 0.01, "rows": 400},
+    "first": {"span_strict_f1": 0.697, "span_overlap_f1": 0.8, "leak_rate": 0.008, "rows": 400},
+    "max": {"span_strict_f1": 0.703, "span_overlap_f1": 0.8, "leak_rate": 0.008, "rows": 400},
+}
+TRAIN = {
+    "train_records": 5670,
+    "validation_records": 700,
+    "train_seconds": 420.0,
+    "train_samples_per_second": 29.0,
+    "steps": 356,
+    "peak_memory_mb": 2000,
+    "device": "cpu",
+    "validation": {"f1": 0.825},
+}
 
 
 def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(tmp_path):
@@ -103,15 +131,23 @@ def test_before_evaluation_the_card_says_so_and_has_no_model_index(tmp_path):
 
 def test_best_aggregation_prefers_strict_f1_then_overlap():
     assert cards.best_aggregation(AGGREGATION) == "max"
-    tie = {"simple": {"span_strict_f1": 0.7, "span_overlap_f1": 0.8}, "first": {"span_strict_f1": 0.7, "span_overlap_f1": 0.9}}
+    tie = {
+        "simple": {"span_strict_f1": 0.7, "span_overlap_f1": 0.8},
+        "first": {"span_strict_f1": 0.7, "span_overlap_f1": 0.9},
+    }
     assert cards.best_aggregation(tie) == "first"
     with pytest.raises(ValueError):
         cards.best_aggregation({})
 
 
-@pytest.mark.parametrize("spec,repo", [({"name": "ai4privacy-200k-en", "path": "../shared/x.jsonl"}, "ai4privacy/pii-masking-200k"),
-                                       ({"name": "mine", "path": "someone/pii-rows"}, "someone/pii-rows"),
-                                       ({"name": "mine", "path": "data/rows.jsonl"}, "")])
+@pytest.mark.parametrize(
+    "spec,repo",
+    [
+        ({"name": "ai4privacy-200k-en", "path": "../shared/x.jsonl"}, "ai4privacy/pii-masking-200k"),
+        ({"name": "mine", "path": "someone/pii-rows"}, "someone/pii-rows"),
+        ({"name": "mine", "path": "data/rows.jsonl"}, ""),
+    ],
+)
 def test_hub_dataset_ids(spec, repo):
     assert cards.hub_dataset_id(spec) == repo
 
@@ -137,8 +173,15 @@ class FakeHub:
 
 @pytest.fixture
 def pushable(tmp_path):
-    p = load_params("smoke", {"output_root": str(tmp_path), "push_to_hub": True, "hub_model_id": "me/tagger",
-                              "hub_dataset_id": "me/pii-data"})
+    p = load_params(
+        "smoke",
+        {
+            "output_root": str(tmp_path),
+            "push_to_hub": True,
+            "hub_model_id": "me/tagger",
+            "hub_dataset_id": "me/pii-data",
+        },
+    )
     p.model_dir.mkdir(parents=True)
     (p.model_dir / "config.json").write_text("{}")
     (p.model_dir / "README.md").write_text("card")
@@ -151,8 +194,11 @@ def pushable(tmp_path):
 def test_push_uploads_the_model_folder_and_the_dataset_privately(pushable):
     hub = FakeHub()
     pushed = cards.push_to_hub(pushable, api=hub)
-    assert pushed == {"user": "me", "model": "https://hub.example/me/tagger/commit/1",
-                      "dataset": "https://hub.example/me/pii-data/commit/1"}
+    assert pushed == {
+        "user": "me",
+        "model": "https://hub.example/me/tagger/commit/1",
+        "dataset": "https://hub.example/me/pii-data/commit/1",
+    }
     (c1, m1, k1), (u1, _, up1), (c2, d2, k2), (u2, _, up2) = hub.calls
     assert (c1, m1, k1) == ("create_repo", "me/tagger", {"repo_type": "model", "private": True, "exist_ok": True})
     assert up1["folder_path"] == str(pushable.model_dir) and up1["repo_type"] == "model"

@@ -1,6 +1,7 @@
 """The CLI's --version, many prompts in one call (mask-jsonl: the model loaded once, a bad line
 answered with an error object for that line), and `piimask serve`: a real local server on an
 ephemeral port with the Lambda handler's contract, 4xx for bad requests, no text in its log."""
+
 import http.client
 import io
 import json
@@ -59,12 +60,26 @@ def answers(data: str) -> list[dict]:
 
 def test_mask_jsonl_answers_every_line_in_order_and_bad_lines_with_an_error():
     out = []
-    counts = mask_jsonl(fake_masker(20), io.BytesIO(("\n".join(LINES) + "\n").encode() + b"\xff\xfe\n"),
-                        out.append, limit=20, batch_size=2)
+    counts = mask_jsonl(
+        fake_masker(20),
+        io.BytesIO(("\n".join(LINES) + "\n").encode() + b"\xff\xfe\n"),
+        out.append,
+        limit=20,
+        batch_size=2,
+    )
     got = answers("".join(out))
     assert [a["line"] for a in got] == [1, 2, 3, 5, 6, 7, 8, 9]
-    assert got[0] == {"line": 1, "id": "a", "masked_text": "[FIRSTNAME_1] wrote [EMAIL_1]", "style": "[LABEL_n]",
-                      "entities": got[0]["entities"]} and "mapping" not in got[0]
+    assert (
+        got[0]
+        == {
+            "line": 1,
+            "id": "a",
+            "masked_text": "[FIRSTNAME_1] wrote [EMAIL_1]",
+            "style": "[LABEL_n]",
+            "entities": got[0]["entities"],
+        }
+        and "mapping" not in got[0]
+    )
     assert got[1]["status"] == 400 and "line is not valid JSON" in got[1]["error"]
     assert got[2]["masked_text"] == "[FIRSTNAME] again" and got[2]["mapping"][0]["value"] == "Ann"
     assert got[3]["status"] == 400 and "missing field 'text'" in got[3]["error"]
@@ -97,8 +112,10 @@ def test_cli_mask_jsonl_loads_the_model_once_and_writes_a_private_file(monkeypat
     src = tmp_path / "prompts.jsonl"
     src.write_text("\n".join(json.dumps({"text": f"Ann {i}"}) for i in range(70)) + "\n{bad\n")
     out = tmp_path / "masked.jsonl"
-    assert cli.main(["mask-jsonl", str(src), "--model", "m", "--out", str(out), "--include-mapping",
-                     "--batch-size", "8"]) == 0
+    assert (
+        cli.main(["mask-jsonl", str(src), "--model", "m", "--out", str(out), "--include-mapping", "--batch-size", "8"])
+        == 0
+    )
     got = answers(out.read_text())
     assert loads == ["m"] and len(got) == 71
     assert got[69]["masked_text"] == "[FIRSTNAME_1] 69" and got[69]["mapping"][0]["value"] == "Ann"
@@ -108,8 +125,16 @@ def test_cli_mask_jsonl_loads_the_model_once_and_writes_a_private_file(monkeypat
 
 
 def test_cli_mask_jsonl_with_a_real_model(tiny_model):
-    lines = "\n".join([json.dumps({"text": "reach me at a.b@c.de", "id": 1}), "oops",
-                       json.dumps({"text": "or z@y.io", "include_mapping": True})]) + "\n"
+    lines = (
+        "\n".join(
+            [
+                json.dumps({"text": "reach me at a.b@c.de", "id": 1}),
+                "oops",
+                json.dumps({"text": "or z@y.io", "include_mapping": True}),
+            ]
+        )
+        + "\n"
+    )
     r = run_cli(["mask-jsonl", "-", "--model", str(tiny_model), "--threshold", "1"], stdin=lines)
     assert r.returncode == 0, r.stderr
     got = answers(r.stdout)
@@ -121,6 +146,7 @@ def test_cli_mask_jsonl_with_a_real_model(tiny_model):
 
 
 # -- serve ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def server():
@@ -157,26 +183,29 @@ def test_serve_answers_as_the_lambda_handler_does(server, caplog):
     assert "POST /mask 200" in caplog.text
 
 
-@pytest.mark.parametrize("method,path,body,headers,status,message", [
-    ("POST", "/mask", "{not json", None, 400, "not valid JSON"),
-    ("POST", "/mask", "", None, 400, "not valid JSON"),
-    ("POST", "/mask", json.dumps({"style": "[LABEL]"}), None, 400, "missing field 'text'"),
-    ("POST", "/mask", json.dumps({"text": 5}), None, 400, "must be a string"),
-    ("POST", "/mask", json.dumps({"text": "x", "style": "nope"}), None, 400, "style"),
-    ("POST", "/mask", json.dumps({"text": "x", "include_mapping": "yes"}), None, 400, "include_mapping"),
-    ("POST", "/mask", json.dumps([1]), None, 400, "JSON object"),
-    ("POST", "/mask", b"\xff\xfe", None, 400, "UTF-8"),
-    ("POST", "/mask", "[" * 200 + "]" * 200, None, 400, "JSON"),
-    ("POST", "/mask", json.dumps({"text": "x" * 51}), None, 413, "limit is 50"),
-    ("POST", "/mask", "y" * 5000, None, 413, "limit is 50"),
-    ("POST", "/mask", None, {"Content-Length": "12x"}, 400, "Content-Length"),
-    ("POST", "/mask", None, {"Content-Length": "-1"}, 400, "Content-Length"),
-    ("POST", "/mask", None, {"Content-Length": "999999999999"}, 413, "limit is 50"),
-    ("POST", "/other", "{}", None, 404, "no such path"),
-    ("GET", "/mask", None, None, 405, "POST"),
-    ("PUT", "/mask", "{}", None, 405, "POST"),
-    ("GET", "/", None, None, 404, "no such path"),
-])
+@pytest.mark.parametrize(
+    "method,path,body,headers,status,message",
+    [
+        ("POST", "/mask", "{not json", None, 400, "not valid JSON"),
+        ("POST", "/mask", "", None, 400, "not valid JSON"),
+        ("POST", "/mask", json.dumps({"style": "[LABEL]"}), None, 400, "missing field 'text'"),
+        ("POST", "/mask", json.dumps({"text": 5}), None, 400, "must be a string"),
+        ("POST", "/mask", json.dumps({"text": "x", "style": "nope"}), None, 400, "style"),
+        ("POST", "/mask", json.dumps({"text": "x", "include_mapping": "yes"}), None, 400, "include_mapping"),
+        ("POST", "/mask", json.dumps([1]), None, 400, "JSON object"),
+        ("POST", "/mask", b"\xff\xfe", None, 400, "UTF-8"),
+        ("POST", "/mask", "[" * 200 + "]" * 200, None, 400, "JSON"),
+        ("POST", "/mask", json.dumps({"text": "x" * 51}), None, 413, "limit is 50"),
+        ("POST", "/mask", "y" * 5000, None, 413, "limit is 50"),
+        ("POST", "/mask", None, {"Content-Length": "12x"}, 400, "Content-Length"),
+        ("POST", "/mask", None, {"Content-Length": "-1"}, 400, "Content-Length"),
+        ("POST", "/mask", None, {"Content-Length": "999999999999"}, 413, "limit is 50"),
+        ("POST", "/other", "{}", None, 404, "no such path"),
+        ("GET", "/mask", None, None, 405, "POST"),
+        ("PUT", "/mask", "{}", None, 405, "POST"),
+        ("GET", "/", None, None, 404, "no such path"),
+    ],
+)
 def test_serve_answers_bad_requests_with_a_4xx(server, caplog, method, path, body, headers, status, message):
     caplog.set_level(logging.INFO)
     got, answer, _ = request(server, method, path, body, headers)
@@ -221,8 +250,11 @@ def test_serve_a_fault_while_masking_is_a_500_without_the_text(caplog):
 
 
 def test_cli_serve_with_a_real_model_on_an_ephemeral_port(tiny_model):
-    proc = subprocess.Popen([sys.executable, "-m", "piimask.cli", "serve", "--model", str(tiny_model), "--port", "0",
-                             "--threshold", "1"], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "piimask.cli", "serve", "--model", str(tiny_model), "--port", "0", "--threshold", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen = []
         for line in proc.stderr:  # printed once the model is loaded and the socket bound

@@ -1,7 +1,6 @@
-import pytest
-
 import re
 
+import pytest
 import yaml
 
 from piimask.core.config import DEFAULTS, MAX_RECORDS, PARAM_KEYS, Params, load_params, project_root, read_yaml
@@ -25,30 +24,49 @@ def test_unknown_key_is_named_with_a_suggestion():
         load_params("default", {"n_record": 10})
 
 
-@pytest.mark.parametrize("key,value,match", [
-    ("backend", "openai", "backend"), ("strategy", "best", "strategy"), ("n_records", 0, "n_records"),
-    ("test_fraction", 0.9, "test_fraction"), ("n_records", "ten", "n_records"),
-    ("temperature_min", 1.2, "temperature_min"),
-    # the values a new user's probe got through before every key was checked
-    ("score_threshold", 5, "score_threshold"), ("score_threshold", -1, "score_threshold"),
-    ("window_stride", -1, "window_stride"), ("max_retries", -3, "max_retries"), ("top_p", 7, "top_p"),
-    ("max_tokens", -1, "max_tokens"), ("batch_poll_s", 0, "batch_poll_s"), ("extra_classes", -2, "extra_classes"),
-    ("per_device_train_batch_size", 0, "per_device_train_batch_size"),
-    ("class_thresholds", {"EMAIL": "high"}, r"EMAIL.*number in \[0, 1\]"), ("mask_style", "bogus", "mask_style"),
-    ("locales", ["xx_XX"], "locales.*en_US"), ("n_records", 10 ** 9, "allow_large_run"),
-    ("languages", [], "languages"), ("languages", ["en", "en"], "twice"), ("languages", [{"fr": 0}], "positive"),
-    ("languages", [{"fr": "high"}], "positive"), ("languages", ["es"], "piimask writes en, fr, de, it, nl"),
-    ("languages", "fr", "languages=.fr. must be a list"),
-    ("region", 5, "region=5 must be null or a string"), ("region", "Frankfurt", "region='Frankfurt' must be null"),
-    ("aws_profile", None, "aws_profile"),
-])
+@pytest.mark.parametrize(
+    "key,value,match",
+    [
+        ("backend", "openai", "backend"),
+        ("strategy", "best", "strategy"),
+        ("n_records", 0, "n_records"),
+        ("test_fraction", 0.9, "test_fraction"),
+        ("n_records", "ten", "n_records"),
+        ("temperature_min", 1.2, "temperature_min"),
+        # the values a new user's probe got through before every key was checked
+        ("score_threshold", 5, "score_threshold"),
+        ("score_threshold", -1, "score_threshold"),
+        ("window_stride", -1, "window_stride"),
+        ("max_retries", -3, "max_retries"),
+        ("top_p", 7, "top_p"),
+        ("max_tokens", -1, "max_tokens"),
+        ("batch_poll_s", 0, "batch_poll_s"),
+        ("extra_classes", -2, "extra_classes"),
+        ("per_device_train_batch_size", 0, "per_device_train_batch_size"),
+        ("class_thresholds", {"EMAIL": "high"}, r"EMAIL.*number in \[0, 1\]"),
+        ("mask_style", "bogus", "mask_style"),
+        ("locales", ["xx_XX"], "locales.*en_US"),
+        ("n_records", 10**9, "allow_large_run"),
+        ("languages", [], "languages"),
+        ("languages", ["en", "en"], "twice"),
+        ("languages", [{"fr": 0}], "positive"),
+        ("languages", [{"fr": "high"}], "positive"),
+        ("languages", ["es"], "piimask writes en, fr, de, it, nl"),
+        ("languages", "fr", "languages=.fr. must be a list"),
+        ("region", 5, "region=5 must be null or a string"),
+        ("region", "Frankfurt", "region='Frankfurt' must be null"),
+        ("aws_profile", None, "aws_profile"),
+    ],
+)
 def test_bad_values_fail_naming_the_key(key, value, match):
     with pytest.raises(ValueError, match=match):
         Params(**{key: value})
 
 
 def test_region_may_be_null_and_then_comes_from_the_aws_session():
-    assert load_params("base").region is None and load_params("base", {"region": "eu-central-1"}).region == "eu-central-1"
+    assert (
+        load_params("base").region is None and load_params("base", {"region": "eu-central-1"}).region == "eu-central-1"
+    )
 
 
 def test_missing_profile_lists_the_available_ones():
@@ -58,28 +76,85 @@ def test_missing_profile_lists_the_available_ones():
 
 # one bad value for every key of params/base.yaml
 BAD = {
-    "run_name": "my run/1", "output_root": "", "seed": -1, "language": "English", "locales": ["en_us"],
+    "run_name": "my run/1",
+    "output_root": "",
+    "seed": -1,
+    "language": "English",
+    "locales": ["en_us"],
     "languages": ["en", "French"],
-    "backend": "openai", "strategy": "best", "n_records": 10 ** 9, "fields": [], "styles": [""],
-    "min_class_count": -1, "extra_classes": -2, "reference_dataset": "", "reference_split": " ",
-    "model_id": "claude haiku", "region": "US East", "aws_profile": "my profile", "temperature_min": -0.1, "temperature_max": 2.0,
-    "top_p": 7, "max_tokens": -1, "concurrency": 0, "max_retries": -3, "request_timeout_s": 0,
-    "min_chars": -5, "max_chars": 0, "batch_bucket": "My_Bucket", "batch_prefix": "/",
-    "batch_role_arn": "BedrockRole", "batch_poll_s": 0, "prices": {"offline": {"input": -1, "output": 0}},
-    "tokenizer": "", "validation_fraction": 0.6, "test_fraction": 0, "base_model": "", "learning_rate": 0,
-    "num_train_epochs": 0, "per_device_train_batch_size": 0, "per_device_eval_batch_size": -64,
-    "warmup_ratio": 1.5, "weight_decay": -0.01, "gradient_accumulation_steps": 0, "max_length": 4,
-    "max_train_records": -1, "max_steps": 0, "early_stopping_patience": -1,
-    "external_datasets": [{"name": "x"}], "label_maps": {"300k": {"TEL": "PHONE"}}, "max_eval_rows": -1,
-    "mask_style": "bogus", "score_threshold": 5, "class_thresholds": {"EMAIL": "high"}, "window_tokens": 4,
-    "window_stride": -1, "allow_large_run": "yes", "mask_thresholds": [0, 2], "max_leak_rate": 1.5,
-    "max_over_mask_rate": -0.1, "train_on": "cloud", "train_processes": 0,
-    "sagemaker_image_uri": "huggingface-pytorch-training:latest", "sagemaker_role_arn": "SageMakerRole",
-    "sagemaker_bucket": "s3://my-bucket", "sagemaker_prefix": "/", "sagemaker_region": "virginia",
-    "sagemaker_instance_type": "g5.xlarge", "sagemaker_instance_count": 0, "sagemaker_distribution": "deepspeed",
-    "sagemaker_volume_gb": 0, "sagemaker_spot": "yes", "sagemaker_max_run_s": 0, "sagemaker_max_wait_s": 10 ** 8,
-    "sagemaker_poll_s": 0, "report_to": "wandb", "push_to_hub": "yes", "hub_model_id": "not a repo",
-    "hub_dataset_id": "a/b/c", "hub_private": "no",
+    "backend": "openai",
+    "strategy": "best",
+    "n_records": 10**9,
+    "fields": [],
+    "styles": [""],
+    "min_class_count": -1,
+    "extra_classes": -2,
+    "reference_dataset": "",
+    "reference_split": " ",
+    "model_id": "claude haiku",
+    "region": "US East",
+    "aws_profile": "my profile",
+    "temperature_min": -0.1,
+    "temperature_max": 2.0,
+    "top_p": 7,
+    "max_tokens": -1,
+    "concurrency": 0,
+    "max_retries": -3,
+    "request_timeout_s": 0,
+    "min_chars": -5,
+    "max_chars": 0,
+    "batch_bucket": "My_Bucket",
+    "batch_prefix": "/",
+    "batch_role_arn": "BedrockRole",
+    "batch_poll_s": 0,
+    "prices": {"offline": {"input": -1, "output": 0}},
+    "tokenizer": "",
+    "validation_fraction": 0.6,
+    "test_fraction": 0,
+    "base_model": "",
+    "learning_rate": 0,
+    "num_train_epochs": 0,
+    "per_device_train_batch_size": 0,
+    "per_device_eval_batch_size": -64,
+    "warmup_ratio": 1.5,
+    "weight_decay": -0.01,
+    "gradient_accumulation_steps": 0,
+    "max_length": 4,
+    "max_train_records": -1,
+    "max_steps": 0,
+    "early_stopping_patience": -1,
+    "external_datasets": [{"name": "x"}],
+    "label_maps": {"300k": {"TEL": "PHONE"}},
+    "max_eval_rows": -1,
+    "mask_style": "bogus",
+    "score_threshold": 5,
+    "class_thresholds": {"EMAIL": "high"},
+    "window_tokens": 4,
+    "window_stride": -1,
+    "allow_large_run": "yes",
+    "mask_thresholds": [0, 2],
+    "max_leak_rate": 1.5,
+    "max_over_mask_rate": -0.1,
+    "train_on": "cloud",
+    "train_processes": 0,
+    "sagemaker_image_uri": "huggingface-pytorch-training:latest",
+    "sagemaker_role_arn": "SageMakerRole",
+    "sagemaker_bucket": "s3://my-bucket",
+    "sagemaker_prefix": "/",
+    "sagemaker_region": "virginia",
+    "sagemaker_instance_type": "g5.xlarge",
+    "sagemaker_instance_count": 0,
+    "sagemaker_distribution": "deepspeed",
+    "sagemaker_volume_gb": 0,
+    "sagemaker_spot": "yes",
+    "sagemaker_max_run_s": 0,
+    "sagemaker_max_wait_s": 10**8,
+    "sagemaker_poll_s": 0,
+    "report_to": "wandb",
+    "push_to_hub": "yes",
+    "hub_model_id": "not a repo",
+    "hub_dataset_id": "a/b/c",
+    "hub_private": "no",
 }
 
 
@@ -96,13 +171,19 @@ def test_every_key_refuses_a_bad_value_naming_key_value_and_what_is_allowed(key)
     assert re.search(r"must|is not one of|is above|names|gives|has|maps", allowed), line
 
 
-@pytest.mark.parametrize("key,value,hint", [
-    ("n_records", "1e9", "YAML reads 1e9 as text"), ("n_records", 5.0, "write 5"),
-    ("seed", True, "a whole number"), ("locales", ["en_us"], "did you mean 'en_US'"),
-    ("class_thresholds", {"EMAILS": 0.2}, "did you mean 'EMAIL'"), ("mask_style", "[LABELn]", "did you mean '[LABEL_n]'"),
-    ("external_datasets", [{"name": "x", "path": "x.jsonl", "label_map": "999k"}], "not in label_maps"),
-    ("languages", ["Dutch"], "did you mean 'nl'"),
-])
+@pytest.mark.parametrize(
+    "key,value,hint",
+    [
+        ("n_records", "1e9", "YAML reads 1e9 as text"),
+        ("n_records", 5.0, "write 5"),
+        ("seed", True, "a whole number"),
+        ("locales", ["en_us"], "did you mean 'en_US'"),
+        ("class_thresholds", {"EMAILS": 0.2}, "did you mean 'EMAIL'"),
+        ("mask_style", "[LABELn]", "did you mean '[LABEL_n]'"),
+        ("external_datasets", [{"name": "x", "path": "x.jsonl", "label_map": "999k"}], "not in label_maps"),
+        ("languages", ["Dutch"], "did you mean 'nl'"),
+    ],
+)
 def test_messages_say_what_to_write(key, value, hint):
     with pytest.raises(ValueError, match=re.escape(hint)):
         load_params("base", {key: value})
@@ -111,8 +192,11 @@ def test_messages_say_what_to_write(key, value, hint):
 def test_every_bad_value_is_reported_at_once():
     with pytest.raises(ValueError) as err:
         load_params("base", {"top_p": 7, "max_tokens": -1, "mask_style": "bogus"})
-    assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == ["params: top_p", "params: max_tokens",
-                                                                         "params: mask_style"]
+    assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == [
+        "params: top_p",
+        "params: max_tokens",
+        "params: mask_style",
+    ]
 
 
 def test_a_large_run_needs_the_explicit_override():
@@ -144,6 +228,7 @@ def test_batch_backend_needs_its_bucket_and_role():
 
 # -- notebooks: profile + explicit overrides, nothing dropped silently ---------------------------
 
+
 def test_a_notebook_override_equal_to_the_base_default_still_wins():
     from piimask.core.config import from_notebook
 
@@ -170,28 +255,42 @@ def test_every_default_lives_in_base_yaml_once():
     assert config.Params().to_dict() == base  # the dataclass's defaults are base.yaml's values
 
 
-SAGEMAKER = {"train_on": "sagemaker", "sagemaker_bucket": "bkt",
-             "sagemaker_image_uri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311",
-             "sagemaker_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecution"}
+SAGEMAKER = {
+    "train_on": "sagemaker",
+    "sagemaker_bucket": "bkt",
+    "sagemaker_image_uri": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311",
+    "sagemaker_role_arn": "arn:aws:iam::123456789012:role/SageMakerExecution",
+}
 
 
 def test_training_on_sagemaker_needs_image_role_and_bucket():
     with pytest.raises(ValueError) as err:
         load_params("base", {"train_on": "sagemaker"})
     assert [ln.split("=")[0] for ln in str(err.value).splitlines()] == [
-        "params: sagemaker_image_uri", "params: sagemaker_role_arn", "params: sagemaker_bucket"]
+        "params: sagemaker_image_uri",
+        "params: sagemaker_role_arn",
+        "params: sagemaker_bucket",
+    ]
     assert "params/overlays/sagemaker.yaml" in str(err.value)
     assert load_params("base", SAGEMAKER).train_on == "sagemaker"
 
 
 def test_sagemaker_settings_that_contradict_each_other():
     with pytest.raises(ValueError, match=r"sagemaker_max_wait_s=3600 must be at least sagemaker_max_run_s=7200"):
-        load_params("base", {**SAGEMAKER, "sagemaker_spot": True, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600})
+        load_params(
+            "base", {**SAGEMAKER, "sagemaker_spot": True, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600}
+        )
     # without spot instances the wait is not used
-    assert load_params("base", {**SAGEMAKER, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600}).sagemaker_spot is False
+    assert (
+        load_params("base", {**SAGEMAKER, "sagemaker_max_run_s": 7200, "sagemaker_max_wait_s": 3600}).sagemaker_spot
+        is False
+    )
     with pytest.raises(ValueError, match=r"train_processes=2 applies to local training only.*sagemaker_distribution"):
         load_params("base", {**SAGEMAKER, "train_processes": 2})
-    with pytest.raises(ValueError, match=r"sagemaker_distribution='torchrunn' is not one of none, torchrun \(did you mean 'torchrun'\?\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"sagemaker_distribution='torchrunn' is not one of none, torchrun \(did you mean 'torchrun'\?\)",
+    ):
         load_params("base", {"sagemaker_distribution": "torchrunn"})
 
 

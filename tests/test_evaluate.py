@@ -1,10 +1,18 @@
 """Metrics on hand-made gold/prediction pairs whose scores are known by hand."""
+
 from collections import Counter
 
 import pytest
 
-from piimask.pipeline.evaluate import (confused_pairs, confusion, entity_metrics, leak_rate, map_labels,
-                              pii_token_recall, span_metrics)
+from piimask.pipeline.evaluate import (
+    confused_pairs,
+    confusion,
+    entity_metrics,
+    leak_rate,
+    map_labels,
+    pii_token_recall,
+    span_metrics,
+)
 
 GOLD_TAGS = [["B-FIRSTNAME", "O", "B-EMAIL", "I-EMAIL", "O"]]
 
@@ -70,11 +78,17 @@ def test_missed_entity():
 
 
 def test_label_map_translates_and_reports_unmapped():
-    rows = [{"source_text": "Ann Lee, passport X1234567, tel 555", "privacy_mask": [
-        {"start": 0, "end": 3, "label": "GIVENNAME1", "value": "Ann"},
-        {"start": 4, "end": 7, "label": "LASTNAME1", "value": "Lee"},
-        {"start": 18, "end": 26, "label": "PASSPORT", "value": "X1234567"},
-        {"start": 32, "end": 35, "label": "TEL", "value": "555"}]}]
+    rows = [
+        {
+            "source_text": "Ann Lee, passport X1234567, tel 555",
+            "privacy_mask": [
+                {"start": 0, "end": 3, "label": "GIVENNAME1", "value": "Ann"},
+                {"start": 4, "end": 7, "label": "LASTNAME1", "value": "Lee"},
+                {"start": 18, "end": 26, "label": "PASSPORT", "value": "X1234567"},
+                {"start": 32, "end": 35, "label": "TEL", "value": "555"},
+            ],
+        }
+    ]
     mapped, unmapped = map_labels(rows, {"GIVENNAME1": "FIRSTNAME", "LASTNAME1": "LASTNAME", "TEL": "PHONENUMBER"})
     assert [e["label"] for e in mapped[0]["privacy_mask"]] == ["FIRSTNAME", "LASTNAME", "PHONENUMBER"]
     assert unmapped == {"PASSPORT": 1} and mapped[0]["unmapped_mask"][0]["value"] == "X1234567"
@@ -97,6 +111,7 @@ def test_edges_ignore_the_class_but_not_the_boundaries():
 
 
 # -- per language --------------------------------------------------------------------------------
+
 
 class WordTagger:
     """Stands in for the model: tags the given words with the given classes."""
@@ -135,9 +150,11 @@ def test_split_by_language_reads_names_and_codes():
 def test_evaluate_by_language_tags_once_and_scores_each_language():
     from piimask.pipeline.evaluate import evaluate_by_language, language_table
 
-    rows = [lrow("Bel Sanne op 0612345678 vandaag", "Dutch", ("Sanne", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
-            lrow("Appelez Zoé au 0612345678 demain", "French", ("Zoé", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
-            lrow("Rufen Sie Jörg an, Pass X1234567", "German", ("Jörg", "FIRSTNAME"), unmapped=[("X1234567", "PASSPORT")])]
+    rows = [
+        lrow("Bel Sanne op 0612345678 vandaag", "Dutch", ("Sanne", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
+        lrow("Appelez Zoé au 0612345678 demain", "French", ("Zoé", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
+        lrow("Rufen Sie Jörg an, Pass X1234567", "German", ("Jörg", "FIRSTNAME"), unmapped=[("X1234567", "PASSPORT")]),
+    ]
     tagger = WordTagger({"Sanne": "FIRSTNAME", "0612345678": "PHONENUMBER", "Zoé": "FIRSTNAME"})
     whole, parts = evaluate_by_language(tagger, rows, "300k", Counter({"PASSPORT": 1}))
     assert tagger.calls == 1 and list(parts) == ["nl", "fr", "de"] and whole.rows == 3
@@ -150,6 +167,10 @@ def test_evaluate_by_language_tags_once_and_scores_each_language():
     assert de["leak_rate_all_pii"] == 1.0 and parts["nl"].summary()["leak_rate_all_pii"] == 0.0
     assert whole.summary()["leak_rate_all_pii"] == pytest.approx((4 + 8) / (5 + 10 + 3 + 10 + 4 + 8))
     table = language_table({"300k": parts}, {"300k": "300k"})
-    assert [(r["dataset"], r["language"], r["rows"]) for r in table] == [("300k", "nl", 1), ("300k", "fr", 1), ("300k", "de", 1)]
+    assert [(r["dataset"], r["language"], r["rows"]) for r in table] == [
+        ("300k", "nl", 1),
+        ("300k", "fr", 1),
+        ("300k", "de", 1),
+    ]
     assert table[2]["labels"] == "300k scheme, mapped classes" and table[2]["leak_rate"] == 1.0
     assert language_table({"200k": {"en": whole}})[0]["labels"] == "200k scheme"

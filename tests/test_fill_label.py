@@ -1,4 +1,5 @@
 """Placeholder filling and labelling: exact offsets, full span cover, valid BIO (property-based)."""
+
 import itertools
 
 import pytest
@@ -6,8 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from piimask.core.fill import PlaceholderError, fill, find_placeholders, target_from_source
-from piimask.core.label import (bio_for_given_tokens, bio_from_offsets, offsets_from_wordpieces,
-                           span_labels, tokenize_and_label)
+from piimask.core.label import (
+    bio_for_given_tokens,
+    bio_from_offsets,
+    offsets_from_wordpieces,
+    span_labels,
+    tokenize_and_label,
+)
 from piimask.core.taxonomy import CLASSES
 from piimask.core.values import ValueFactory
 
@@ -15,14 +21,20 @@ LABELS = sorted(CLASSES)
 # Unicode text from long-assigned blocks (Latin ... Ethiopic, symbols), CJK and Hangul. These still
 # hold some recent characters (U+1B7D, Unicode 14) on which Python's Unicode tables and the Rust
 # tokenizer's disagree; test_labels_where_normalisation_or_unicode_tables_differ pins such cases.
-_old_blocks = st.characters(max_codepoint=0x2BFF, blacklist_categories=("Cs", "Cn"),
-                            blacklist_characters="[]{}<>")
-_cjk_hangul = st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-                        st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3))
+_old_blocks = st.characters(max_codepoint=0x2BFF, blacklist_categories=("Cs", "Cn"), blacklist_characters="[]{}<>")
+_cjk_hangul = st.one_of(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
+)
 gap_text = st.text(alphabet=st.one_of(_old_blocks, _cjk_hangul), max_size=12)
-value_text = st.text(alphabet=st.one_of(_old_blocks, _cjk_hangul).filter(
-    lambda c: c.isprintable() and not c.isspace() and not __import__("unicodedata").category(c).startswith(("C", "M"))),
-    min_size=1, max_size=12).filter(lambda v: any(c.isalnum() for c in v))
+value_text = st.text(
+    alphabet=st.one_of(_old_blocks, _cjk_hangul).filter(
+        lambda c: (
+            c.isprintable() and not c.isspace() and not __import__("unicodedata").category(c).startswith(("C", "M"))
+        )
+    ),
+    min_size=1,
+    max_size=12,
+).filter(lambda v: any(c.isalnum() for c in v))
 
 
 @st.composite
@@ -48,7 +60,7 @@ def test_fill_offsets_are_exact(case, data):
     filled = fill(masked, lambda label: data.draw(value_text))
     assert [e["label"] for e in filled.privacy_mask] == labels
     for e in filled.privacy_mask:
-        assert filled.source_text[e["start"]:e["end"]] == e["value"]
+        assert filled.source_text[e["start"] : e["end"]] == e["value"]
     assert target_from_source(filled.source_text, filled.privacy_mask) == filled.target_text
     cover = span_labels(filled.source_text, filled.privacy_mask)
     assert cover[0][0] == 0 and cover[-1][1] == len(filled.source_text)
@@ -88,8 +100,14 @@ def test_indexed_repeats_share_a_value_unindexed_do_not():
 def test_variants_are_recognised_and_ipv4_is_not_an_index():
     holders = find_placeholders("[[EMAIL]] {PHONENUMBER} <first name> [ ipv4 ] [IPV6_2] {{DOB}} [FIRST_NAME_3]")
     assert [(h.label, h.index) for h in holders] == [
-        ("EMAIL", None), ("PHONENUMBER", None), ("FIRSTNAME", None), ("IPV4", None), ("IPV6", 2),
-        ("DOB", None), ("FIRSTNAME", 3)]
+        ("EMAIL", None),
+        ("PHONENUMBER", None),
+        ("FIRSTNAME", None),
+        ("IPV4", None),
+        ("IPV6", 2),
+        ("DOB", None),
+        ("FIRSTNAME", 3),
+    ]
 
 
 def test_unknown_label_is_reported_never_left_in_text():
@@ -103,13 +121,15 @@ def test_unknown_label_is_reported_never_left_in_text():
 
 def test_labelling_convention_on_hand_written_examples(tokenizer):
     text = "Hello Dr.Cummerata, pay 699k by 20/03/1930 to card4111111111111111 now."
-    mask = [{"value": "Dr.", "start": 6, "end": 9, "label": "PREFIX"},
-            {"value": "Cummerata", "start": 9, "end": 18, "label": "LASTNAME"},
-            {"value": "699k", "start": 24, "end": 28, "label": "AMOUNT"},
-            {"value": "20/03/1930", "start": 32, "end": 42, "label": "DATE"},
-            {"value": "4111111111111111", "start": 50, "end": 66, "label": "CREDITCARDNUMBER"}]
+    mask = [
+        {"value": "Dr.", "start": 6, "end": 9, "label": "PREFIX"},
+        {"value": "Cummerata", "start": 9, "end": 18, "label": "LASTNAME"},
+        {"value": "699k", "start": 24, "end": 28, "label": "AMOUNT"},
+        {"value": "20/03/1930", "start": 32, "end": 42, "label": "DATE"},
+        {"value": "4111111111111111", "start": 50, "end": 66, "label": "CREDITCARDNUMBER"},
+    ]
     for e in mask:
-        assert text[e["start"]:e["end"]] == e["value"]
+        assert text[e["start"] : e["end"]] == e["value"]
     tokens, labels, _ = tokenize_and_label([text], [mask], tokenizer)[0]
     got = dict(zip(tokens, labels))
     assert got["hello"] == "O"
@@ -118,7 +138,9 @@ def test_labelling_convention_on_hand_written_examples(tokenizer):
     assert labels[tokens.index("##mer")] == "I-LASTNAME"
     # punctuation inside an entity is I-: the slashes of the date
     date_labels = [lab for lab in labels if lab.endswith("DATE")]
-    assert date_labels[0] == "B-DATE" and date_labels[1:] == ["I-DATE"] * (len(date_labels) - 1) and len(date_labels) == 5
+    assert (
+        date_labels[0] == "B-DATE" and date_labels[1:] == ["I-DATE"] * (len(date_labels) - 1) and len(date_labels) == 5
+    )
     card = [lab for lab in labels if lab.endswith("CREDITCARDNUMBER")]
     assert labels[tokens.index("card")] == "O"
     assert card[0] == "B-CREDITCARDNUMBER" and set(card[1:]) == {"I-CREDITCARDNUMBER"}
@@ -135,10 +157,22 @@ def test_given_wordpieces_hand_written():
     tokens = ["call", "zoe", "at", "555", "-", "01", "##00", ",", "ok", "?"]
     offsets = offsets_from_wordpieces(text, tokens)
     assert [text[s:e] for s, e in offsets] == ["Call", "Zoë", "at", "555", "-", "01", "00", ",", "ok", "?"]
-    mask = [{"value": "Zoë", "start": 5, "end": 8, "label": "FIRSTNAME"},
-            {"value": "555-0100", "start": 12, "end": 20, "label": "PHONENUMBER"}]
+    mask = [
+        {"value": "Zoë", "start": 5, "end": 8, "label": "FIRSTNAME"},
+        {"value": "555-0100", "start": 12, "end": 20, "label": "PHONENUMBER"},
+    ]
     assert bio_for_given_tokens(text, tokens, mask) == [
-        "O", "B-FIRSTNAME", "O", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "O", "O", "O"]
+        "O",
+        "B-FIRSTNAME",
+        "O",
+        "B-PHONENUMBER",
+        "I-PHONENUMBER",
+        "I-PHONENUMBER",
+        "I-PHONENUMBER",
+        "O",
+        "O",
+        "O",
+    ]
     # an unknown token covers the word it stands for
     assert offsets_from_wordpieces("a ☃☃ b", ["a", "[UNK]", "b"]) == [(0, 1), (2, 4), (5, 6)]
     with pytest.raises(ValueError):
@@ -155,43 +189,58 @@ def test_labels_where_normalisation_or_unicode_tables_differ(tokenizer):
     # Tokens whose text differs from their slice: full-width characters (one [UNK]), a combining
     # accent (stripped: "jose" spans "Jose" + U+0301), the "ﬁ" ligature, upper-case Greek, U+1B7D.
     text = "Paid ＄１２３ to Jose\u0301 Ruiz (ﬁnance) ref 0᭽/77 ΟΔΟΣ"
-    mask = [{"value": "１２３", "start": 6, "end": 9, "label": "AMOUNT"},
-            {"value": "Jose\u0301", "start": 13, "end": 18, "label": "FIRSTNAME"},
-            {"value": "ﬁnance", "start": 25, "end": 31, "label": "JOBAREA"},
-            {"value": "0᭽/77", "start": 37, "end": 42, "label": "ACCOUNTNUMBER"},
-            {"value": "ΟΔΟΣ", "start": 43, "end": 47, "label": "STREET"}]
+    mask = [
+        {"value": "１２３", "start": 6, "end": 9, "label": "AMOUNT"},
+        {"value": "Jose\u0301", "start": 13, "end": 18, "label": "FIRSTNAME"},
+        {"value": "ﬁnance", "start": 25, "end": 31, "label": "JOBAREA"},
+        {"value": "0᭽/77", "start": 37, "end": 42, "label": "ACCOUNTNUMBER"},
+        {"value": "ΟΔΟΣ", "start": 43, "end": 47, "label": "STREET"},
+    ]
     for e in mask:
-        assert text[e["start"]:e["end"]] == e["value"]
+        assert text[e["start"] : e["end"]] == e["value"]
     tokens, labels, offsets = tokenize_and_label([text], [mask], tokenizer)[0]
     got = list(zip(tokens, offsets, labels))
     assert got[1] == ("[UNK]", (5, 9), "B-AMOUNT")  # "＄１２３" straddles the entity's start
     assert got[3] == ("jose", (13, 17), "B-FIRSTNAME")
     assert [g for g in got if g[1][0] >= 24 and g[1][1] <= 32] == [
-        ("(", (24, 25), "O"), ("ﬁ", (25, 26), "B-JOBAREA"), ("##nan", (26, 29), "I-JOBAREA"),
-        ("##ce", (29, 31), "I-JOBAREA"), (")", (31, 32), "O")]
-    assert got[-7:] == [("[UNK]", (37, 39), "B-ACCOUNTNUMBER"), ("/", (39, 40), "I-ACCOUNTNUMBER"),
-                        ("77", (40, 42), "I-ACCOUNTNUMBER"), ("ο", (43, 44), "B-STREET"),
-                        ("##δ", (44, 45), "I-STREET"), ("##ο", (45, 46), "I-STREET"), ("##σ", (46, 47), "I-STREET")]
+        ("(", (24, 25), "O"),
+        ("ﬁ", (25, 26), "B-JOBAREA"),
+        ("##nan", (26, 29), "I-JOBAREA"),
+        ("##ce", (29, 31), "I-JOBAREA"),
+        (")", (31, 32), "O"),
+    ]
+    assert got[-7:] == [
+        ("[UNK]", (37, 39), "B-ACCOUNTNUMBER"),
+        ("/", (39, 40), "I-ACCOUNTNUMBER"),
+        ("77", (40, 42), "I-ACCOUNTNUMBER"),
+        ("ο", (43, 44), "B-STREET"),
+        ("##δ", (44, 45), "I-STREET"),
+        ("##ο", (45, 46), "I-STREET"),
+        ("##σ", (46, 47), "I-STREET"),
+    ]
     assert sum(lab.startswith("B-") for lab in labels) == len(mask)
     # the same offsets, and so the same labels, from the tokens alone
     assert offsets_from_wordpieces(text, tokens) == offsets
     assert bio_for_given_tokens(text, tokens, mask) == labels
 
 
-@pytest.mark.parametrize("text, tokens, offsets", [
-    ("0᭽/", ["[UNK]", "/"], [(0, 2), (2, 3)]),  # U+1B7D: punctuation to Python, not to the tokenizer
-    ("x᭽x x", ["[UNK]", "x"], [(0, 3), (4, 5)]),  # the [UNK] must leave the second "x" to its token
-    ("ﬁle", ["ﬁ", "##le"], [(0, 1), (1, 3)]),
-    ("１２３ x", ["[UNK]", "x"], [(0, 3), (4, 5)]),
-    ("e\u0301x y", ["ex", "y"], [(0, 3), (4, 5)]),  # a combining accent inside a token
-    ("ab\u0301\u0302 c", ["ab", "c"], [(0, 2), (5, 6)]),  # ... and after one, dropped
-    # a cased token with a final sigma, then uncased pieces
-    ("ΟΔΟΣ ΟΔΟΣ", ["ΟΔΟΣ", "ο", "##δ", "##ο", "##σ"], [(0, 4), (5, 6), (6, 7), (7, 8), (8, 9)]),
-    ("a\u2028b", ["a", "b"], [(0, 1), (2, 3)]),  # a line separator is whitespace to the tokenizer
-    # a format character Python drops but the tokenizer keeps
-    ("x \u0890 y", ["x", "[UNK]", "y"], [(0, 1), (2, 3), (4, 5)]),
-    ("a \u1734 b", ["a", "b"], [(0, 1), (4, 5)]),  # a mark Python keeps, the tokenizer drops
-])
+@pytest.mark.parametrize(
+    "text, tokens, offsets",
+    [
+        ("0᭽/", ["[UNK]", "/"], [(0, 2), (2, 3)]),  # U+1B7D: punctuation to Python, not to the tokenizer
+        ("x᭽x x", ["[UNK]", "x"], [(0, 3), (4, 5)]),  # the [UNK] must leave the second "x" to its token
+        ("ﬁle", ["ﬁ", "##le"], [(0, 1), (1, 3)]),
+        ("１２３ x", ["[UNK]", "x"], [(0, 3), (4, 5)]),
+        ("e\u0301x y", ["ex", "y"], [(0, 3), (4, 5)]),  # a combining accent inside a token
+        ("ab\u0301\u0302 c", ["ab", "c"], [(0, 2), (5, 6)]),  # ... and after one, dropped
+        # a cased token with a final sigma, then uncased pieces
+        ("ΟΔΟΣ ΟΔΟΣ", ["ΟΔΟΣ", "ο", "##δ", "##ο", "##σ"], [(0, 4), (5, 6), (6, 7), (7, 8), (8, 9)]),
+        ("a\u2028b", ["a", "b"], [(0, 1), (2, 3)]),  # a line separator is whitespace to the tokenizer
+        # a format character Python drops but the tokenizer keeps
+        ("x \u0890 y", ["x", "[UNK]", "y"], [(0, 1), (2, 3), (4, 5)]),
+        ("a \u1734 b", ["a", "b"], [(0, 1), (4, 5)]),  # a mark Python keeps, the tokenizer drops
+    ],
+)
 def test_given_wordpieces_where_unicode_tables_differ(text, tokens, offsets):
     assert offsets_from_wordpieces(text, tokens) == offsets
 

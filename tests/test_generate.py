@@ -1,5 +1,5 @@
 """The generate stage: offline end to end, Bedrock Converse (Stubber), batch (moto + Stubber), resume."""
-import io
+
 import json
 import os
 import subprocess
@@ -14,17 +14,22 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from piimask.core.config import load_params
-from piimask.pipeline.generate import Request, Result, generate
-from piimask.pipeline.generate.backends import Backend
-from piimask.pipeline.generate.batch import (BedrockBatchBackend, model_family, model_input, parse_output_lines,
-                                    record_id)
-from piimask.pipeline.generate.bedrock import BedrockConverseBackend
-from piimask.pipeline.generate.offline import OfflineBackend, bank_stats
-from piimask.pipeline.generate.strategies import class_counts, plan_requests
-from piimask.pipeline.generate.reference import load_reference
 from piimask.core.io import DamagedLineWarning, damaged_path, read_jsonl, read_records
 from piimask.core.label import check_spans
 from piimask.core.taxonomy import CLASSES
+from piimask.pipeline.generate import Request, Result, generate
+from piimask.pipeline.generate.backends import Backend
+from piimask.pipeline.generate.batch import (
+    BedrockBatchBackend,
+    model_family,
+    model_input,
+    parse_output_lines,
+    record_id,
+)
+from piimask.pipeline.generate.bedrock import BedrockConverseBackend
+from piimask.pipeline.generate.offline import OfflineBackend, bank_stats
+from piimask.pipeline.generate.reference import load_reference
+from piimask.pipeline.generate.strategies import class_counts, plan_requests
 
 
 def params(tmp_path, **kw):
@@ -32,6 +37,7 @@ def params(tmp_path, **kw):
 
 
 # -- offline ------------------------------------------------------------------------------------
+
 
 def test_offline_end_to_end_valid_reproducible_and_covering(tmp_path):
     p = params(tmp_path, n_records=1200, strategy="balanced", min_class_count=25)
@@ -69,17 +75,23 @@ def test_strategies(tmp_path):
     assert min(class_counts(bal)[c] for c in CLASSES) >= 20
     rnd = plan_requests("random", 50, fields, styles, ref, seed=1, salt="s")
     assert rnd == plan_requests("random", 50, fields, styles, ref, seed=1, salt="s")
-    assert [p.request_id for p in rnd[:20]] == [p.request_id for p in plan_requests("random", 20, fields, styles, ref, seed=1, salt="s")]
+    assert [p.request_id for p in rnd[:20]] == [
+        p.request_id for p in plan_requests("random", 20, fields, styles, ref, seed=1, salt="s")
+    ]
     with pytest.raises(ValueError, match="strategy"):
         plan_requests("best", 5, fields, styles, ref, seed=1, salt="s")
 
 
 def test_answers_rejected_with_reasons(tmp_path):
-    answers = iter(["I'm sorry, but I cannot generate personal data.",
-                    "Here is the email: Dear [FIRSTNAME], your [EMAIL] works.",
-                    "Dear [NAME], please call [PHONENUMBER].",
-                    "Dear customer, nothing personal here.",
-                    "```\nDear [FIRSTNAME_1], [FIRSTNAME_1] and [LASTNAME] met at [TIME].\n```"])
+    answers = iter(
+        [
+            "I'm sorry, but I cannot generate personal data.",
+            "Here is the email: Dear [FIRSTNAME], your [EMAIL] works.",
+            "Dear [NAME], please call [PHONENUMBER].",
+            "Dear customer, nothing personal here.",
+            "```\nDear [FIRSTNAME_1], [FIRSTNAME_1] and [LASTNAME] met at [TIME].\n```",
+        ]
+    )
 
     class Canned(Backend):
         name, model_id = "canned", "canned-1"
@@ -97,6 +109,7 @@ def test_answers_rejected_with_reasons(tmp_path):
 
 
 # -- resume -------------------------------------------------------------------------------------
+
 
 def test_interrupted_run_resumes_without_duplicates(tmp_path):
     p = params(tmp_path, n_records=60)
@@ -132,7 +145,9 @@ def test_paid_answers_are_cached(tmp_path):
             calls.append(request.request_id)
             if len(calls) == 2:
                 return Result(request.request_id, error="ThrottlingException: slow down")
-            return Result(request.request_id, text="Hi [FIRSTNAME], call [PHONENUMBER].", input_tokens=3, output_tokens=4)
+            return Result(
+                request.request_id, text="Hi [FIRSTNAME], call [PHONENUMBER].", input_tokens=3, output_tokens=4
+            )
 
     p = params(tmp_path, n_records=4)
     s = generate(p, backend=Paid(), progress=False)
@@ -145,10 +160,14 @@ def test_paid_answers_are_cached(tmp_path):
 
 # -- Bedrock Converse ---------------------------------------------------------------------------
 
+
 def converse_reply(text="Dear [FIRSTNAME], see you at [TIME].", tin=120, tout=30):
-    return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}}, "stopReason": "end_turn",
-            "usage": {"inputTokens": tin, "outputTokens": tout, "totalTokens": tin + tout},
-            "metrics": {"latencyMs": 100}}
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": tin, "outputTokens": tout, "totalTokens": tin + tout},
+        "metrics": {"latencyMs": 100},
+    }
 
 
 @pytest.fixture
@@ -164,10 +183,16 @@ def req(i=0):
 
 def test_converse_success(runtime):
     client, stub = runtime
-    stub.add_response("converse", converse_reply(), {
-        "modelId": "anthropic.claude-3-haiku-20240307-v1:0", "system": [{"text": "system"}],
-        "messages": [{"role": "user", "content": [{"text": "user"}]}],
-        "inferenceConfig": {"maxTokens": 100, "temperature": 0.8, "topP": 0.9}})
+    stub.add_response(
+        "converse",
+        converse_reply(),
+        {
+            "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+            "system": [{"text": "system"}],
+            "messages": [{"role": "user", "content": [{"text": "user"}]}],
+            "inferenceConfig": {"maxTokens": 100, "temperature": 0.8, "topP": 0.9},
+        },
+    )
     b = BedrockConverseBackend("anthropic.claude-3-haiku-20240307-v1:0", client=client, sleep=lambda s: None)
     r = b.complete(req())
     assert r.ok and r.text.startswith("Dear") and (r.input_tokens, r.output_tokens) == (120, 30) and r.attempts == 1
@@ -178,19 +203,24 @@ def test_converse_throttled_twice_then_success(runtime):
     client, stub = runtime
     for _ in range(2):
         stub.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
-    stub.add_response("converse", converse_reply(), {"modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY})
+    stub.add_response(
+        "converse", converse_reply(), {"modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY}
+    )
     slept = []
     b = BedrockConverseBackend("m", client=client, sleep=slept.append, base_delay_s=1.0)
     r = b.complete(req())
     assert r.ok and r.attempts == 3 and len(slept) == 2
-    assert all(0 <= d <= 2 ** i for i, d in enumerate(slept))  # full-jitter exponential backoff
+    assert all(0 <= d <= 2**i for i, d in enumerate(slept))  # full-jitter exponential backoff
 
 
 def test_converse_non_retryable_error_recorded_and_run_continues(runtime, tmp_path):
     client, stub = runtime
-    stub.add_client_error("converse", service_error_code="ValidationException", service_message="bad model",
-                          http_status_code=400)
-    stub.add_response("converse", converse_reply(), {"modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY})
+    stub.add_client_error(
+        "converse", service_error_code="ValidationException", service_message="bad model", http_status_code=400
+    )
+    stub.add_response(
+        "converse", converse_reply(), {"modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY}
+    )
     b = BedrockConverseBackend("m", client=client, concurrency=1, sleep=lambda s: None)
     got = []
     b.run([req(0), req(1)], got.append)
@@ -230,6 +260,7 @@ def test_concurrency_bound_honoured():
 
 # -- Bedrock batch inference --------------------------------------------------------------------
 
+
 def test_batch_bodies_per_family():
     r = Request("abc123def4567890", "SYS", "USER", temperature=0.5, max_tokens=300, top_p=0.9)
     a = model_input("anthropic", r)
@@ -250,22 +281,57 @@ def test_batch_bodies_per_family():
 
 def test_batch_output_parsing_with_errors_and_truncation():
     lines = [
-        json.dumps({"recordId": "AAAAAAAAAAA", "modelInput": {}, "modelOutput": {
-            "content": [{"type": "text", "text": "Hi [FIRSTNAME]"}], "usage": {"input_tokens": 9, "output_tokens": 4}}}),
-        json.dumps({"recordId": "BBBBBBBBBBB", "modelInput": {}, "error": {"errorCode": 400, "errorMessage": "bad request"}}),
+        json.dumps(
+            {
+                "recordId": "AAAAAAAAAAA",
+                "modelInput": {},
+                "modelOutput": {
+                    "content": [{"type": "text", "text": "Hi [FIRSTNAME]"}],
+                    "usage": {"input_tokens": 9, "output_tokens": 4},
+                },
+            }
+        ),
+        json.dumps(
+            {"recordId": "BBBBBBBBBBB", "modelInput": {}, "error": {"errorCode": 400, "errorMessage": "bad request"}}
+        ),
         '{"recordId": "CCCCCCCCCCC", "modelOutput": {"content": [{"type": "te',
     ]
     out = parse_output_lines(lines, "anthropic", {"AAAAAAAAAAA": "req-a", "BBBBBBBBBBB": "req-b"})
     assert [(r.request_id, r.ok) for r in out.results] == [("req-a", True), ("req-b", False)]
     assert out.results[0].text == "Hi [FIRSTNAME]" and out.results[0].input_tokens == 9
     assert out.errors == {"req-b": "400: bad request"} and len(out.skipped_lines) == 1
-    meta = parse_output_lines([json.dumps({"recordId": "X", "modelOutput": {"generation": "ok [CITY]",
-                                           "prompt_token_count": 5, "generation_token_count": 2}})], "meta", {})
+    meta = parse_output_lines(
+        [
+            json.dumps(
+                {
+                    "recordId": "X",
+                    "modelOutput": {"generation": "ok [CITY]", "prompt_token_count": 5, "generation_token_count": 2},
+                }
+            )
+        ],
+        "meta",
+        {},
+    )
     assert meta.results[0].text == "ok [CITY]" and meta.results[0].output_tokens == 2
-    nova = parse_output_lines([json.dumps({"recordId": "X", "modelOutput": {"output": {"message": {"content": [{"text": "n"}]}},
-                                           "usage": {"inputTokens": 1, "outputTokens": 1}}})], "nova", {})
+    nova = parse_output_lines(
+        [
+            json.dumps(
+                {
+                    "recordId": "X",
+                    "modelOutput": {
+                        "output": {"message": {"content": [{"text": "n"}]}},
+                        "usage": {"inputTokens": 1, "outputTokens": 1},
+                    },
+                }
+            )
+        ],
+        "nova",
+        {},
+    )
     assert nova.results[0].text == "n"
-    mistral = parse_output_lines([json.dumps({"recordId": "X", "modelOutput": {"outputs": [{"text": "m"}]}})], "mistral", {})
+    mistral = parse_output_lines(
+        [json.dumps({"recordId": "X", "modelOutput": {"outputs": [{"text": "m"}]}})], "mistral", {}
+    )
     assert mistral.results[0].text == "m"
 
 
@@ -278,20 +344,43 @@ def test_batch_build_submit_poll_collect(tmp_path):
         bedrock = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
         stub = Stubber(bedrock)
         arn = "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/job123"
-        stub.add_response("create_model_invocation_job", {"jobArn": arn}, {
-            "jobName": "job-a", "roleArn": "arn:aws:iam::123456789012:role/r", "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
-            "inputDataConfig": {"s3InputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/input/", "s3InputFormat": "JSONL"}},
-            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/output/"}}})
-        base_job = {"jobArn": arn, "jobName": "job-a", "modelId": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
-                    "submitTime": "2026-01-01T00:00:00Z",
-                    "inputDataConfig": {"s3InputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/input/"}},
-                    "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/output/"}}}
+        stub.add_response(
+            "create_model_invocation_job",
+            {"jobArn": arn},
+            {
+                "jobName": "job-a",
+                "roleArn": "arn:aws:iam::123456789012:role/r",
+                "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+                "inputDataConfig": {
+                    "s3InputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/input/", "s3InputFormat": "JSONL"}
+                },
+                "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/output/"}},
+            },
+        )
+        base_job = {
+            "jobArn": arn,
+            "jobName": "job-a",
+            "modelId": "m",
+            "roleArn": "arn:aws:iam::123456789012:role/r",
+            "submitTime": "2026-01-01T00:00:00Z",
+            "inputDataConfig": {"s3InputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/input/"}},
+            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bkt/pre/job-a/output/"}},
+        }
         stub.add_response("get_model_invocation_job", {**base_job, "status": "InProgress"}, {"jobIdentifier": arn})
         stub.add_response("get_model_invocation_job", {**base_job, "status": "Completed"}, {"jobIdentifier": arn})
         stub.activate()
-        b = BedrockBatchBackend("anthropic.claude-3-haiku-20240307-v1:0", bucket="bkt", prefix="pre",
-                                role_arn="arn:aws:iam::123456789012:role/r", work_dir=tmp_path, s3=s3, bedrock=bedrock,
-                                sleep=lambda s: None, min_records=3, max_records_per_file=2)
+        b = BedrockBatchBackend(
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            bucket="bkt",
+            prefix="pre",
+            role_arn="arn:aws:iam::123456789012:role/r",
+            work_dir=tmp_path,
+            s3=s3,
+            bedrock=bedrock,
+            sleep=lambda s: None,
+            min_records=3,
+            max_records_per_file=2,
+        )
         reqs = [Request(f"{i:016x}", "S", f"U{i}") for i in range(1, 5)]
         with pytest.raises(ValueError, match="at least"):
             BedrockBatchBackend("anthropic.claude-3-haiku-20240307-v1:0", work_dir=tmp_path / "x").build(reqs, "j")
@@ -305,13 +394,41 @@ def test_batch_build_submit_poll_collect(tmp_path):
         assert b.poll(state) == "Completed"
         assert json.loads((tmp_path / "job.json").read_text())["status"] == "Completed"
         rid = {v: k for k, v in state["id_map"].items()}
-        out = "\n".join([
-            json.dumps({"recordId": rid[reqs[0].request_id], "modelInput": {}, "modelOutput": {"content": [{"type": "text", "text": "Hi [FIRSTNAME]"}], "usage": {"input_tokens": 5, "output_tokens": 3}}}),
-            json.dumps({"recordId": rid[reqs[1].request_id], "modelInput": {}, "error": {"errorCode": 500, "errorMessage": "boom"}}),
-        ])
+        out = "\n".join(
+            [
+                json.dumps(
+                    {
+                        "recordId": rid[reqs[0].request_id],
+                        "modelInput": {},
+                        "modelOutput": {
+                            "content": [{"type": "text", "text": "Hi [FIRSTNAME]"}],
+                            "usage": {"input_tokens": 5, "output_tokens": 3},
+                        },
+                    }
+                ),
+                json.dumps(
+                    {
+                        "recordId": rid[reqs[1].request_id],
+                        "modelInput": {},
+                        "error": {"errorCode": 500, "errorMessage": "boom"},
+                    }
+                ),
+            ]
+        )
         s3.put_object(Bucket="bkt", Key="pre/job-a/output/job123/input-000.jsonl.out", Body=out.encode())
-        s3.put_object(Bucket="bkt", Key="pre/job-a/output/job123/input-001.jsonl.out",
-                      Body=(json.dumps({"recordId": rid[reqs[2].request_id], "modelOutput": {"content": [{"type": "text", "text": "ok [CITY]"}]}}) + "\n{\"recordId\": \"trunc").encode())
+        s3.put_object(
+            Bucket="bkt",
+            Key="pre/job-a/output/job123/input-001.jsonl.out",
+            Body=(
+                json.dumps(
+                    {
+                        "recordId": rid[reqs[2].request_id],
+                        "modelOutput": {"content": [{"type": "text", "text": "ok [CITY]"}]},
+                    }
+                )
+                + '\n{"recordId": "trunc'
+            ).encode(),
+        )
         with pytest.warns(DamagedLineWarning, match="input-001.jsonl.out"):
             parsed = b.collect(state)
         by_id = {r.request_id: r for r in parsed.results}
@@ -333,8 +450,10 @@ def test_changed_plan_sets_old_rows_aside(tmp_path):
 
 
 def test_reference_loads_through_datasets_and_local_files(tmp_path):
-    rows = [{"id": i, "source_text": "x", "target_text": f"Hi [FIRSTNAME] {i}", "privacy_mask": [], "language": lang}
-            for i, lang in enumerate(["en", "fr", "en"])]
+    rows = [
+        {"id": i, "source_text": "x", "target_text": f"Hi [FIRSTNAME] {i}", "privacy_mask": [], "language": lang}
+        for i, lang in enumerate(["en", "fr", "en"])
+    ]
     folder = tmp_path / "ds"
     folder.mkdir()
     (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
@@ -463,14 +582,31 @@ def test_same_seed_same_bytes_whatever_the_hash_seed(tmp_path, base_model_dir):
     runs = []
     for hash_seed in ("1", "4"):  # 2 of these 600 texts differed before the grammar stopped iterating a set
         out = tmp_path / f"hash{hash_seed}"
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed,
-               "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-        runs.append((out, subprocess.Popen([sys.executable, "-c", DETERMINISM, str(out), str(base_model_dir)],
-                                           env=env, stderr=subprocess.PIPE, text=True)))
-    for out, proc in runs:
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": hash_seed,
+            "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
+        }
+        runs.append(
+            (
+                out,
+                subprocess.Popen(
+                    [sys.executable, "-c", DETERMINISM, str(out), str(base_model_dir)],
+                    env=env,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    for _out, proc in runs:
         assert proc.wait() == 0, proc.stderr.read()[-3000:]
-    files = ["d/data/generated.jsonl", "d/data/splits/train.parquet", "d/data/splits/validation.parquet",
-             "d/data/splits/test.parquet", "train_encoded.json"]
+    files = [
+        "d/data/generated.jsonl",
+        "d/data/splits/train.parquet",
+        "d/data/splits/validation.parquet",
+        "d/data/splits/test.parquet",
+        "train_encoded.json",
+    ]
     (a, _), (b, _) = runs
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name

@@ -1,11 +1,19 @@
 """Reading JSON lines that a crash, a disk or a hand edit damaged: quarantine, warn once, carry on."""
+
 import json
 import warnings
 
 import pytest
 
-from piimask.core.io import (DamagedLineWarning, JsonlAppender, damaged_path, read_jsonl, read_records, read_table,
-                        scan_jsonl)
+from piimask.core.io import (
+    DamagedLineWarning,
+    JsonlAppender,
+    damaged_path,
+    read_jsonl,
+    read_records,
+    read_table,
+    scan_jsonl,
+)
 
 GOOD = [{"id": str(i), "source_text": f"Café n°{i}"} for i in range(3)]
 CUT_UTF8 = json.dumps({"id": "x", "source_text": "Café"}, ensure_ascii=False).encode()[:-3]  # inside "é"

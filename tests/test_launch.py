@@ -1,5 +1,6 @@
 """Training under accelerate launch: 2 CPU processes over gloo train one model, which the main
 process alone saves, with its metrics written once."""
+
 import json
 import os
 from collections import Counter
@@ -65,9 +66,16 @@ def test_a_failed_launch_says_so(tmp_path):
 
 
 def test_one_process_trains_in_this_process_and_other_targets_are_refused(tmp_path):
-    p = load_params("smoke", {"output_root": str(tmp_path), "train_on": "sagemaker",
-                              "sagemaker_image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1",
-                              "sagemaker_role_arn": "arn:aws:iam::123456789012:role/r", "sagemaker_bucket": "bkt"})
+    p = load_params(
+        "smoke",
+        {
+            "output_root": str(tmp_path),
+            "train_on": "sagemaker",
+            "sagemaker_image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/img:1",
+            "sagemaker_role_arn": "arn:aws:iam::123456789012:role/r",
+            "sagemaker_bucket": "bkt",
+        },
+    )
     with pytest.raises(ValueError, match="sagemaker_job"):
         run_training(p, {})
 

@@ -2,6 +2,7 @@
 
 Read from the source (every import statement, at any depth in a function too), and proved in a
 fresh interpreter: loading the Masker loads no module of the lab."""
+
 import ast
 import subprocess
 import sys
@@ -58,8 +59,10 @@ def test_the_layer_check_sees_a_forbidden_import(tmp_path):
 
 
 def test_loading_the_masker_loads_no_module_of_the_lab():
-    code = ("import sys, piimask.runtime.mask, piimask.runtime.aws_lambda, piimask.runtime.llm;"
-            "print(sorted(m for m in sys.modules if m.startswith('piimask.pipeline')))")
+    code = (
+        "import sys, piimask.runtime.mask, piimask.runtime.aws_lambda, piimask.runtime.llm;"
+        "print(sorted(m for m in sys.modules if m.startswith('piimask.pipeline')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -89,8 +92,10 @@ def test_no_module_imports_itself_back():
         modules[name] = p
     graph = {m: {t for t in module_imports(p) if t in modules and t != m} for m, p in modules.items()}
     # a package's __init__ importing its own modules is how packages work, not a cycle
-    graph = {m: {t for t in ts if not (p := modules[m]).name == "__init__.py" or not t.startswith(m + ".")}
-             for m, ts in graph.items()}
+    graph = {
+        m: {t for t in ts if not (p := modules[m]).name == "__init__.py" or not t.startswith(m + ".")}
+        for m, ts in graph.items()
+    }
     state: dict[str, int] = {}
 
     def visit(m, path):

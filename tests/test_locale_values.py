@@ -1,5 +1,6 @@
 """Values of French, German, Italian and Dutch texts: each locale's formats, checked by patterns
 and checksums written here from the formats' definitions, not shared with piimask."""
+
 import re
 
 import pytest
@@ -42,9 +43,12 @@ NATIONAL_PHONE = {  # national shapes (a share of values keeps the dataset's mix
     "nl": r"0\d{2}(-| - | )\d{3} ?\d{4}|06[- ]\d{8}|06( \d{2}){4}|\+31 6 \d{8}|\+31 \(0\)\d{2} \d{3} \d{4}|\+31 \d{2} \d{7}|\+316\d{8}|0\d{9}",
 }
 ZIP = {"fr": r"(F-)?\d{5}", "de": r"(D-)?\d{5}", "it": r"(I-)?\d{5}", "nl": r"(NL-)?[1-9]\d{3} ?[A-Z]{2}"}
-SSN = {"fr": insee_ok, "nl": bsn_ok,
-       "de": lambda v: re.fullmatch(r"\d{2} ?\d{6} ?[A-Z] ?\d{3}|[1-9]\d{10}|\d{2} \d{3} \d{3} \d{3}", v) is not None,
-       "it": lambda v: re.fullmatch(r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]", v) is not None}
+SSN = {
+    "fr": insee_ok,
+    "nl": bsn_ok,
+    "de": lambda v: re.fullmatch(r"\d{2} ?\d{6} ?[A-Z] ?\d{3}|[1-9]\d{10}|\d{2} \d{3} \d{3} \d{3}", v) is not None,
+    "it": lambda v: re.fullmatch(r"[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]", v) is not None,
+}
 HOME_IBAN = {"fr": "FR", "de": "DE", "it": "IT", "nl": "NL"}
 
 

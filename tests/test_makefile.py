@@ -1,6 +1,7 @@
 """The Makefile rebuilds exactly what changed: a stage re-runs when the params keys it reads, its
 code or its inputs change, and not otherwise. Run on a copy of the project with a stand-in for
 papermill that writes each stage's target and logs which notebook ran."""
+
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-FAKE = '''import sys, os
+FAKE = """import sys, os
 from pathlib import Path
 nb, out = Path(sys.argv[1]).stem, Path(sys.argv[2])
 run = Path(os.environ["FAKE_RUN"])
@@ -24,7 +25,7 @@ for p in [run / t for t in targets[nb]] + [out]:  # out: the executed notebook, 
     p.write_text(nb)
 with open(os.environ["FAKE_LOG"], "a") as f:
     f.write(nb + "\\n")
-'''
+"""
 
 
 @pytest.fixture()
@@ -52,10 +53,17 @@ def make(proj: Path, *targets: str) -> list[str]:
     run = proj / "outputs" / "smoke"
     env = {**os.environ, "PYTHONPATH": str(proj / "src"), "FAKE_RUN": str(run), "FAKE_LOG": str(log)}
     nbout = run / "notebooks"
-    cmd = ["make", "-C", str(proj), "PROFILE=smoke", f"PY={sys.executable}",
-           f"PAPERMILL={sys.executable} {proj.parent / 'fake_papermill.py'}",
-           f"REPORT={sys.executable} -c 'import sys, pathlib; p = pathlib.Path(sys.argv[1]) / \"reports\"; "
-           f"p.mkdir(exist_ok=True); (p / \"index.html\").write_text(\"x\")'", *targets]
+    cmd = [
+        "make",
+        "-C",
+        str(proj),
+        "PROFILE=smoke",
+        f"PY={sys.executable}",
+        f"PAPERMILL={sys.executable} {proj.parent / 'fake_papermill.py'}",
+        f'REPORT={sys.executable} -c \'import sys, pathlib; p = pathlib.Path(sys.argv[1]) / "reports"; '
+        f'p.mkdir(exist_ok=True); (p / "index.html").write_text("x")\'',
+        *targets,
+    ]
     nbout.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

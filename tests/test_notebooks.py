@@ -1,4 +1,5 @@
 """Every notebook runs under papermill on the smoke profile, and the HTML reports render."""
+
 import json
 from pathlib import Path
 
@@ -36,8 +37,14 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     for name in NOTEBOOKS:
         out = run_dir / "notebooks" / f"{name}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(NB_DIR / f"{name}.ipynb"), str(out), kernel_name="python3", cwd=str(NB_DIR),
-                            parameters={"profile": "smoke", "overrides": {"output_root": str(tmp_path)}}, progress_bar=False)
+        pm.execute_notebook(
+            str(NB_DIR / f"{name}.ipynb"),
+            str(out),
+            kernel_name="python3",
+            cwd=str(NB_DIR),
+            parameters={"profile": "smoke", "overrides": {"output_root": str(tmp_path)}},
+            progress_bar=False,
+        )
     # nothing on stderr: no progress-bar text, no library warnings (a report used to open in red)
     for name in NOTEBOOKS:
         nb = nbformat.read(str(run_dir / "notebooks" / f"{name}.ipynb"), as_version=4)
@@ -77,7 +84,9 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     assert meta["license"] == "apache-2.0" and meta["model-index"][0]["results"]
     best = metrics["aggregation"]["best"]
     assert f'aggregation_strategy="{best}"' in card
-    assert isinstance(pipeline("token-classification", model=str(run_dir / "model"), aggregation_strategy=best)("Hi Ann"), list)
+    assert isinstance(
+        pipeline("token-classification", model=str(run_dir / "model"), aggregation_strategy=best)("Hi Ann"), list
+    )
     tags = datasets.load_from_disk(str(run_dir / "data" / "splits" / "hf"))["train"].features["ner_tags"]
     assert tags.feature.names == list(BIO_LABELS)
     assert (run_dir / "data" / "splits" / "README.md").read_text().startswith("---\n")

@@ -1,4 +1,5 @@
 """Decoding a value written without spaces as one entity (predict.word_consistent)."""
+
 from piimask.runtime.predict import TaggedText
 
 
@@ -20,13 +21,19 @@ def test_a_value_joined_by_dots_underscores_or_at_signs_is_one_entity():
 def test_a_currency_sign_a_space_or_a_leading_o_keeps_values_apart():
     # "$706993": the sign is not a joiner, so the sign and the amount stay two entities
     assert spans("$706993", [(0, 1), (1, 4), (4, 7)], ["B-CURRENCYSYMBOL", "B-AMOUNT", "I-AMOUNT"]) == [
-        (0, 1, "CURRENCYSYMBOL"), (1, 7, "AMOUNT")]
+        (0, 1, "CURRENCYSYMBOL"),
+        (1, 7, "AMOUNT"),
+    ]
     # two names separated by a space stay two names
     assert spans("Ayla Sipes", [(0, 4), (5, 10)], ["B-FIRSTNAME", "B-LASTNAME"]) == [
-        (0, 4, "FIRSTNAME"), (5, 10, "LASTNAME")]
+        (0, 4, "FIRSTNAME"),
+        (5, 10, "LASTNAME"),
+    ]
     # a joiner at the end of a sentence does not glue the next word
     assert spans("Kai. Then", [(0, 3), (3, 4), (5, 9)], ["B-FIRSTNAME", "O", "B-LASTNAME"]) == [
-        (0, 3, "FIRSTNAME"), (5, 9, "LASTNAME")]
+        (0, 3, "FIRSTNAME"),
+        (5, 9, "LASTNAME"),
+    ]
     # an O first piece keeps the later pieces' own predictions ("SSN:123-45-6789")
     text = "SSN:123-45-6789"
     offsets = [(0, 3), (3, 4), (4, 7), (7, 8), (8, 10), (10, 11), (11, 15)]

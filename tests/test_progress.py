@@ -1,4 +1,5 @@
 """Progress as plain lines in a notebook kernel, bars in a terminal, and quiet libraries."""
+
 import io
 import warnings
 
@@ -74,8 +75,14 @@ def test_the_ipywidgets_hint_of_tqdm_is_filtered_and_nothing_else():
 
     with warnings.catch_warnings(record=True) as caught:
         progress.ignore_ipywidgets_hint()  # what importing piimask does
-        warnings.warn_explicit("IProgress not found. Please update jupyter and ipywidgets.", TqdmWarning,
-                               "auto.py", 21, module="tqdm.auto", registry={})
+        warnings.warn_explicit(
+            "IProgress not found. Please update jupyter and ipywidgets.",
+            TqdmWarning,
+            "auto.py",
+            21,
+            module="tqdm.auto",
+            registry={},
+        )
         warnings.warn_explicit("something else", TqdmWarning, "auto.py", 22, module="tqdm.auto", registry={})
     assert [str(w.message) for w in caught] == ["something else"]
 

@@ -1,6 +1,7 @@
 """`piimask fetch-realdata`: the held-out English slice of the 200k dataset, loaded through
 datasets.load_dataset (a local stand-in here: the hub is not reachable from the tests), written
 where the evaluation reads it; the slice is reproducible and never a few-shot example."""
+
 import json
 import random
 
@@ -8,9 +9,8 @@ import datasets
 import pytest
 
 from piimask import cli
-
-from piimask.pipeline import realdata
 from piimask.core.config import load_params
+from piimask.pipeline import realdata
 from piimask.pipeline.evaluate import load_external
 from piimask.pipeline.generate.reference import load_reference
 
@@ -25,11 +25,21 @@ def fake_rows(n=6000, seed=0):
         a, b = rng.sample(WORDS, 2)
         text = f"Note {i}: {a} met {b}."
         sa, sb = text.index(a), text.index(b, text.index(" met ") + 1)
-        rows.append({"id": 100_000 + i, "language": ["en", "fr", "de", "it"][i % 4], "source_text": text,
-                     "target_text": text.replace(a, "[FIRSTNAME]"),
-                     "privacy_mask": [{"value": a, "start": sa, "end": sa + len(a), "label": "FIRSTNAME"},
-                                      {"value": b, "start": sb, "end": sb + len(b), "label": "CITY"}],
-                     "span_labels": "[]", "mbert_text_tokens": ["Note"], "mbert_bio_labels": ["O"]})
+        rows.append(
+            {
+                "id": 100_000 + i,
+                "language": ["en", "fr", "de", "it"][i % 4],
+                "source_text": text,
+                "target_text": text.replace(a, "[FIRSTNAME]"),
+                "privacy_mask": [
+                    {"value": a, "start": sa, "end": sa + len(a), "label": "FIRSTNAME"},
+                    {"value": b, "start": sb, "end": sb + len(b), "label": "CITY"},
+                ],
+                "span_labels": "[]",
+                "mbert_text_tokens": ["Note"],
+                "mbert_bio_labels": ["O"],
+            }
+        )
     rows[1000]["privacy_mask"][0]["start"] += 1  # a span that does not match its text is left out
     return rows
 
@@ -45,7 +55,7 @@ def hub(monkeypatch):
         if path != realdata.HUB_ID:
             return real_load(path, split=split, **kw)
         if split != "train":
-            raise ValueError(f'Unknown split "{split}". Should be one of [\'train\'].')
+            raise ValueError(f"Unknown split \"{split}\". Should be one of ['train'].")
         return datasets.Dataset.from_list(fake_rows())
 
     monkeypatch.setattr(datasets, "load_dataset", load)
@@ -66,7 +76,7 @@ def test_fetch_writes_the_held_out_english_slice(hub, tmp_path, capsys):
     assert 0.01 < len(rows) / len(english) < 0.04  # about 2 % of the English rows
     assert len(rows) == len(expected) - (any(r["id"] == 101_000 for r in expected))
     assert all(r["language"] == "en" and realdata.held_out(r) for r in rows)
-    assert all(r["source_text"][e["start"]:e["end"]] == e["value"] for r in rows for e in r["privacy_mask"])
+    assert all(r["source_text"][e["start"] : e["end"]] == e["value"] for r in rows for e in r["privacy_mask"])
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), key=lambda i: realdata.slice_position({"id": i}))
     assert f"{len(rows)} held-out en rows" in capsys.readouterr().out
 
@@ -83,8 +93,12 @@ def test_the_slice_is_the_same_whatever_the_order_and_max_rows_takes_its_head():
 
 
 def test_spans_as_json_text_are_read_and_unreadable_ones_left_out():
-    row = {"id": 1, "language": "en", "source_text": "Hi Kim",
-           "privacy_mask": json.dumps([{"value": "Kim", "start": 3, "end": 6, "label": "FIRSTNAME"}])}
+    row = {
+        "id": 1,
+        "language": "en",
+        "source_text": "Hi Kim",
+        "privacy_mask": json.dumps([{"value": "Kim", "start": 3, "end": 6, "label": "FIRSTNAME"}]),
+    }
     bad = {**row, "id": 2, "privacy_mask": "[{'value': 'Kim'}]"}  # a Python repr: never eval'd
     rows, counts = realdata.select_rows([row, bad], fraction=1.0)
     assert rows == [{**row, "privacy_mask": json.loads(row["privacy_mask"])}]
@@ -133,8 +147,14 @@ def test_evaluating_a_hub_id_reads_train_and_scores_only_the_slice(hub):
     rows, _ = load_external({"name": "hub", "path": realdata.HUB_ID, "label_map": "", "language": "en"}, {})
     assert hub == [(realdata.HUB_ID, "train")]
     assert rows and all(realdata.held_out(r) and r["language"] == "en" for r in rows)
-    assert load_params("base", {"external_datasets": [{"name": "hub", "path": realdata.HUB_ID, "label_map": "",
-                                                       "split": "train", "language": "en"}]})
+    assert load_params(
+        "base",
+        {
+            "external_datasets": [
+                {"name": "hub", "path": realdata.HUB_ID, "label_map": "", "split": "train", "language": "en"}
+            ]
+        },
+    )
     with pytest.raises(ValueError, match="external_datasets"):
         load_params("base", {"external_datasets": [{"name": "hub", "path": realdata.HUB_ID, "lang": "en"}]})
 

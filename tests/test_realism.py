@@ -1,15 +1,16 @@
 """Realism statistics and distances on hand-written rows, and the guard against copying real rows."""
+
 import json
 import math
 from pathlib import Path
 
 import pytest
 
-from piimask.pipeline import realdata, realism
 from piimask.core.config import project_root, read_yaml
 from piimask.core.fill import target_from_source
 from piimask.core.io import read_jsonl
 from piimask.core.record import Record
+from piimask.pipeline import realdata, realism
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,21 +25,39 @@ def row(text, *spans):
     return {"source_text": text, "privacy_mask": mask}
 
 
-LETTER = row("Dear Ms. Okafor, your refund of $120.50 reached account 44017788 today. Thanks!",
-             ("Ms.", "PREFIX"), ("Okafor", "LASTNAME"), ("$", "CURRENCYSYMBOL"), ("120.50", "AMOUNT"),
-             ("44017788", "ACCOUNTNUMBER"))
-VISIT = row("The nurse will visit 12 Quarry Lane on Monday. Call Bram first.",
-            ("12", "BUILDINGNUMBER"), ("Quarry Lane", "STREET"), ("Bram", "FIRSTNAME"))
+LETTER = row(
+    "Dear Ms. Okafor, your refund of $120.50 reached account 44017788 today. Thanks!",
+    ("Ms.", "PREFIX"),
+    ("Okafor", "LASTNAME"),
+    ("$", "CURRENCYSYMBOL"),
+    ("120.50", "AMOUNT"),
+    ("44017788", "ACCOUNTNUMBER"),
+)
+VISIT = row(
+    "The nurse will visit 12 Quarry Lane on Monday. Call Bram first.",
+    ("12", "BUILDINGNUMBER"),
+    ("Quarry Lane", "STREET"),
+    ("Bram", "FIRSTNAME"),
+)
 
 
 # -- the pieces --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value,shape", [
-    ("Kuphal", "Aa+"), ("764,336.48", "9+,9+.9+"), ("Dr.", "Aa."), ("Apt. 259", "Aa+. 9+"),
-    ("06-184755-866851-3", "9+-9+-9+-9"), ("158centimeters", "9+a+"),
-    ("x7Rq2Lm9", "Aa9+"), ("k4Pz8Qw1", "Aa9+"),  # two random passwords share one shape
-    ("[-71.6702,-107.6572]", "[-9+.9+,-9+.9+]"),
-])
+
+@pytest.mark.parametrize(
+    "value,shape",
+    [
+        ("Kuphal", "Aa+"),
+        ("764,336.48", "9+,9+.9+"),
+        ("Dr.", "Aa."),
+        ("Apt. 259", "Aa+. 9+"),
+        ("06-184755-866851-3", "9+-9+-9+-9"),
+        ("158centimeters", "9+a+"),
+        ("x7Rq2Lm9", "Aa9+"),
+        ("k4Pz8Qw1", "Aa9+"),  # two random passwords share one shape
+        ("[-71.6702,-107.6572]", "[-9+.9+,-9+.9+]"),
+    ],
+)
 def test_value_shape(value, shape):
     assert realism.value_shape(value) == shape
 
@@ -63,9 +82,17 @@ def test_context_words_exclude_other_spans_values():
 
 def test_edge_conventions():
     text = "Hello Dr.Kuphal, pay £500 at 12 Quarry Lane, ask Mr. Ode. Point [-71.6,-107.6] (IBAN DE12X)."
-    r = row(text, ("Dr.", "PREFIX"), ("Kuphal", "LASTNAME"), ("£", "CURRENCYSYMBOL"), ("500", "AMOUNT"),
-            ("12 Quarry Lane", "STREET"), ("Mr. Ode.", "LASTNAME"), ("[-71.6,-107.6]", "NEARBYGPSCOORDINATE"),
-            ("DE12X", "IBAN"))
+    r = row(
+        text,
+        ("Dr.", "PREFIX"),
+        ("Kuphal", "LASTNAME"),
+        ("£", "CURRENCYSYMBOL"),
+        ("500", "AMOUNT"),
+        ("12 Quarry Lane", "STREET"),
+        ("Mr. Ode.", "LASTNAME"),
+        ("[-71.6,-107.6]", "NEARBYGPSCOORDINATE"),
+        ("DE12X", "IBAN"),
+    )
     text, spans = realism.text_and_mask(r)
     conv = {spans[i]["value"]: realism.edge_conventions(text, spans, i) for i in range(len(spans))}
     assert {"glued_left", "touches_span"} <= conv["Kuphal"]  # "Dr.Kuphal": no space
@@ -91,6 +118,7 @@ def test_profile_counts_and_accepts_records():
 
 
 # -- distances ---------------------------------------------------------------------------------
+
 
 def test_ks_statistic():
     assert realism.ks_statistic([1, 2, 3], [1, 2, 3]) == 0
@@ -145,8 +173,10 @@ def test_noise_floor():
 
 def test_summary_keeps_aggregates_only():
     # a value seen once leaves no shape; a context word seen once is dropped; no value, no sentence
-    rows = [row(f"Please ring {name} about the Kelp order today.", (name, "FIRSTNAME"))
-            for name in ("Quilla", "Zenobe", "Ottoline")]
+    rows = [
+        row(f"Please ring {name} about the Kelp order today.", (name, "FIRSTNAME"))
+        for name in ("Quilla", "Zenobe", "Ottoline")
+    ]
     rows.append(row("Our code is x7Rq2Lm9 for the door.", ("x7Rq2Lm9", "PASSWORD")))
     p = realism.profile(rows)
     digest = realism.summary(p, p, realism.compare(p, p), "tiny")
@@ -180,6 +210,7 @@ def test_key_numbers_show_realism(tmp_path):
 
 # -- the guard against copying real rows -------------------------------------------------------
 
+
 def realdata_files() -> list[Path]:
     """Every jsonl beside the external datasets of params/base.yaml, resolved like them (relative
     to the repo root). Missing files fail: CI always has ../shared/realdata."""
@@ -204,19 +235,25 @@ def test_no_real_row_wording_in_the_package():
     assert any(f.name == "bodies.txt" for f in files) and any(f.name == "realism.py" for f in files)
     copied = realism.copied_ngrams(files, realism.real_ngrams(rows))
     assert not copied, "8-word sequences of real rows in the package; write your own: " + "; ".join(
-        f"{Path(k).relative_to(ROOT)}: {v[0]!r}" for k, v in copied.items())
+        f"{Path(k).relative_to(ROOT)}: {v[0]!r}" for k, v in copied.items()
+    )
 
 
 def test_guard_catches_a_planted_copy(tmp_path):
     # an invented stand-in for a real row; the planted file copies its wording with other case,
     # spacing and punctuation, and a placeholder where the row has its value
-    fake = row("Kindly note that your annual membership renews automatically unless you cancel it "
-               "in writing, Ilse Brandt.", ("Ilse", "FIRSTNAME"), ("Brandt", "LASTNAME"))
+    fake = row(
+        "Kindly note that your annual membership renews automatically unless you cancel it in writing, Ilse Brandt.",
+        ("Ilse", "FIRSTNAME"),
+        ("Brandt", "LASTNAME"),
+    )
     grams = realism.real_ngrams([fake])
     planted = tmp_path / "bodies.txt"
-    planted.write_text("## FIRSTNAME\nOur own sentence about [FIRSTNAME].\n"
-                       "[FIRSTNAME], KINDLY note   that your annual membership renews automatically -- unless "
-                       "you cancel it!\n")
+    planted.write_text(
+        "## FIRSTNAME\nOur own sentence about [FIRSTNAME].\n"
+        "[FIRSTNAME], KINDLY note   that your annual membership renews automatically -- unless "
+        "you cancel it!\n"
+    )
     verbatim = tmp_path / "seed_examples.jsonl"
     verbatim.write_text(json.dumps(fake) + "\n")
     clean = tmp_path / "clean.py"
@@ -237,6 +274,7 @@ def test_guard_ignores_a_value_format_but_not_the_words_around_it():
 
 # -- tokenizer reality ---------------------------------------------------------------------------
 
+
 def test_tokenizer_stats_count_words_pieces_and_unknowns(tokenizer):
     words = ["Geburtsdatum", "Straße", "réservation", "confirmée", "the", "account"]
     stats = realism.tokenizer_stats([" ".join(words[:4]) + " !", " ".join(words[4:]) + " ?"], tokenizer)
@@ -244,14 +282,17 @@ def test_tokenizer_stats_count_words_pieces_and_unknowns(tokenizer):
     assert stats["texts"] == 2 and stats["words"] == 6 and stats["tokens"] == sum(len(p) for p in pieces)
     assert stats["tokens_per_word"] == round(stats["tokens"] / 6, 3) > 1
     assert stats["unk_rate"] == 0.0 and stats["words_with_unk"] == 0.0
-    unk = realism.tokenizer_stats(["\U0001F9E9\u0A85 and"], tokenizer)  # a puzzle piece and a Gujarati letter
+    unk = realism.tokenizer_stats(["\U0001f9e9\u0a85 and"], tokenizer)  # a puzzle piece and a Gujarati letter
     assert unk["words"] == 2 and unk["unk_rate"] > 0 and unk["words_with_unk"] == 0.5
     assert realism.tokenizer_stats([], tokenizer)["tokens_per_word"] is None
 
 
 def test_texts_by_language_groups_rows_and_records():
-    rows = [{"source_text": "Hallo", "language": "German"}, {"source_text": "Hoi", "language": "nl"},
-            {"source_text": "Guten Tag", "language": "de"}]
+    rows = [
+        {"source_text": "Hallo", "language": "German"},
+        {"source_text": "Hoi", "language": "nl"},
+        {"source_text": "Guten Tag", "language": "de"},
+    ]
     recs = [Record(id="1", source_text="Bonjour", language="fr")]
     assert realism.texts_by_language(rows, "real") == {"real / de": ["Hallo", "Guten Tag"], "real / nl": ["Hoi"]}
     assert realism.texts_by_language(recs, "generated") == {"generated / fr": ["Bonjour"]}

@@ -1,5 +1,6 @@
 """Stage contracts: every params key belongs to a stage (or places the run), stamps change only
 with the keys a stage reads, and ``piimask run`` fails clearly on a bad stage or override."""
+
 import json
 
 import pytest

@@ -1,5 +1,6 @@
 """Label alignment, and a tiny training run that learns, reports its progress and to TensorBoard,
 and saves a model that the transformers pipeline loads as its model card says."""
+
 import contextlib
 import io
 import re
@@ -25,10 +26,19 @@ def test_alignment_special_tokens_and_padding(base_model_dir):
     labels = [None if i == IGNORE else {v: k for k, v in LABEL2ID.items()}[i] for i in enc["labels"][0]]
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and labels[0] is None and labels[-1] is None
     assert list(zip(tokens[1:-1], labels[1:-1])) == [
-        ("hi", "O"), ("zoe", "B-FIRSTNAME"), (",", "O"), ("mail", "O"), ("ann", "B-EMAIL"), ("@", "I-EMAIL"),
-        ("x", "I-EMAIL"), (".", "I-EMAIL"), ("io", "I-EMAIL")]
-    batch = DataCollatorForTokenClassification(tok)([{k: enc[k][i] for k in ("input_ids", "attention_mask", "labels")}
-                                                     for i in range(2)])
+        ("hi", "O"),
+        ("zoe", "B-FIRSTNAME"),
+        (",", "O"),
+        ("mail", "O"),
+        ("ann", "B-EMAIL"),
+        ("@", "I-EMAIL"),
+        ("x", "I-EMAIL"),
+        (".", "I-EMAIL"),
+        ("io", "I-EMAIL"),
+    ]
+    batch = DataCollatorForTokenClassification(tok)(
+        [{k: enc[k][i] for k in ("input_ids", "attention_mask", "labels")} for i in range(2)]
+    )
     assert batch["labels"].shape == batch["input_ids"].shape
     assert (batch["labels"][1, 3:] == IGNORE).all() and (batch["attention_mask"][1, 3:] == 0).all()  # padding
     preds, refs = labels_to_tags(np.array(batch["labels"]), np.array(batch["labels"]))
@@ -41,8 +51,10 @@ def test_alignment_special_tokens_and_padding(base_model_dir):
 def trained(tmp_path_factory):
     """One tiny training run (12 steps) with progress lines and TensorBoard on; (params, result, splits, stdout)."""
     tmp = tmp_path_factory.mktemp("train")
-    p = load_params("smoke", {"output_root": str(tmp), "n_records": 120, "max_steps": 12, "learning_rate": 5e-4,
-                              "report_to": "tensorboard"})
+    p = load_params(
+        "smoke",
+        {"output_root": str(tmp), "n_records": 120, "max_steps": 12, "learning_rate": 5e-4, "report_to": "tensorboard"},
+    )
     generate(p, progress=False)
     accepted, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
     dataset.label_records(accepted, AutoTokenizer.from_pretrained(str(p.path(p.tokenizer))))
@@ -59,7 +71,9 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(trained):
     assert len(losses) >= 2 and losses[-1] < losses[0]
     assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12 and res.metrics["processes"] == 1
     again = load_result(res.model_dir)  # how a run trained elsewhere (accelerate, SageMaker) is read back
-    assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [h.get("step") for h in res.history]
+    assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [
+        h.get("step") for h in res.history
+    ]
     tagger = pipeline("token-classification", model=str(res.model_dir))
     out = tagger("Dear Ann, your password is hunter2.")
     assert isinstance(out, list)
@@ -73,8 +87,10 @@ def test_training_reports_progress_as_plain_lines(trained):
     *_, stdout = trained
     lines = stdout.splitlines()
     assert lines[0] == "train: 12 steps, 1 epoch(s)"
-    assert any(re.fullmatch(r"train: step 12/12 \(100%\), epoch [\d.]+, loss [\d.]+, \d+ s, about 0 s left", ln)
-               for ln in lines), lines
+    assert any(
+        re.fullmatch(r"train: step 12/12 \(100%\), epoch [\d.]+, loss [\d.]+, \d+ s, about 0 s left", ln)
+        for ln in lines
+    ), lines
     assert any(ln.startswith("validation, the kept checkpoint: entity F1 ") for ln in lines)
     assert not any(ln.startswith("{") for ln in lines)  # the Trainer's raw log dicts are not printed
     assert "it/s]" not in stdout  # no tqdm bar
@@ -142,8 +158,14 @@ def test_weights_missing_besides_the_head_are_named(monkeypatch, base_model_dir)
 
     from piimask.pipeline.train import load_base_model
 
-    monkeypatch.setattr(AutoModelForTokenClassification, "from_pretrained", lambda *a, **k: (
-        "model", {"missing_keys": ["classifier.weight", "distilbert.transformer.layer.0.ffn.lin1.weight"]}))
+    monkeypatch.setattr(
+        AutoModelForTokenClassification,
+        "from_pretrained",
+        lambda *a, **k: (
+            "model",
+            {"missing_keys": ["classifier.weight", "distilbert.transformer.layer.0.ffn.lin1.weight"]},
+        ),
+    )
     with pytest.warns(UserWarning, match=r"1 weight\(s\) besides the new classification head.*layer.0.ffn.lin1"):
         assert load_base_model("some/model") == "model"
 

@@ -1,4 +1,5 @@
 """Generated values: formats of LABELS.md, checksums checked by independent implementations."""
+
 import ipaddress
 import re
 
@@ -20,8 +21,14 @@ def iban_ok(iban: str) -> bool:  # ISO 13616: move the first four characters to 
     return n % 97 == 1
 
 
-VIN_VALUES = {**{c: i + 1 for i, c in enumerate("ABCDEFGH")}, **{c: i + 1 for i, c in enumerate("JKLMN")},
-              "P": 7, "R": 9, **{c: i + 2 for i, c in enumerate("STUVWXYZ")}, **{str(d): d for d in range(10)}}
+VIN_VALUES = {
+    **{c: i + 1 for i, c in enumerate("ABCDEFGH")},
+    **{c: i + 1 for i, c in enumerate("JKLMN")},
+    "P": 7,
+    "R": 9,
+    **{c: i + 2 for i, c in enumerate("STUVWXYZ")},
+    **{str(d): d for d in range(10)},
+}
 
 
 def vin_ok(vin: str) -> bool:

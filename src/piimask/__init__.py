@@ -7,6 +7,7 @@ Lambda handler and the demo: what a user deploys; it imports only ``core``).
 
 ``from piimask import Masker`` is a shortcut for ``piimask.runtime.mask.Masker``.
 """
+
 from .core.progress import ignore_ipywidgets_hint as _ignore_ipywidgets_hint
 
 __version__ = "0.1.0"

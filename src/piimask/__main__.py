@@ -1,4 +1,5 @@
 """``python -m piimask ...``: the same commands as the ``piimask`` CLI (e.g. ``python -m piimask run train``)."""
+
 import sys
 
 from .cli import main

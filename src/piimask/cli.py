@@ -21,6 +21,7 @@ accelerate launch, a SageMaker job: its FailureReason is printed), 2 bad usage. 
 answers a bad line with an error object for that line and goes on (exit 0; the counts go to
 standard error).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,8 +112,9 @@ def cmd_mask(args) -> int:
 def _load_masker(args, max_chars: int):
     from .runtime.mask import Masker
 
-    return Masker.from_pretrained(args.model or _default_model(), allow_hub=args.allow_hub,
-                                  score_threshold=args.threshold, max_chars=max_chars)
+    return Masker.from_pretrained(
+        args.model or _default_model(), allow_hub=args.allow_hub, score_threshold=args.threshold, max_chars=max_chars
+    )
 
 
 def cmd_mask_jsonl(args) -> int:
@@ -133,8 +135,14 @@ def cmd_mask_jsonl(args) -> int:
             write = lambda s: (out.write(s.encode("utf-8", "surrogatepass")), out.flush())  # noqa: E731
         else:
             write = _write
-        counts = mask_jsonl(masker, stream, write, limit=args.max_chars, include_mapping=args.include_mapping,
-                            batch_size=args.batch_size)
+        counts = mask_jsonl(
+            masker,
+            stream,
+            write,
+            limit=args.max_chars,
+            include_mapping=args.include_mapping,
+            batch_size=args.batch_size,
+        )
     finally:
         if out is not None:
             out.close()
@@ -151,12 +159,16 @@ def cmd_serve(args) -> int:
 
     def ready(server) -> None:
         host, port = server.server_address[:2]
-        print(f"piimask: serving POST http://{host}:{port}/mask (GET /health); Ctrl-C stops", file=sys.stderr,
-              flush=True)
+        print(
+            f"piimask: serving POST http://{host}:{port}/mask (GET /health); Ctrl-C stops", file=sys.stderr, flush=True
+        )
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"piimask: warning: listening on {args.host}: anyone who can reach it can mask text and read "
-              "mappings; there is no authentication", file=sys.stderr)
+        print(
+            f"piimask: warning: listening on {args.host}: anyone who can reach it can mask text and read "
+            "mappings; there is no authentication",
+            file=sys.stderr,
+        )
     serve(masker, args.host, args.port, args.max_chars, ready=ready)
     return 0
 
@@ -178,12 +190,20 @@ def cmd_fetch_realdata(args) -> int:
 
     out = args.out or default_out(args.profile)
     try:
-        summary = fetch_realdata(out, dataset=args.dataset, split=args.split, language=args.language,
-                                 max_rows=args.max_rows, force=args.force)
+        summary = fetch_realdata(
+            out,
+            dataset=args.dataset,
+            split=args.split,
+            language=args.language,
+            max_rows=args.max_rows,
+            force=args.force,
+        )
     except RuntimeError as exc:  # the hub unreachable, a split that does not exist: one line, no traceback
         raise ValueError(str(exc)) from None
-    print(f"{summary['rows']} held-out {summary['language']} rows ({summary['spans']} spans) of "
-          f"{summary['dataset']} [{summary['split']}] written to {summary['out']}; left out: {summary['left_out']}")
+    print(
+        f"{summary['rows']} held-out {summary['language']} rows ({summary['spans']} spans) of "
+        f"{summary['dataset']} [{summary['split']}] written to {summary['out']}; left out: {summary['left_out']}"
+    )
     return 0
 
 
@@ -218,16 +238,20 @@ def cmd_train(args) -> int:
     params = _run_params(args)
     splits = dataset.load_splits(params.data_dir / "splits")
     if not splits.get("train"):
-        raise ValueError(f"no train split in {params.data_dir / 'splits'}; run the label stage first "
-                         f"(make label PROFILE={args.profile})")
+        raise ValueError(
+            f"no train split in {params.data_dir / 'splits'}; run the label stage first "
+            f"(make label PROFILE={args.profile})"
+        )
     try:
         result = run_training(params, splits)
     except RuntimeError as exc:  # a process under accelerate launch failed; its output is above
         print(f"piimask: error: {exc}", file=sys.stderr)
         return 1
     v = result.metrics.get("validation", {})
-    print(f"model: {result.model_dir} (processes {result.metrics.get('processes')}, steps {result.metrics.get('steps')}, "
-          f"validation F1 {v.get('f1')})")
+    print(
+        f"model: {result.model_dir} (processes {result.metrics.get('processes')}, steps {result.metrics.get('steps')}, "
+        f"validation F1 {v.get('f1')})"
+    )
     return 0
 
 
@@ -236,8 +260,10 @@ def cmd_sagemaker_train(args) -> int:
 
     params = _run_params(args, args.overlay)
     if params.train_on != "sagemaker":
-        raise ValueError("train_on must be 'sagemaker' for sagemaker-train (the overlay "
-                         "params/overlays/sagemaker.yaml sets it, with the image, role and bucket)")
+        raise ValueError(
+            "train_on must be 'sagemaker' for sagemaker-train (the overlay "
+            "params/overlays/sagemaker.yaml sets it, with the image, role and bucket)"
+        )
     job = sagemaker_job.SageMakerJob(params)
     try:
         if args.attach:
@@ -252,7 +278,9 @@ def cmd_sagemaker_train(args) -> int:
     except (sagemaker_job.TrainingJobFailed, sagemaker_job.AWSError) as exc:
         print(f"piimask: error: {exc}", file=sys.stderr)
         return 1
-    print(f"model: {result.model_dir} (job {state['job_name']}, validation F1 {result.metrics.get('validation', {}).get('f1')})")
+    print(
+        f"model: {result.model_dir} (job {state['job_name']}, validation F1 {result.metrics.get('validation', {}).get('f1')})"
+    )
     return 0
 
 
@@ -267,26 +295,42 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print JSON with the masked text, entities and mapping")
     m.add_argument("--no-mapping", action="store_true", help="leave the mapping (original values) out of --json")
     m.add_argument("--mapping-out", help="write the mapping to this file, mode 0600 (to unmask an answer later)")
-    m.add_argument("--threshold", type=_threshold, default=None,
-                   help="PII-ness a token needs to be masked (default: the model's masking.json, else 0.5)")
-    m.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
-                   help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})")
+    m.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=None,
+        help="PII-ness a token needs to be masked (default: the model's masking.json, else 0.5)",
+    )
+    m.add_argument(
+        "--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})"
+    )
     m.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
     m.set_defaults(func=cmd_mask)
     j = sub.add_parser("mask-jsonl", help="mask many prompts: JSON lines in, JSON lines out, the model loaded once")
-    j.add_argument("input", nargs="?", default="-",
-                   help='JSONL file of {"text", "style"?, "include_mapping"?, "id"?} objects, or - (default)')
+    j.add_argument(
+        "input",
+        nargs="?",
+        default="-",
+        help='JSONL file of {"text", "style"?, "include_mapping"?, "id"?} objects, or - (default)',
+    )
     j.add_argument("--out", help="write the answers here, mode 0600 (default: standard output)")
-    j.add_argument("--include-mapping", action="store_true",
-                   help="add each line's mapping (original values) unless the line says include_mapping: false")
+    j.add_argument(
+        "--include-mapping",
+        action="store_true",
+        help="add each line's mapping (original values) unless the line says include_mapping: false",
+    )
     j.add_argument("--batch-size", type=_positive, default=32, help="lines per model pass (default 32)")
     s_ = sub.add_parser("serve", help="a local HTTP endpoint: POST /mask, the Lambda handler's contract")
     s_.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     s_.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     for sp, limit in ((j, 20_000), (s_, 20_000)):
         sp.add_argument("--model", help="local model folder (default: $PIIMASK_MODEL or outputs/default/model)")
-        sp.add_argument("--threshold", type=_threshold, default=None,
-                        help="PII-ness a token needs to be masked (default: the model's masking.json, else 0.5)")
+        sp.add_argument(
+            "--threshold",
+            type=_threshold,
+            default=None,
+            help="PII-ness a token needs to be masked (default: the model's masking.json, else 0.5)",
+        )
         sp.add_argument("--max-chars", type=_positive, default=limit, help=f"refuse longer texts (default {limit:,})")
         sp.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
     j.set_defaults(func=cmd_mask_jsonl)
@@ -294,11 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("unmask", help="restore values in an LLM answer")
     u.add_argument("input", nargs="?", default="-", help="the answer, a file or - for standard input")
     u.add_argument("--mapping", required=True, help="mapping JSON written by `mask --mapping-out` or `--json`")
-    u.add_argument("--restore-in-links", action="store_true",
-                   help="also restore values inside URLs and link targets the answer wrote (off: a link could send them out)")
+    u.add_argument(
+        "--restore-in-links",
+        action="store_true",
+        help="also restore values inside URLs and link targets the answer wrote (off: a link could send them out)",
+    )
     u.set_defaults(func=cmd_unmask)
-    r = sub.add_parser("fetch-realdata", help="write a held-out English slice of ai4privacy/pii-masking-200k "
-                                              "(from the hub) where the evaluation reads it")
+    r = sub.add_parser(
+        "fetch-realdata",
+        help="write a held-out English slice of ai4privacy/pii-masking-200k "
+        "(from the hub) where the evaluation reads it",
+    )
     r.add_argument("--out", help="JSONL file to write (default: the 200k entry of the profile's external_datasets)")
     r.add_argument("--profile", default="default", help="params profile whose external_datasets name the file")
     r.add_argument("--dataset", default="ai4privacy/pii-masking-200k", help="hub id or a local dataset folder")
@@ -312,17 +362,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_base_model)
     t = sub.add_parser("train", help="fine-tune on the run's splits here: one process, or N under accelerate launch")
     t.add_argument("--profile", default="default", help="params/<profile>.yaml (default: default)")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)")
-    t.add_argument("--nproc", type=int, default=0,
-                   help="processes (default: train_processes in params); above 1: accelerate launch, one per GPU or "
-                        "CPU processes over gloo")
+    t.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)"
+    )
+    t.add_argument(
+        "--nproc",
+        type=int,
+        default=0,
+        help="processes (default: train_processes in params); above 1: accelerate launch, one per GPU or "
+        "CPU processes over gloo",
+    )
     t.set_defaults(func=cmd_train)
-    sm = sub.add_parser("sagemaker-train", help="fine-tune the run on a SageMaker training job; the model lands in "
-                                               "outputs/<run>/model/")
+    sm = sub.add_parser(
+        "sagemaker-train", help="fine-tune the run on a SageMaker training job; the model lands in outputs/<run>/model/"
+    )
     sm.add_argument("--profile", default="default", help="params/<profile>.yaml: the run whose splits are trained on")
-    sm.add_argument("--overlay", default="params/overlays/sagemaker.yaml",
-                   help="SageMaker settings stacked on the profile (default: params/overlays/sagemaker.yaml)")
-    sm.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)")
+    sm.add_argument(
+        "--overlay",
+        default="params/overlays/sagemaker.yaml",
+        help="SageMaker settings stacked on the profile (default: params/overlays/sagemaker.yaml)",
+    )
+    sm.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)"
+    )
     w = sm.add_mutually_exclusive_group()
     w.add_argument("--no-wait", action="store_true", help="submit and return; --attach the job later")
     w.add_argument("--attach", metavar="JOB", help="wait for a submitted job and download its model")

@@ -24,6 +24,7 @@ piimask is installed.
   real evaluation rows; :func:`run_pipeline` runs notebooks 01-06 in place with papermill and
   renders the reports.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,8 +33,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 PLATFORMS = ("kaggle", "sagemaker", "colab", "local")
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio", "triton")  # pinned as installed: one build, one CUDA
@@ -54,6 +55,7 @@ def repo_root(start: str | Path | None = None) -> Path:
 
 # -- where am I --------------------------------------------------------------------------------
 
+
 def detect_platform(environ: Mapping[str, str] | None = None, studio_metadata: str | Path = STUDIO_METADATA) -> str:
     """'kaggle', 'sagemaker', 'colab' or 'local', from environment variables (see the module doc)."""
     env = os.environ if environ is None else environ
@@ -66,8 +68,9 @@ def detect_platform(environ: Mapping[str, str] | None = None, studio_metadata: s
     return "local"
 
 
-def default_output_root(platform: str | None = None, environ: Mapping[str, str] | None = None,
-                        home: str | Path | None = None) -> str:
+def default_output_root(
+    platform: str | None = None, environ: Mapping[str, str] | None = None, home: str | Path | None = None
+) -> str:
     """The ``output_root`` param for the platform (``PIIMASK_OUTPUT_ROOT`` wins)."""
     env = os.environ if environ is None else environ
     if env.get("PIIMASK_OUTPUT_ROOT"):
@@ -84,15 +87,17 @@ def default_output_root(platform: str | None = None, environ: Mapping[str, str] 
 
 # -- installing into the running kernel --------------------------------------------------------
 
-_VERSIONS = ("import json, importlib.metadata as m\n"
-             "out = {}\n"
-             "for name in %r:\n"
-             "    try:\n"
-             "        d = m.distribution(name)\n"
-             "        out[name] = [d.version, str(d.locate_file(''))]\n"
-             "    except m.PackageNotFoundError:\n"
-             "        pass\n"
-             "print(json.dumps(out))\n")
+_VERSIONS = (
+    "import json, importlib.metadata as m\n"
+    "out = {}\n"
+    "for name in %r:\n"
+    "    try:\n"
+    "        d = m.distribution(name)\n"
+    "        out[name] = [d.version, str(d.locate_file(''))]\n"
+    "    except m.PackageNotFoundError:\n"
+    "        pass\n"
+    "print(json.dumps(out))\n"
+)
 
 
 def installed(python: str = sys.executable, names: Sequence[str] = TORCH_FAMILY) -> dict[str, tuple[str, str]]:
@@ -106,8 +111,13 @@ def constraints(kept: Mapping[str, tuple[str, str]]) -> str:
     return "".join(f"{name}=={version}\n" for name, (version, _) in sorted(kept.items()))
 
 
-def install_command(repo: str | Path, python: str = sys.executable, constraints_file: str | Path | None = None,
-                    extras: Sequence[str] = (), extra_args: Sequence[str] = ()) -> list[str]:
+def install_command(
+    repo: str | Path,
+    python: str = sys.executable,
+    constraints_file: str | Path | None = None,
+    extras: Sequence[str] = (),
+    extra_args: Sequence[str] = (),
+) -> list[str]:
     """The pip command that installs the clone at ``repo`` (editable) for ``python``."""
     target = str(Path(repo).resolve()) + (f"[{','.join(extras)}]" if extras else "")
     cmd = [python, "-m", "pip", "install", "-q"]
@@ -116,9 +126,14 @@ def install_command(repo: str | Path, python: str = sys.executable, constraints_
     return cmd + [*extra_args, "-e", target]
 
 
-def install(repo: str | Path | None = None, python: str = sys.executable, extras: Sequence[str] = (),
-            extra_args: Sequence[str] = (), torch_index: str | None = None,
-            run: Callable = subprocess.run) -> dict:
+def install(
+    repo: str | Path | None = None,
+    python: str = sys.executable,
+    extras: Sequence[str] = (),
+    extra_args: Sequence[str] = (),
+    torch_index: str | None = None,
+    run: Callable = subprocess.run,
+) -> dict:
     """Install the clone into ``python``'s environment (the running kernel's by default), keeping
     its torch; return what was done. Raises if pip fails or torch changed."""
     repo = repo_root(repo)
@@ -148,23 +163,37 @@ def install(repo: str | Path | None = None, python: str = sys.executable, extras
 
 # -- before the first run and the run itself ---------------------------------------------------
 
-def prepare(repo: str | Path | None = None, profile: str = "default", fetch_realdata: bool = True,
-            python: str = sys.executable) -> dict:
+
+def prepare(
+    repo: str | Path | None = None, profile: str = "default", fetch_realdata: bool = True, python: str = sys.executable
+) -> dict:
     """Build the offline base model (once) and fetch the real evaluation rows if they are missing
     and the hub answers; a failed fetch is reported, not raised (05 then skips real data)."""
     repo = repo_root(repo)
     out = {"base_model": str(repo / "outputs" / "base-model")}
     if not (repo / "outputs" / "base-model" / "config.json").exists():
-        subprocess.run([python, "-m", "piimask.pipeline.basemodel", str(repo / "outputs" / "base-model")], cwd=repo, check=True)
+        subprocess.run(
+            [python, "-m", "piimask.pipeline.basemodel", str(repo / "outputs" / "base-model")], cwd=repo, check=True
+        )
     if fetch_realdata:
-        r = subprocess.run([python, "-m", "piimask.cli", "fetch-realdata", "--profile", profile], cwd=repo,
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [python, "-m", "piimask.cli", "fetch-realdata", "--profile", profile],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
         out["realdata"] = (r.stdout or r.stderr).strip().splitlines()[-1] if (r.stdout or r.stderr) else ""
     return out
 
 
-def run_pipeline(profile: str = "default", output_root: str | None = None, repo: str | Path | None = None,
-                 notebooks: Sequence[str] = PIPELINE, kernel_name: str = "python3", log_output: bool = True) -> Path:
+def run_pipeline(
+    profile: str = "default",
+    output_root: str | None = None,
+    repo: str | Path | None = None,
+    notebooks: Sequence[str] = PIPELINE,
+    kernel_name: str = "python3",
+    log_output: bool = True,
+) -> Path:
     """Run the pipeline notebooks in place with papermill (each executed copy under
     ``<output_root>/<run>/notebooks/``), render the reports, and return the index's path."""
     import papermill as pm
@@ -175,12 +204,20 @@ def run_pipeline(profile: str = "default", output_root: str | None = None, repo:
     repo = repo_root(repo)
     output_root = output_root or default_output_root()
     params = {"profile": profile, "overrides": {"output_root": output_root}}
-    run_dir = Path(output_root if Path(output_root).is_absolute() else repo / output_root) / load_params(
-        profile, params_dir=repo / "params").run_name
+    run_dir = (
+        Path(output_root if Path(output_root).is_absolute() else repo / output_root)
+        / load_params(profile, params_dir=repo / "params").run_name
+    )
     for name in notebooks:
         out = run_dir / "notebooks" / f"{name}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(repo / "notebooks" / f"{name}.ipynb"), str(out), parameters=params,
-                            kernel_name=kernel_name, cwd=str(repo / "notebooks"), log_output=log_output,
-                            progress_bar=False)
+        pm.execute_notebook(
+            str(repo / "notebooks" / f"{name}.ipynb"),
+            str(out),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(repo / "notebooks"),
+            log_output=log_output,
+            progress_bar=False,
+        )
     return build_reports(run_dir)

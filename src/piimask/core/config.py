@@ -6,17 +6,18 @@ merges parameter files shallowly. Every key is checked when params are made, bef
 runs: an unknown key or a bad value fails with one line per problem, naming the key, the value
 and what is allowed.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import difflib
-import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import yaml
 
@@ -97,7 +98,9 @@ class Params:
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     report_to: str = DEFAULTS["report_to"]  # tracking: none, tensorboard (<run>/tensorboard/) or mlflow
     train_on: str = DEFAULTS["train_on"]  # local: this machine; sagemaker: a SageMaker training job
-    train_processes: int = DEFAULTS["train_processes"]  # local: above 1, `accelerate launch` runs that many (one per GPU, or CPU processes)
+    train_processes: int = DEFAULTS[
+        "train_processes"
+    ]  # local: above 1, `accelerate launch` runs that many (one per GPU, or CPU processes)
     # -- train on SageMaker (train_on: sagemaker)
     sagemaker_image_uri: str = DEFAULTS["sagemaker_image_uri"]
     sagemaker_role_arn: str = DEFAULTS["sagemaker_role_arn"]
@@ -167,10 +170,14 @@ class Params:
         path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
         return path
 
+
 # -- validation: every key, when params are made, before any stage runs ------------------------
 
-_POSITIVE, _NON_NEGATIVE, _AT_LEAST_1 = (lambda v: v > 0, "must be positive"), \
-    (lambda v: v >= 0, "must be 0 or more"), (lambda v: v >= 1, "must be at least 1")
+_POSITIVE, _NON_NEGATIVE, _AT_LEAST_1 = (
+    (lambda v: v > 0, "must be positive"),
+    (lambda v: v >= 0, "must be 0 or more"),
+    (lambda v: v >= 1, "must be at least 1"),
+)
 
 # numeric key -> (test, what is allowed)
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -208,8 +215,10 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sagemaker_max_wait_s": (lambda v: 1 <= v <= 2_419_200, "must lie in 1..2419200 (seconds; at most 28 days)"),
     "sagemaker_poll_s": (lambda v: v > 0, "must be positive (seconds between job status checks)"),
     "max_eval_rows": (lambda v: v >= 0, "must be 0 (all) or more"),
-    "score_threshold": (lambda v: v is None or 0 < v <= 1,
-                        "must be null (the threshold in the model's masking.json) or a number in (0, 1]"),
+    "score_threshold": (
+        lambda v: v is None or 0 < v <= 1,
+        "must be null (the threshold in the model's masking.json) or a number in (0, 1]",
+    ),
     "window_tokens": (lambda v: 16 <= v <= 512, "must lie in 16..512"),
     "max_leak_rate": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of PII characters)"),
     "max_over_mask_rate": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of non-PII characters)"),
@@ -224,33 +233,67 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "reference_dataset": (r".*\S.*", "must be 'package', a local file or folder, or a hub id"),
     "reference_split": (r".*\S.*", "must name a split such as 'train'"),
     "model_id": (r"\S+", "must be a model id such as 'anthropic.claude-3-haiku-20240307-v1:0'"),
-    "region": (r"[a-z]{2}(-[a-z]+)+-\d+", "must be null (the AWS session's region) or an AWS region such as 'us-east-1'"),
-    "aws_profile": (r"|[A-Za-z0-9_.+=,@:/-]+", "must be '' (the default credential chain) or a profile name from "
-                                               "~/.aws/config, without spaces"),
-    "batch_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
+    "region": (
+        r"[a-z]{2}(-[a-z]+)+-\d+",
+        "must be null (the AWS session's region) or an AWS region such as 'us-east-1'",
+    ),
+    "aws_profile": (
+        r"|[A-Za-z0-9_.+=,@:/-]+",
+        "must be '' (the default credential chain) or a profile name from ~/.aws/config, without spaces",
+    ),
+    "batch_bucket": (
+        r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+        "must be '' or an S3 bucket name (lower case, digits, '.', '-')",
+    ),
     "batch_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-batch'"),
-    "batch_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
-                       "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'"),
-    "sagemaker_image_uri": (r"|\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[0-9a-f]{64})",
-                            "must be '' or an ECR image URI such as "
-                            "'763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:<tag>'"),
-    "sagemaker_role_arn": (r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
-                           "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/SageMakerExecution'"),
-    "sagemaker_bucket": (r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "must be '' or an S3 bucket name (lower case, digits, '.', '-')"),
+    "batch_role_arn": (
+        r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
+        "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/BedrockBatch'",
+    ),
+    "sagemaker_image_uri": (
+        r"|\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[0-9a-f]{64})",
+        "must be '' or an ECR image URI such as "
+        "'763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:<tag>'",
+    ),
+    "sagemaker_role_arn": (
+        r"|arn:aws[a-z-]*:iam::\d{12}:role/\S+",
+        "must be '' or an IAM role ARN such as 'arn:aws:iam::123456789012:role/SageMakerExecution'",
+    ),
+    "sagemaker_bucket": (
+        r"|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+        "must be '' or an S3 bucket name (lower case, digits, '.', '-')",
+    ),
     "sagemaker_prefix": (r"[^\s]*[^\s/][^\s]*", "must be an S3 key prefix without spaces, such as 'piimask-train'"),
-    "sagemaker_region": (r"|[a-z]{2}(-[a-z]+)+-\d+", "must be '' (the same as region) or an AWS region such as 'us-east-1'"),
-    "sagemaker_instance_type": (r"ml\.[a-z0-9-]+\.[a-z0-9-]+", "must be a SageMaker instance type such as 'ml.g5.xlarge'"),
+    "sagemaker_region": (
+        r"|[a-z]{2}(-[a-z]+)+-\d+",
+        "must be '' (the same as region) or an AWS region such as 'us-east-1'",
+    ),
+    "sagemaker_instance_type": (
+        r"ml\.[a-z0-9-]+\.[a-z0-9-]+",
+        "must be a SageMaker instance type such as 'ml.g5.xlarge'",
+    ),
     "tokenizer": (r".*\S.*", "must be a local folder or a hub id"),
     "base_model": (r".*\S.*", "must be a local folder or a hub id"),
-    "hub_model_id": (r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", "must be '' or a hub repo id such as 'your-name/piimask-pii-tagger'"),
-    "hub_dataset_id": (r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*",
-                       "must be '' (the dataset is not pushed) or a hub repo id such as 'your-name/piimask-pii-data'"),
+    "hub_model_id": (
+        r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*",
+        "must be '' or a hub repo id such as 'your-name/piimask-pii-tagger'",
+    ),
+    "hub_dataset_id": (
+        r"|[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*",
+        "must be '' (the dataset is not pushed) or a hub repo id such as 'your-name/piimask-pii-data'",
+    ),
 }
 
 _KINDS = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
 _TYPES = {bool: bool, int: int, float: (int, float), str: str, list: list, dict: dict}
-_TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
-               list: "a list", dict: "a mapping"}
+_TYPE_NAMES = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def _suggest(value: Any, allowed) -> str:
@@ -268,7 +311,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _problems(p: "Params") -> list[str]:
+def _problems(p: Params) -> list[str]:
     """Every bad value of ``p``, each as ``key=value <what is allowed>`` (empty: all good)."""
     problems: list[str] = []
     bad_keys: set[str] = set()
@@ -289,7 +332,11 @@ def _problems(p: "Params") -> list[str]:
         if not isinstance(v, _TYPES[kind]) or (kind is not bool and isinstance(v, bool)):
             hint = ""
             if isinstance(v, str) and kind in (int, float):
-                hint = " (YAML reads 1e9 as text: write 1000000000 or 1.0e+9)" if re.fullmatch(r"[\d.]+e[+-]?\d+", v) else ""
+                hint = (
+                    " (YAML reads 1e9 as text: write 1000000000 or 1.0e+9)"
+                    if re.fullmatch(r"[\d.]+e[+-]?\d+", v)
+                    else ""
+                )
             elif isinstance(v, float) and kind is int and v.is_integer():
                 hint = f" (write {int(v)})"
             bad(f.name, f"must be {_TYPE_NAMES[kind]}, not {type(v).__name__}{hint}")
@@ -301,20 +348,30 @@ def _problems(p: "Params") -> list[str]:
     for key, (pattern, allowed) in PATTERNS.items():
         if ok(key) and getattr(p, key) is not None and not re.fullmatch(pattern, getattr(p, key)):
             bad(key, allowed)
-    for key, allowed in (("backend", BACKENDS), ("strategy", STRATEGIES), ("mask_style", MASK_STYLES),
-                         ("train_on", TRAIN_ON), ("sagemaker_distribution", DISTRIBUTIONS),
-                         ("report_to", tuple(TRACKERS))):
+    for key, allowed in (
+        ("backend", BACKENDS),
+        ("strategy", STRATEGIES),
+        ("mask_style", MASK_STYLES),
+        ("train_on", TRAIN_ON),
+        ("sagemaker_distribution", DISTRIBUTIONS),
+        ("report_to", tuple(TRACKERS)),
+    ):
         if ok(key) and getattr(p, key) not in allowed:
             bad(key, f"is not one of {', '.join(allowed)}{_suggest(getattr(p, key), allowed)}")
     if ok("locales"):
         unknown = [loc for loc in p.locales if loc not in LOCALES]
         if not p.locales or unknown:
-            bad("locales", f"must list locales piimask makes values for: {', '.join(LOCALES)}"
-                           + (_suggest(unknown[0], LOCALES) if unknown else ""))
+            bad(
+                "locales",
+                f"must list locales piimask makes values for: {', '.join(LOCALES)}"
+                + (_suggest(unknown[0], LOCALES) if unknown else ""),
+            )
     if ok("languages"):
         for problem in language_problems(p.languages):
             bad("languages", problem)
-    if ok("mask_thresholds") and (not p.mask_thresholds or not all(_is_number(t) and 0 < t <= 1 for t in p.mask_thresholds)):
+    if ok("mask_thresholds") and (
+        not p.mask_thresholds or not all(_is_number(t) and 0 < t <= 1 for t in p.mask_thresholds)
+    ):
         bad("mask_thresholds", "must list numbers in (0, 1]")
     for key in ("fields", "styles"):
         if ok(key) and (not getattr(p, key) or not all(isinstance(x, str) and x.strip() for x in getattr(p, key))):
@@ -322,8 +379,11 @@ def _problems(p: "Params") -> list[str]:
 
     # -- keys that depend on each other
     if ok("n_records", "allow_large_run") and p.n_records > MAX_RECORDS and not p.allow_large_run:
-        bad("n_records", f"is above the sanity bound of {MAX_RECORDS:,} (planning alone holds every request in "
-                         "memory); set allow_large_run: true to run it anyway")
+        bad(
+            "n_records",
+            f"is above the sanity bound of {MAX_RECORDS:,} (planning alone holds every request in "
+            "memory); set allow_large_run: true to run it anyway",
+        )
     if ok("temperature_min", "temperature_max") and p.temperature_min > p.temperature_max:
         bad("temperature_min", f"must not exceed temperature_max={p.temperature_max}")
     if ok("min_chars", "max_chars") and p.min_chars >= p.max_chars:
@@ -331,9 +391,14 @@ def _problems(p: "Params") -> list[str]:
     if ok("window_stride", "window_tokens") and p.window_stride >= p.window_tokens:
         bad("window_stride", f"must be below window_tokens={p.window_tokens}")
     if ok("report_to") and p.report_to in TRACKERS and not _installed(TRACKERS[p.report_to]):
-        install = "pip install -e '.[track]'" if p.report_to == "tensorboard" else f"pip install {TRACKERS[p.report_to]}"
-        bad("report_to", f"needs the {TRACKERS[p.report_to]} package, which is not installed here: {install}, "
-                         "or set report_to: none")
+        install = (
+            "pip install -e '.[track]'" if p.report_to == "tensorboard" else f"pip install {TRACKERS[p.report_to]}"
+        )
+        bad(
+            "report_to",
+            f"needs the {TRACKERS[p.report_to]} package, which is not installed here: {install}, "
+            "or set report_to: none",
+        )
     if ok("push_to_hub", "hub_model_id") and p.push_to_hub and not p.hub_model_id:
         bad("hub_model_id", "must name the model repo ('your-name/piimask-pii-tagger') when push_to_hub is true")
     if ok("backend", "batch_bucket", "batch_role_arn") and p.backend == "bedrock-batch":
@@ -346,12 +411,21 @@ def _problems(p: "Params") -> list[str]:
             if not getattr(p, key):
                 bad(key, "must be set when train_on is 'sagemaker' (see params/overlays/sagemaker.yaml)")
     if ok("train_on", "train_processes") and p.train_on == "sagemaker" and p.train_processes > 1:
-        bad("train_processes", "applies to local training only; on SageMaker set sagemaker_distribution: torchrun "
-                               "(one process per GPU) and sagemaker_instance_count")
-    if ok("sagemaker_spot", "sagemaker_max_wait_s", "sagemaker_max_run_s") and p.sagemaker_spot \
-            and p.sagemaker_max_wait_s < p.sagemaker_max_run_s:
-        bad("sagemaker_max_wait_s", f"must be at least sagemaker_max_run_s={p.sagemaker_max_run_s} with spot "
-                                    "instances (it counts the wait for capacity as well as the run)")
+        bad(
+            "train_processes",
+            "applies to local training only; on SageMaker set sagemaker_distribution: torchrun "
+            "(one process per GPU) and sagemaker_instance_count",
+        )
+    if (
+        ok("sagemaker_spot", "sagemaker_max_wait_s", "sagemaker_max_run_s")
+        and p.sagemaker_spot
+        and p.sagemaker_max_wait_s < p.sagemaker_max_run_s
+    ):
+        bad(
+            "sagemaker_max_wait_s",
+            f"must be at least sagemaker_max_run_s={p.sagemaker_max_run_s} with spot "
+            "instances (it counts the wait for capacity as well as the run)",
+        )
 
     # -- mappings and lists of mappings
     if ok("class_thresholds"):
@@ -367,31 +441,54 @@ def _problems(p: "Params") -> list[str]:
             if model == "batch_discount":
                 if not _is_number(price) or not 0 < price <= 1:
                     bad("prices", f"has batch_discount={price!r}; it must lie in (0, 1]")
-            elif not (isinstance(price, dict) and set(price) == {"input", "output"}
-                      and all(_is_number(x) and x >= 0 for x in price.values())):
-                bad("prices", f"has {model}: {price!r}; a price is {{input: <USD>, output: <USD>}} per 1,000 tokens, "
-                              "each 0 or more")
+            elif not (
+                isinstance(price, dict)
+                and set(price) == {"input", "output"}
+                and all(_is_number(x) and x >= 0 for x in price.values())
+            ):
+                bad(
+                    "prices",
+                    f"has {model}: {price!r}; a price is {{input: <USD>, output: <USD>}} per 1,000 tokens, "
+                    "each 0 or more",
+                )
     if ok("label_maps"):
         for name, mapping in p.label_maps.items():
             if not isinstance(mapping, dict):
-                bad("label_maps", f"has {name}: {mapping!r}; a label map is a mapping from a dataset's labels "
-                                  "to piimask's classes")
+                bad(
+                    "label_maps",
+                    f"has {name}: {mapping!r}; a label map is a mapping from a dataset's labels to piimask's classes",
+                )
                 continue
             for label, cls in mapping.items():
                 if cls != "" and cls not in CLASSES:
-                    bad("label_maps", f"maps {name}.{label} to {cls!r}, which is not a class (write a class, or "
-                                      f"'' to drop the label){_suggest(cls, CLASSES)}")
+                    bad(
+                        "label_maps",
+                        f"maps {name}.{label} to {cls!r}, which is not a class (write a class, or "
+                        f"'' to drop the label){_suggest(cls, CLASSES)}",
+                    )
     if ok("external_datasets", "label_maps"):
         for spec in p.external_datasets:
             keys = {"name", "path", "label_map", "split", "language"}
-            if not (isinstance(spec, dict) and set(spec) <= keys and {"name", "path"} <= set(spec)
-                    and all(isinstance(spec[k], str) for k in spec) and spec["name"] and spec["path"]):
-                bad("external_datasets", f"has {spec!r}; an entry is {{name, path, label_map, split, language}}: "
-                                         "name and path non-empty, label_map '' or a key of label_maps; split and "
-                                         "language only for a hub id")
+            if not (
+                isinstance(spec, dict)
+                and set(spec) <= keys
+                and {"name", "path"} <= set(spec)
+                and all(isinstance(spec[k], str) for k in spec)
+                and spec["name"]
+                and spec["path"]
+            ):
+                bad(
+                    "external_datasets",
+                    f"has {spec!r}; an entry is {{name, path, label_map, split, language}}: "
+                    "name and path non-empty, label_map '' or a key of label_maps; split and "
+                    "language only for a hub id",
+                )
             elif spec.get("label_map") and spec["label_map"] not in p.label_maps:
-                bad("external_datasets", f"has {spec['name']!r} with label_map {spec['label_map']!r}, which is not "
-                                         f"in label_maps ({', '.join(p.label_maps)})")
+                bad(
+                    "external_datasets",
+                    f"has {spec['name']!r} with label_map {spec['label_map']!r}, which is not "
+                    f"in label_maps ({', '.join(p.label_maps)})",
+                )
     return problems
 
 
@@ -437,8 +534,9 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_params(profile: str = "default", overrides: Mapping[str, Any] | None = None,
-                params_dir: str | Path | None = None) -> Params:
+def load_params(
+    profile: str = "default", overrides: Mapping[str, Any] | None = None, params_dir: str | Path | None = None
+) -> Params:
     """``base.yaml``, then ``<profile>.yaml``, then ``overrides``; later keys win."""
     pdir = Path(params_dir) if params_dir else project_root() / "params"
     raw = read_yaml(pdir / "base.yaml")
@@ -467,8 +565,10 @@ def from_notebook(namespace: Mapping[str, Any]) -> Params:
         quiet_libraries()
     stray = [k for k in PARAM_KEYS if k in namespace]
     if stray:
-        raise ValueError(f"params: the notebook sets {', '.join(stray)} as variables, which are not read; "
-                         f"write them into overrides instead, e.g. overrides = {{{stray[0]!r}: ...}}")
+        raise ValueError(
+            f"params: the notebook sets {', '.join(stray)} as variables, which are not read; "
+            f"write them into overrides instead, e.g. overrides = {{{stray[0]!r}: ...}}"
+        )
     overrides = namespace.get("overrides") or {}
     if not isinstance(overrides, Mapping):
         raise ValueError(f"params: overrides must be a dict of params keys, not {type(overrides).__name__}")

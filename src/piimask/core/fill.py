@@ -9,11 +9,12 @@ or ``{name}`` in code pass through.
 Offsets are taken in the *filled* text at the moment each value is written, end exclusive, so
 ``source_text[start:end] == value`` holds by construction.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .taxonomy import CLASSES
 
@@ -101,7 +102,7 @@ def fill(masked: str, value_for: Callable[[str], str]) -> Filled:
     chosen: dict[tuple[str, int], str] = {}
     cursor = 0
     for h in holders:
-        gap = masked[cursor:h.start]
+        gap = masked[cursor : h.start]
         src.append(gap)
         tgt.append(gap)
         src_len += len(gap)
@@ -128,7 +129,7 @@ def target_from_source(source_text: str, privacy_mask: list[dict]) -> str:
     """Put ``[LABEL]`` back over every span: the dataset's target_text."""
     out, cursor = [], 0
     for ent in sorted(privacy_mask, key=lambda e: e["start"]):
-        out.append(source_text[cursor:ent["start"]])
+        out.append(source_text[cursor : ent["start"]])
         out.append(f"[{ent['label']}]")
         cursor = ent["end"]
     out.append(source_text[cursor:])

@@ -6,15 +6,17 @@ UTF-8, holds NUL bytes, is not a JSON object (or not a valid row) is quarantined
 other rows are read. Files the pipeline does not own (package data, downloaded datasets) are
 never rewritten: their damaged lines are skipped with the same warning.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .record import Record
 
@@ -33,6 +35,7 @@ class DamagedLine:
 @dataclass
 class JsonlRead:
     """The rows of a JSON-lines file and the lines that could not be read."""
+
     rows: list = field(default_factory=list)
     damaged: list[DamagedLine] = field(default_factory=list)
 
@@ -65,8 +68,7 @@ def _line_damage(raw: bytes, convert: Callable[[dict], Any] | None) -> tuple[Any
         return None, f"not a valid row ({type(exc).__name__}: {exc})"
 
 
-def scan_jsonl(path: str | Path, convert: Callable[[dict], Any] | None = None,
-               quarantine: bool = True) -> JsonlRead:
+def scan_jsonl(path: str | Path, convert: Callable[[dict], Any] | None = None, quarantine: bool = True) -> JsonlRead:
     """Read a JSON-lines file, setting damaged lines aside instead of failing.
 
     ``convert`` turns each object into a row (``Record.from_dict``); an object it refuses counts
@@ -103,8 +105,11 @@ def scan_jsonl(path: str | Path, convert: Callable[[dict], Any] | None = None,
         fate = f"moved to {damaged_path(path)}"
     else:
         fate = "skipped (the file is not piimask's to rewrite)"
-    warnings.warn(f"{path}: {len(out.damaged)} damaged line(s) {fate}; {len(out.rows)} row(s) read. "
-                  f"{where}{more}", DamagedLineWarning, stacklevel=3)
+    warnings.warn(
+        f"{path}: {len(out.damaged)} damaged line(s) {fate}; {len(out.rows)} row(s) read. {where}{more}",
+        DamagedLineWarning,
+        stacklevel=3,
+    )
     return out
 
 
@@ -113,8 +118,17 @@ def _quarantine(path: Path, damaged: list[DamagedLine], good: list[bytes]) -> No
     with damaged_path(path).open("a", encoding="utf-8") as fh:
         for d in damaged:
             # surrogateescape + ASCII JSON keeps the raw bytes recoverable, even when not UTF-8
-            fh.write(json.dumps({"line": d.line, "reason": d.reason, "quarantined_at": at,
-                                 "raw": d.raw.decode("utf-8", "surrogateescape")}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "line": d.line,
+                        "reason": d.reason,
+                        "quarantined_at": at,
+                        "raw": d.raw.decode("utf-8", "surrogateescape"),
+                    }
+                )
+                + "\n"
+            )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(b"".join(raw + b"\n" for raw in good))
     os.replace(tmp, path)
@@ -204,5 +218,3 @@ def read_table(path: str | Path) -> list[dict]:
             elif r.get(key) is not None and not isinstance(r[key], list):
                 r[key] = [dict(x) if hasattr(x, "keys") else x for x in r[key]]
     return rows
-
-

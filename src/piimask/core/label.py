@@ -7,11 +7,12 @@
   straddles an entity edge still belongs to that entity; a token touching two entities goes to
   the one it overlaps most (the earlier on a tie).
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 
 class SpanError(ValueError):
@@ -28,8 +29,10 @@ def span_problems(text: str, privacy_mask: Sequence[dict]) -> list[tuple[str, st
         if not (0 <= e["start"] < e["end"] <= len(text)):
             problems.append(("span_out_of_bounds", f"{where} outside text of length {len(text)}"))
             break
-        if "value" in e and text[e["start"]:e["end"]] != e["value"]:
-            problems.append(("span_mismatch", f"{where} reads {text[e['start']:e['end']]!r}, not its value {e['value']!r}"))
+        if "value" in e and text[e["start"] : e["end"]] != e["value"]:
+            problems.append(
+                ("span_mismatch", f"{where} reads {text[e['start'] : e['end']]!r}, not its value {e['value']!r}")
+            )
             break
     prev_end = 0
     for e in ents:
@@ -89,8 +92,9 @@ def bio_from_offsets(offsets: Sequence[tuple[int, int]], privacy_mask: Sequence[
     return labels
 
 
-def tokenize_and_label(texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer,
-                       batch_size: int = 1000) -> list[tuple[list[str], list[str], list[tuple[int, int]]]]:
+def tokenize_and_label(
+    texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, batch_size: int = 1000
+) -> list[tuple[list[str], list[str], list[tuple[int, int]]]]:
     """Tokens, BIO labels and offsets for many texts, one tokenizer call per ``batch_size`` texts.
 
     ``tokenizer`` must be a fast tokenizer (it gives the offset mapping).
@@ -106,7 +110,7 @@ def tokenize_and_label(texts: Sequence[str], masks: Sequence[Sequence[dict]], to
         backend.no_truncation()
     out = []
     for i in range(0, len(texts), batch_size):
-        chunk = list(texts[i:i + batch_size])
+        chunk = list(texts[i : i + batch_size])
         if backend is not None:  # the Rust tokenizer directly: same tokens, none of the Python wrapping
             for b, e in enumerate(backend.encode_batch(chunk, add_special_tokens=False)):
                 out.append((e.tokens, bio_from_offsets(e.offsets, masks[i + b]), e.offsets))
@@ -129,6 +133,7 @@ def tokenize_and_label(texts: Sequence[str], masks: Sequence[Sequence[dict]], to
 # So the text is aligned with the tokens rather than re-tokenised: known tokens must match the
 # folded text, an [UNK] takes what lies between them, and characters whose treatment varies
 # between Unicode versions may go unmatched.
+
 
 def _fold(s: str) -> str:
     """Lower-case and strip accents, as uncased WordPiece vocabularies do."""
@@ -211,8 +216,9 @@ def _match_piece(folded: str, soft: list[int], pos: int, piece: str, piece_soft:
     return first, last + 1, p
 
 
-def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "[UNK]",
-                            max_steps: int | None = None) -> list[tuple[int, int]]:
+def offsets_from_wordpieces(
+    text: str, tokens: Sequence[str], unk_token: str = "[UNK]", max_steps: int | None = None
+) -> list[tuple[int, int]]:
     """Recover each WordPiece token's character offsets in ``text`` (``##`` marks continuations).
 
     Known tokens are matched, lower-cased and accent-stripped, against a folded copy of the text
@@ -259,8 +265,12 @@ def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "
             before -= 1
         while after < m and soft[after] == 1:
             after += 1
-        return after >= m or folded[after] == " " or _maybe_punct(text[origin[before]]) or \
-            _maybe_punct(text[origin[after]])
+        return (
+            after >= m
+            or folded[after] == " "
+            or _maybe_punct(text[origin[before]])
+            or _maybe_punct(text[origin[after]])
+        )
 
     def unk_ends(pos: int):
         """Ends for an ``[UNK]`` from ``pos`` within its run: the expected one, then those where
@@ -308,8 +318,8 @@ def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "
     def unplaced(i: int, pos: int) -> str:
         where = origin[skip_spaces(pos)] if skip_spaces(pos) < m else len(text)
         if i >= n:
-            return f"the tokens end at {where} but the text goes on: {text[where:where + 20]!r}"
-        return f"token {i} {tokens[i]!r} does not match the text at {where}: {text[where:where + 20]!r}"
+            return f"the tokens end at {where} but the text goes on: {text[where : where + 20]!r}"
+        return f"token {i} {tokens[i]!r} does not match the text at {where}: {text[where : where + 20]!r}"
 
     # A depth-first search over (token, position) states, preferred moves first, that remembers
     # the states from which the text cannot be spelled out.
@@ -321,8 +331,10 @@ def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "
     while stack:
         steps += 1
         if steps > limit:
-            raise ValueError(f"could not align {n} tokens with a text of {len(text)} characters in {limit} "
-                             f"steps; so far, {unplaced(*furthest)}")
+            raise ValueError(
+                f"could not align {n} tokens with a text of {len(text)} characters in {limit} "
+                f"steps; so far, {unplaced(*furthest)}"
+            )
         state, it = stack[-1]
         if state[0] == n and skip_spaces(state[1]) == m:
             break
@@ -353,14 +365,25 @@ def offsets_from_wordpieces(text: str, tokens: Sequence[str], unk_token: str = "
 
 def _is_punct(ch: str) -> bool:
     cp = ord(ch)
-    return 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126 or \
-        unicodedata.category(ch).startswith("P")
+    return (
+        33 <= cp <= 47
+        or 58 <= cp <= 64
+        or 91 <= cp <= 96
+        or 123 <= cp <= 126
+        or unicodedata.category(ch).startswith("P")
+    )
 
 
 def _is_cjk(ch: str) -> bool:
     cp = ord(ch)
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-            or 0x2A700 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2CEAF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
 
 
 def _maybe_punct(ch: str) -> bool:
@@ -381,8 +404,9 @@ def _pre_token_end(text: str, start: int) -> int:
     return j
 
 
-def bio_for_given_tokens(text: str, tokens: Sequence[str], privacy_mask: Sequence[dict],
-                         unk_token: str = "[UNK]") -> list[str]:
+def bio_for_given_tokens(
+    text: str, tokens: Sequence[str], privacy_mask: Sequence[dict], unk_token: str = "[UNK]"
+) -> list[str]:
     """BIO labels for a dataset's own token list (e.g. the 200k ``mbert_text_tokens``)."""
     return bio_from_offsets(offsets_from_wordpieces(text, tokens, unk_token), privacy_mask)
 

@@ -8,10 +8,12 @@ each language (``data/fragments/<code>/``) and values in each locale's formats
 ``languages`` is a list whose entries are a code (``fr``, weight 1) or a one-key mapping from a
 code to a weight (``{fr: 0.15}``); weights are relative shares of the records.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,19 @@ LANGUAGES: dict[str, Language] = {
 
 # names that datasets write in their ``language`` field, mapped to codes
 _ALIASES = {name.lower(): code for code, lang in LANGUAGES.items() for name in (code, lang.name, lang.native)}
-_ALIASES.update({"eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "ita": "it", "nld": "nl",
-                 "dut": "nl", "francais": "fr"})
+_ALIASES.update(
+    {
+        "eng": "en",
+        "fra": "fr",
+        "fre": "fr",
+        "deu": "de",
+        "ger": "de",
+        "ita": "it",
+        "nld": "nl",
+        "dut": "nl",
+        "francais": "fr",
+    }
+)
 
 
 def language_code(name: Any) -> str | None:
@@ -57,8 +70,10 @@ def language_problems(entries: Any) -> list[str]:
         if not isinstance(code, str):
             problems.append(f"has {entry!r}; an entry is a code such as 'fr' or a mapping such as {{fr: 0.2}}")
         elif code not in LANGUAGES:
-            problems.append(f"names {code!r}; piimask writes {', '.join(LANGUAGES)}"
-                            + (f" (did you mean {language_code(code)!r}?)" if language_code(code) else ""))
+            problems.append(
+                f"names {code!r}; piimask writes {', '.join(LANGUAGES)}"
+                + (f" (did you mean {language_code(code)!r}?)" if language_code(code) else "")
+            )
         elif code in seen:
             problems.append(f"names {code!r} twice")
         elif isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
@@ -92,6 +107,6 @@ def apportion(n: int, weights: Mapping[str, float]) -> dict[str, int]:
     exact = {code: n * w for code, w in weights.items()}
     counts = {code: int(x) for code, x in exact.items()}
     order = sorted(weights, key=lambda c: -(exact[c] - counts[c]))
-    for code in order[:n - sum(counts.values())]:
+    for code in order[: n - sum(counts.values())]:
         counts[code] += 1
     return counts

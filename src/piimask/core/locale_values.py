@@ -12,6 +12,7 @@ crypto addresses, passwords, user agents...) keep ``ValueFactory``'s generators.
 
 English texts keep ``ValueFactory`` itself: nothing here changes them.
 """
+
 from __future__ import annotations
 
 import string
@@ -21,7 +22,7 @@ from faker import Faker
 from faker.providers.address.it_IT import Provider as _ItAddress
 
 from .languages import LANGUAGES
-from .values import CURRENCY_SYMBOLS, ValueFactory, _ascii, iban_check_digits, IBAN_LENGTHS, _IBAN_LETTER_PREFIX
+from .values import _IBAN_LETTER_PREFIX, CURRENCY_SYMBOLS, IBAN_LENGTHS, ValueFactory, _ascii, iban_check_digits
 
 
 @dataclass(frozen=True)
@@ -58,182 +59,786 @@ class LocaleFormats:
 
 FORMATS: dict[str, LocaleFormats] = {
     "fr": LocaleFormats(
-        months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                "novembre", "décembre"),
-        dates=(("{dd}/{mm}/{yyyy}", 0.44), ("{d1} {month} {yyyy}", 0.2), ("{d1} {month}", 0.06), ("{iso}", 0.08),
-               ("{yyyy}-{mm}-{dd}", 0.05), ("{dd}/{mm}/{yy}", 0.05), ("{mm}/{yy}", 0.04), ("{month} {yyyy}", 0.03),
-               ("{dd}.{mm}.{yyyy}", 0.02), ("{dd}-{mm}-{yyyy}", 0.03)),
-        times=("{H}h{MM}", "{H}h{MM}", "{H}h", "{HH}:{MM}", "{HH}:{MM}", "{H} h {MM}", "{HH}h{MM}", "{HH}:{MM}:{SS}",
-               "{H}"),
-        phones=("0N ## ## ## ##", "0N ## ## ## ##", "06 ## ## ## ##", "07 ## ## ## ##", "0N.##.##.##.##",
-                "+33 N ## ## ## ##", "+33 (0)N ## ## ## ##", "+33N########", "0N########", "0N-##-##-##-##"),
+        months=(
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ),
+        dates=(
+            ("{dd}/{mm}/{yyyy}", 0.44),
+            ("{d1} {month} {yyyy}", 0.2),
+            ("{d1} {month}", 0.06),
+            ("{iso}", 0.08),
+            ("{yyyy}-{mm}-{dd}", 0.05),
+            ("{dd}/{mm}/{yy}", 0.05),
+            ("{mm}/{yy}", 0.04),
+            ("{month} {yyyy}", 0.03),
+            ("{dd}.{mm}.{yyyy}", 0.02),
+            ("{dd}-{mm}-{yyyy}", 0.03),
+        ),
+        times=(
+            "{H}h{MM}",
+            "{H}h{MM}",
+            "{H}h",
+            "{HH}:{MM}",
+            "{HH}:{MM}",
+            "{H} h {MM}",
+            "{HH}h{MM}",
+            "{HH}:{MM}:{SS}",
+            "{H}",
+        ),
+        phones=(
+            "0N ## ## ## ##",
+            "0N ## ## ## ##",
+            "06 ## ## ## ##",
+            "07 ## ## ## ##",
+            "0N.##.##.##.##",
+            "+33 N ## ## ## ##",
+            "+33 (0)N ## ## ## ##",
+            "+33N########",
+            "0N########",
+            "0N-##-##-##-##",
+        ),
         iban_countries=("FR", "FR", "FR", "FR", "FR", "FR", "BE", "LU", "MC", "CH"),
-        prefixes=("M.", "M.", "M.", "Mme", "Mme", "Mme", "Mlle", "Dr", "Dr", "Pr", "Me", "Monsieur", "Madame",
-                  "Maître", "Comtesse", "Baron", "Père", "Sœur"),
+        prefixes=(
+            "M.",
+            "M.",
+            "M.",
+            "Mme",
+            "Mme",
+            "Mme",
+            "Mlle",
+            "Dr",
+            "Dr",
+            "Pr",
+            "Me",
+            "Monsieur",
+            "Madame",
+            "Maître",
+            "Comtesse",
+            "Baron",
+            "Père",
+            "Sœur",
+        ),
         sexes=("Homme", "Femme", "Homme", "Femme", "H", "F", "M", "masculin", "féminin"),
-        genders=("non-binaire", "femme trans", "homme trans", "cisgenre", "femme cisgenre", "homme cisgenre",
-                 "genderfluid", "agenre", "intersexe", "transgenre", "bigenre", "personne non binaire", "queer"),
+        genders=(
+            "non-binaire",
+            "femme trans",
+            "homme trans",
+            "cisgenre",
+            "femme cisgenre",
+            "homme cisgenre",
+            "genderfluid",
+            "agenre",
+            "intersexe",
+            "transgenre",
+            "bigenre",
+            "personne non binaire",
+            "queer",
+        ),
         eye_colors=("marron", "bleu", "vert", "gris", "noisette", "noir", "bleu-vert", "brun", "ambre"),
-        account_names=("Compte courant", "Compte épargne", "Livret A", "Livret de développement durable",
-                       "Plan d'épargne logement", "Compte joint", "Compte titres", "Compte professionnel",
-                       "Plan d'épargne en actions", "Compte sur livret"),
-        currency_names=("euro", "dollar américain", "livre sterling", "franc suisse", "yen japonais",
-                        "couronne danoise", "couronne suédoise", "dollar canadien", "yuan", "roupie indienne",
-                        "rand sud-africain", "dirham marocain", "franc CFA", "zloty", "peso mexicain"),
+        account_names=(
+            "Compte courant",
+            "Compte épargne",
+            "Livret A",
+            "Livret de développement durable",
+            "Plan d'épargne logement",
+            "Compte joint",
+            "Compte titres",
+            "Compte professionnel",
+            "Plan d'épargne en actions",
+            "Compte sur livret",
+        ),
+        currency_names=(
+            "euro",
+            "dollar américain",
+            "livre sterling",
+            "franc suisse",
+            "yen japonais",
+            "couronne danoise",
+            "couronne suédoise",
+            "dollar canadien",
+            "yuan",
+            "roupie indienne",
+            "rand sud-africain",
+            "dirham marocain",
+            "franc CFA",
+            "zloty",
+            "peso mexicain",
+        ),
         directions=("Nord", "Sud", "Est", "Ouest", "Nord-Est", "Nord-Ouest", "Sud-Est", "Sud-Ouest"),
-        secondary=("Appartement {n}", "Apt {n}", "Bâtiment {L}", "Étage {n}", "Escalier {L}", "Bât. {L}",
-                   "Résidence {L}, appt {n}", "Porte {n}"),
-        counties=(), states=(),
+        secondary=(
+            "Appartement {n}",
+            "Apt {n}",
+            "Bâtiment {L}",
+            "Étage {n}",
+            "Escalier {L}",
+            "Bât. {L}",
+            "Résidence {L}, appt {n}",
+            "Porte {n}",
+        ),
+        counties=(),
+        states=(),
         age_units=("ans",),
         heights=("{m} m", "{cm} cm", "{m}m", "1m{cc}", "{cm}cm"),
-        thousands=(" ", " ", " ", "\u202f", ""), decimal=",",
-        email_domains=("orange.fr", "free.fr", "laposte.net", "sfr.fr", "wanadoo.fr", "gmail.com", "yahoo.fr",
-                       "hotmail.fr", "outlook.fr", "bbox.fr"),
-        url_words=("soleil", "jardin", "etoile", "riviere", "colline", "lumiere", "plume", "nuage", "chemin",
-                   "verger", "horizon", "lavande", "ocean", "foret", "atelier"),
+        thousands=(" ", " ", " ", "\u202f", ""),
+        decimal=",",
+        email_domains=(
+            "orange.fr",
+            "free.fr",
+            "laposte.net",
+            "sfr.fr",
+            "wanadoo.fr",
+            "gmail.com",
+            "yahoo.fr",
+            "hotmail.fr",
+            "outlook.fr",
+            "bbox.fr",
+        ),
+        url_words=(
+            "soleil",
+            "jardin",
+            "etoile",
+            "riviere",
+            "colline",
+            "lumiere",
+            "plume",
+            "nuage",
+            "chemin",
+            "verger",
+            "horizon",
+            "lavande",
+            "ocean",
+            "foret",
+            "atelier",
+        ),
         tlds=("fr", "fr", "fr", "com", "net", "org", "eu", "be"),
         building_suffixes=(" bis", " ter", "B"),
         day_one="1er",
         state_codes=("IDF", "PACA", "ARA", "BFC", "HDF", "NA", "GE", "CVL"),
     ),
     "de": LocaleFormats(
-        months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-                "November", "Dezember"),
-        dates=(("{dd}.{mm}.{yyyy}", 0.4), ("{d}.{m}.{yyyy}", 0.08), ("{d}. {month} {yyyy}", 0.17),
-               ("{d}. {month}", 0.05), ("{dd}/{mm}/{yyyy}", 0.08), ("{iso}", 0.08), ("{yyyy}-{mm}-{dd}", 0.05),
-               ("{dd}.{mm}.{yy}", 0.05), ("{month} {yyyy}", 0.02), ("{mm}/{yy}", 0.02)),
-        times=("{HH}:{MM}", "{HH}:{MM}", "{HH}:{MM} Uhr", "{HH}:{MM} Uhr", "{H} Uhr", "{H}.{MM} Uhr", "{HH}:{MM}:{SS}",
-               "{H}:{MM}", "{H}"),
-        phones=("0N# ########", "0N## #######", "01## #######", "+49 N# ########", "+49 (0)N# #######",
-                "(0N##) ######", "0N##/#######", "0N#-########", "+49 1## #######", "0N#########", "0N# ### ### ##"),
+        months=(
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ),
+        dates=(
+            ("{dd}.{mm}.{yyyy}", 0.4),
+            ("{d}.{m}.{yyyy}", 0.08),
+            ("{d}. {month} {yyyy}", 0.17),
+            ("{d}. {month}", 0.05),
+            ("{dd}/{mm}/{yyyy}", 0.08),
+            ("{iso}", 0.08),
+            ("{yyyy}-{mm}-{dd}", 0.05),
+            ("{dd}.{mm}.{yy}", 0.05),
+            ("{month} {yyyy}", 0.02),
+            ("{mm}/{yy}", 0.02),
+        ),
+        times=(
+            "{HH}:{MM}",
+            "{HH}:{MM}",
+            "{HH}:{MM} Uhr",
+            "{HH}:{MM} Uhr",
+            "{H} Uhr",
+            "{H}.{MM} Uhr",
+            "{HH}:{MM}:{SS}",
+            "{H}:{MM}",
+            "{H}",
+        ),
+        phones=(
+            "0N# ########",
+            "0N## #######",
+            "01## #######",
+            "+49 N# ########",
+            "+49 (0)N# #######",
+            "(0N##) ######",
+            "0N##/#######",
+            "0N#-########",
+            "+49 1## #######",
+            "0N#########",
+            "0N# ### ### ##",
+        ),
         iban_countries=("DE", "DE", "DE", "DE", "DE", "DE", "AT", "AT", "CH", "LU"),
-        prefixes=("Herr", "Herr", "Herr", "Frau", "Frau", "Frau", "Dr.", "Dr.", "Prof.", "Prof. Dr.", "Dipl.-Ing.",
-                  "Herr Dr.", "Frau Dr.", "Graf", "Freifrau", "Pfarrer", "Bürgermeisterin"),
+        prefixes=(
+            "Herr",
+            "Herr",
+            "Herr",
+            "Frau",
+            "Frau",
+            "Frau",
+            "Dr.",
+            "Dr.",
+            "Prof.",
+            "Prof. Dr.",
+            "Dipl.-Ing.",
+            "Herr Dr.",
+            "Frau Dr.",
+            "Graf",
+            "Freifrau",
+            "Pfarrer",
+            "Bürgermeisterin",
+        ),
         sexes=("männlich", "weiblich", "Männlich", "Weiblich", "männlich", "weiblich", "M", "W", "divers"),
-        genders=("nicht-binär", "Transfrau", "Transmann", "cisgeschlechtlich", "cis Frau", "cis Mann", "genderfluid",
-                 "agender", "intergeschlechtlich", "transgender", "bigender", "divers", "queer"),
-        eye_colors=("braun", "blau", "grün", "grau", "haselnussbraun", "blaugrau", "dunkelbraun", "graugrün",
-                    "bernsteinfarben"),
-        account_names=("Girokonto", "Sparkonto", "Tagesgeldkonto", "Festgeldkonto", "Gemeinschaftskonto",
-                       "Geschäftskonto", "Depotkonto", "Kreditkartenkonto", "Bausparkonto", "Darlehenskonto"),
-        currency_names=("Euro", "US-Dollar", "Pfund Sterling", "Schweizer Franken", "Japanischer Yen",
-                        "Dänische Krone", "Schwedische Krone", "Kanadischer Dollar", "Renminbi", "Indische Rupie",
-                        "Polnischer Złoty", "Tschechische Krone", "Norwegische Krone", "Türkische Lira",
-                        "Australischer Dollar"),
+        genders=(
+            "nicht-binär",
+            "Transfrau",
+            "Transmann",
+            "cisgeschlechtlich",
+            "cis Frau",
+            "cis Mann",
+            "genderfluid",
+            "agender",
+            "intergeschlechtlich",
+            "transgender",
+            "bigender",
+            "divers",
+            "queer",
+        ),
+        eye_colors=(
+            "braun",
+            "blau",
+            "grün",
+            "grau",
+            "haselnussbraun",
+            "blaugrau",
+            "dunkelbraun",
+            "graugrün",
+            "bernsteinfarben",
+        ),
+        account_names=(
+            "Girokonto",
+            "Sparkonto",
+            "Tagesgeldkonto",
+            "Festgeldkonto",
+            "Gemeinschaftskonto",
+            "Geschäftskonto",
+            "Depotkonto",
+            "Kreditkartenkonto",
+            "Bausparkonto",
+            "Darlehenskonto",
+        ),
+        currency_names=(
+            "Euro",
+            "US-Dollar",
+            "Pfund Sterling",
+            "Schweizer Franken",
+            "Japanischer Yen",
+            "Dänische Krone",
+            "Schwedische Krone",
+            "Kanadischer Dollar",
+            "Renminbi",
+            "Indische Rupie",
+            "Polnischer Złoty",
+            "Tschechische Krone",
+            "Norwegische Krone",
+            "Türkische Lira",
+            "Australischer Dollar",
+        ),
         directions=("Norden", "Süden", "Osten", "Westen", "Nordosten", "Nordwesten", "Südosten", "Südwesten"),
-        secondary=("Wohnung {n}", "Whg. {n}", "{n}. OG", "Etage {n}", "App. {n}", "Haus {L}", "Aufgang {L}",
-                   "Zimmer {n}", "Hinterhaus, {n}. OG"),
-        counties=("Landkreis Harburg", "Rhein-Sieg-Kreis", "Kreis Steinfurt", "Landkreis Ludwigsburg",
-                  "Main-Kinzig-Kreis", "Landkreis Esslingen", "Kreis Recklinghausen", "Landkreis Rostock",
-                  "Landkreis Hildesheim", "Ortenaukreis", "Landkreis Bautzen", "Kreis Mettmann",
-                  "Landkreis Göttingen", "Rhein-Neckar-Kreis", "Landkreis München", "Erzgebirgskreis",
-                  "Landkreis Osnabrück", "Märkischer Kreis", "Landkreis Passau", "Kreis Pinneberg"),
+        secondary=(
+            "Wohnung {n}",
+            "Whg. {n}",
+            "{n}. OG",
+            "Etage {n}",
+            "App. {n}",
+            "Haus {L}",
+            "Aufgang {L}",
+            "Zimmer {n}",
+            "Hinterhaus, {n}. OG",
+        ),
+        counties=(
+            "Landkreis Harburg",
+            "Rhein-Sieg-Kreis",
+            "Kreis Steinfurt",
+            "Landkreis Ludwigsburg",
+            "Main-Kinzig-Kreis",
+            "Landkreis Esslingen",
+            "Kreis Recklinghausen",
+            "Landkreis Rostock",
+            "Landkreis Hildesheim",
+            "Ortenaukreis",
+            "Landkreis Bautzen",
+            "Kreis Mettmann",
+            "Landkreis Göttingen",
+            "Rhein-Neckar-Kreis",
+            "Landkreis München",
+            "Erzgebirgskreis",
+            "Landkreis Osnabrück",
+            "Märkischer Kreis",
+            "Landkreis Passau",
+            "Kreis Pinneberg",
+        ),
         states=(),
         age_units=("Jahre", "Jahre alt"),
         heights=("{m} m", "{cm} cm", "{m}m", "{cm}cm"),
-        thousands=(".", ".", ".", ""), decimal=",",
-        email_domains=("gmx.de", "web.de", "t-online.de", "gmail.com", "freenet.de", "posteo.de", "outlook.de",
-                       "yahoo.de", "mail.de", "arcor.de"),
-        url_words=("sonne", "garten", "stern", "fluss", "wolke", "licht", "feder", "wald", "berg", "brunnen",
-                   "lichtung", "wiese", "anker", "werkstatt", "kompass"),
+        thousands=(".", ".", ".", ""),
+        decimal=",",
+        email_domains=(
+            "gmx.de",
+            "web.de",
+            "t-online.de",
+            "gmail.com",
+            "freenet.de",
+            "posteo.de",
+            "outlook.de",
+            "yahoo.de",
+            "mail.de",
+            "arcor.de",
+        ),
+        url_words=(
+            "sonne",
+            "garten",
+            "stern",
+            "fluss",
+            "wolke",
+            "licht",
+            "feder",
+            "wald",
+            "berg",
+            "brunnen",
+            "lichtung",
+            "wiese",
+            "anker",
+            "werkstatt",
+            "kompass",
+        ),
         tlds=("de", "de", "de", "com", "net", "org", "eu", "at", "ch"),
         building_suffixes=("a", "b", "c", "-12"),
         state_codes=("NRW", "BY", "BW", "NI", "HE", "SN", "RP", "SH", "BE", "HH", "TH", "MV"),
     ),
     "it": LocaleFormats(
-        months=("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-                "ottobre", "novembre", "dicembre"),
-        dates=(("{dd}/{mm}/{yyyy}", 0.45), ("{d1} {month} {yyyy}", 0.2), ("{d1} {month}", 0.06), ("{iso}", 0.08),
-               ("{dd}-{mm}-{yyyy}", 0.06), ("{yyyy}-{mm}-{dd}", 0.05), ("{dd}/{mm}/{yy}", 0.05),
-               ("{month} {yyyy}", 0.03), ("{d}/{m}/{yyyy}", 0.02)),
+        months=(
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
+        ),
+        dates=(
+            ("{dd}/{mm}/{yyyy}", 0.45),
+            ("{d1} {month} {yyyy}", 0.2),
+            ("{d1} {month}", 0.06),
+            ("{iso}", 0.08),
+            ("{dd}-{mm}-{yyyy}", 0.06),
+            ("{yyyy}-{mm}-{dd}", 0.05),
+            ("{dd}/{mm}/{yy}", 0.05),
+            ("{month} {yyyy}", 0.03),
+            ("{d}/{m}/{yyyy}", 0.02),
+        ),
         times=("{HH}:{MM}", "{HH}:{MM}", "{H}:{MM}", "{H}.{MM}", "{HH}.{MM}", "{HH}:{MM}:{SS}", "{H}"),
-        phones=("0N ########", "0N# #######", "0N #### ####", "3## ### ####", "3## #######", "+39 3## #######",
-                "+39 0N ########", "+39 3## ### ####", "3#########", "0N#-#######"),
+        phones=(
+            "0N ########",
+            "0N# #######",
+            "0N #### ####",
+            "3## ### ####",
+            "3## #######",
+            "+39 3## #######",
+            "+39 0N ########",
+            "+39 3## ### ####",
+            "3#########",
+            "0N#-#######",
+        ),
         iban_countries=("IT", "IT", "IT", "IT", "IT", "IT", "IT", "SM", "CH", "AT"),
-        prefixes=("Sig.", "Sig.", "Sig.ra", "Sig.ra", "Dott.", "Dott.ssa", "Prof.", "Prof.ssa", "Avv.", "Ing.",
-                  "Geom.", "Signor", "Signora", "Conte", "Don", "Suor"),
+        prefixes=(
+            "Sig.",
+            "Sig.",
+            "Sig.ra",
+            "Sig.ra",
+            "Dott.",
+            "Dott.ssa",
+            "Prof.",
+            "Prof.ssa",
+            "Avv.",
+            "Ing.",
+            "Geom.",
+            "Signor",
+            "Signora",
+            "Conte",
+            "Don",
+            "Suor",
+        ),
         sexes=("Maschio", "Femmina", "Maschio", "Femmina", "M", "F", "maschile", "femminile", "uomo", "donna"),
-        genders=("non binario", "donna trans", "uomo trans", "cisgender", "donna cisgender", "uomo cisgender",
-                 "genderfluid", "agender", "intersessuale", "transgender", "bigender", "persona non binaria",
-                 "queer"),
+        genders=(
+            "non binario",
+            "donna trans",
+            "uomo trans",
+            "cisgender",
+            "donna cisgender",
+            "uomo cisgender",
+            "genderfluid",
+            "agender",
+            "intersessuale",
+            "transgender",
+            "bigender",
+            "persona non binaria",
+            "queer",
+        ),
         eye_colors=("castani", "azzurri", "verdi", "grigi", "neri", "nocciola", "marroni", "celesti", "scuri"),
-        account_names=("Conto corrente", "Conto deposito", "Libretto di risparmio", "Conto cointestato",
-                       "Conto titoli", "Conto business", "Conto online", "Conto giovani", "Conto di base",
-                       "Conto mutuo"),
-        currency_names=("euro", "dollaro statunitense", "sterlina britannica", "franco svizzero", "yen giapponese",
-                        "corona danese", "corona svedese", "dollaro canadese", "yuan cinese", "rupia indiana",
-                        "rand sudafricano", "lira turca", "zloty polacco", "peso messicano", "real brasiliano"),
+        account_names=(
+            "Conto corrente",
+            "Conto deposito",
+            "Libretto di risparmio",
+            "Conto cointestato",
+            "Conto titoli",
+            "Conto business",
+            "Conto online",
+            "Conto giovani",
+            "Conto di base",
+            "Conto mutuo",
+        ),
+        currency_names=(
+            "euro",
+            "dollaro statunitense",
+            "sterlina britannica",
+            "franco svizzero",
+            "yen giapponese",
+            "corona danese",
+            "corona svedese",
+            "dollaro canadese",
+            "yuan cinese",
+            "rupia indiana",
+            "rand sudafricano",
+            "lira turca",
+            "zloty polacco",
+            "peso messicano",
+            "real brasiliano",
+        ),
         directions=("Nord", "Sud", "Est", "Ovest", "Nord-Est", "Nord-Ovest", "Sud-Est", "Sud-Ovest"),
-        secondary=("Interno {n}", "int. {n}", "Scala {L}", "Piano {n}", "Appartamento {n}", "Scala {L}, interno {n}",
-                   "Palazzina {L}"),
+        secondary=(
+            "Interno {n}",
+            "int. {n}",
+            "Scala {L}",
+            "Piano {n}",
+            "Appartamento {n}",
+            "Scala {L}, interno {n}",
+            "Palazzina {L}",
+        ),
         counties=(),
-        states=("Lombardia", "Lazio", "Campania", "Sicilia", "Veneto", "Emilia-Romagna", "Piemonte", "Puglia",
-                "Toscana", "Calabria", "Sardegna", "Liguria", "Marche", "Abruzzo", "Friuli-Venezia Giulia",
-                "Trentino-Alto Adige", "Umbria", "Basilicata", "Molise", "Valle d'Aosta"),
+        states=(
+            "Lombardia",
+            "Lazio",
+            "Campania",
+            "Sicilia",
+            "Veneto",
+            "Emilia-Romagna",
+            "Piemonte",
+            "Puglia",
+            "Toscana",
+            "Calabria",
+            "Sardegna",
+            "Liguria",
+            "Marche",
+            "Abruzzo",
+            "Friuli-Venezia Giulia",
+            "Trentino-Alto Adige",
+            "Umbria",
+            "Basilicata",
+            "Molise",
+            "Valle d'Aosta",
+        ),
         age_units=("anni",),
         heights=("{m} m", "{cm} cm", "{m}m", "{cm}cm"),
-        thousands=(".", ".", ".", ""), decimal=",",
-        email_domains=("libero.it", "virgilio.it", "alice.it", "tiscali.it", "gmail.com", "hotmail.it",
-                       "yahoo.it", "tin.it", "fastwebnet.it", "outlook.it"),
-        url_words=("sole", "giardino", "stella", "fiume", "collina", "luce", "piuma", "nuvola", "sentiero",
-                   "bosco", "orizzonte", "lavanda", "mare", "bottega", "vigneto"),
+        thousands=(".", ".", ".", ""),
+        decimal=",",
+        email_domains=(
+            "libero.it",
+            "virgilio.it",
+            "alice.it",
+            "tiscali.it",
+            "gmail.com",
+            "hotmail.it",
+            "yahoo.it",
+            "tin.it",
+            "fastwebnet.it",
+            "outlook.it",
+        ),
+        url_words=(
+            "sole",
+            "giardino",
+            "stella",
+            "fiume",
+            "collina",
+            "luce",
+            "piuma",
+            "nuvola",
+            "sentiero",
+            "bosco",
+            "orizzonte",
+            "lavanda",
+            "mare",
+            "bottega",
+            "vigneto",
+        ),
         tlds=("it", "it", "it", "com", "net", "org", "eu"),
         building_suffixes=("/A", "/B", " bis", "A"),
-        job_titles=("Responsabile commerciale", "Impiegato amministrativo", "Ingegnere informatico",
-                    "Consulente finanziario", "Direttore vendite", "Insegnante di matematica", "Infermiere",
-                    "Addetto alla contabilità", "Responsabile risorse umane", "Analista di dati",
-                    "Tecnico di laboratorio", "Project manager", "Avvocato", "Architetto", "Farmacista",
-                    "Geometra", "Agente immobiliare", "Sviluppatore software", "Medico di base",
-                    "Responsabile della logistica"),
+        job_titles=(
+            "Responsabile commerciale",
+            "Impiegato amministrativo",
+            "Ingegnere informatico",
+            "Consulente finanziario",
+            "Direttore vendite",
+            "Insegnante di matematica",
+            "Infermiere",
+            "Addetto alla contabilità",
+            "Responsabile risorse umane",
+            "Analista di dati",
+            "Tecnico di laboratorio",
+            "Project manager",
+            "Avvocato",
+            "Architetto",
+            "Farmacista",
+            "Geometra",
+            "Agente immobiliare",
+            "Sviluppatore software",
+            "Medico di base",
+            "Responsabile della logistica",
+        ),
         day_one="1°",
         state_codes=("MI", "RM", "TO", "NA", "FI", "BO", "VE", "GE", "PA", "BA"),
     ),
     "nl": LocaleFormats(
-        months=("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-                "november", "december"),
-        dates=(("{dd}-{mm}-{yyyy}", 0.4), ("{dd}/{mm}/{yyyy}", 0.1), ("{d} {month} {yyyy}", 0.2),
-               ("{d} {month}", 0.06), ("{iso}", 0.08), ("{yyyy}-{mm}-{dd}", 0.05), ("{d}-{m}-{yyyy}", 0.05),
-               ("{dd}-{mm}-{yy}", 0.03), ("{month} {yyyy}", 0.03)),
-        times=("{HH}:{MM}", "{HH}:{MM}", "{H}.{MM} uur", "{H} uur", "{HH}:{MM} uur", "{H}u{MM}", "{HH}.{MM}",
-               "{HH}:{MM}:{SS}", "{H}u", "{H}"),
-        phones=("0N#-#######", "06-########", "0N# ### ####", "+31 6 ########", "+31 (0)N# ### ####",
-                "+31 N# #######", "06 ## ## ## ##", "0N#########", "0N# - #######", "+316########"),
+        months=(
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ),
+        dates=(
+            ("{dd}-{mm}-{yyyy}", 0.4),
+            ("{dd}/{mm}/{yyyy}", 0.1),
+            ("{d} {month} {yyyy}", 0.2),
+            ("{d} {month}", 0.06),
+            ("{iso}", 0.08),
+            ("{yyyy}-{mm}-{dd}", 0.05),
+            ("{d}-{m}-{yyyy}", 0.05),
+            ("{dd}-{mm}-{yy}", 0.03),
+            ("{month} {yyyy}", 0.03),
+        ),
+        times=(
+            "{HH}:{MM}",
+            "{HH}:{MM}",
+            "{H}.{MM} uur",
+            "{H} uur",
+            "{HH}:{MM} uur",
+            "{H}u{MM}",
+            "{HH}.{MM}",
+            "{HH}:{MM}:{SS}",
+            "{H}u",
+            "{H}",
+        ),
+        phones=(
+            "0N#-#######",
+            "06-########",
+            "0N# ### ####",
+            "+31 6 ########",
+            "+31 (0)N# ### ####",
+            "+31 N# #######",
+            "06 ## ## ## ##",
+            "0N#########",
+            "0N# - #######",
+            "+316########",
+        ),
         iban_countries=("NL", "NL", "NL", "NL", "NL", "NL", "BE", "BE", "DE", "LU"),
-        prefixes=("dhr.", "dhr.", "mevr.", "mevr.", "Dhr.", "Mevr.", "mevrouw", "meneer", "dr.", "mr.", "ir.",
-                  "drs.", "prof.", "Jonkheer", "Barones", "Burgemeester", "Pastoor"),
+        prefixes=(
+            "dhr.",
+            "dhr.",
+            "mevr.",
+            "mevr.",
+            "Dhr.",
+            "Mevr.",
+            "mevrouw",
+            "meneer",
+            "dr.",
+            "mr.",
+            "ir.",
+            "drs.",
+            "prof.",
+            "Jonkheer",
+            "Barones",
+            "Burgemeester",
+            "Pastoor",
+        ),
         sexes=("man", "vrouw", "Man", "Vrouw", "man", "vrouw", "M", "V", "anders"),
-        genders=("non-binair", "transvrouw", "transman", "cisgender", "cisvrouw", "cisman", "genderfluïde", "agender",
-                 "intersekse", "transgender", "bigender", "genderqueer", "queer"),
-        eye_colors=("bruin", "blauw", "groen", "grijs", "hazelnootbruin", "blauwgrijs", "donkerbruin", "grijsgroen",
-                    "amberkleurig"),
-        account_names=("Betaalrekening", "Spaarrekening", "Internetspaarrekening", "Gezamenlijke rekening",
-                       "Zakelijke rekening", "Beleggingsrekening", "Deposito", "Creditcardrekening",
-                       "Jongerenrekening", "Hypotheekrekening"),
-        currency_names=("euro", "Amerikaanse dollar", "Britse pond", "Zwitserse frank", "Japanse yen",
-                        "Deense kroon", "Zweedse kroon", "Canadese dollar", "Chinese yuan", "Indiase roepie",
-                        "Zuid-Afrikaanse rand", "Turkse lira", "Poolse zloty", "Surinaamse dollar",
-                        "Antilliaanse gulden"),
+        genders=(
+            "non-binair",
+            "transvrouw",
+            "transman",
+            "cisgender",
+            "cisvrouw",
+            "cisman",
+            "genderfluïde",
+            "agender",
+            "intersekse",
+            "transgender",
+            "bigender",
+            "genderqueer",
+            "queer",
+        ),
+        eye_colors=(
+            "bruin",
+            "blauw",
+            "groen",
+            "grijs",
+            "hazelnootbruin",
+            "blauwgrijs",
+            "donkerbruin",
+            "grijsgroen",
+            "amberkleurig",
+        ),
+        account_names=(
+            "Betaalrekening",
+            "Spaarrekening",
+            "Internetspaarrekening",
+            "Gezamenlijke rekening",
+            "Zakelijke rekening",
+            "Beleggingsrekening",
+            "Deposito",
+            "Creditcardrekening",
+            "Jongerenrekening",
+            "Hypotheekrekening",
+        ),
+        currency_names=(
+            "euro",
+            "Amerikaanse dollar",
+            "Britse pond",
+            "Zwitserse frank",
+            "Japanse yen",
+            "Deense kroon",
+            "Zweedse kroon",
+            "Canadese dollar",
+            "Chinese yuan",
+            "Indiase roepie",
+            "Zuid-Afrikaanse rand",
+            "Turkse lira",
+            "Poolse zloty",
+            "Surinaamse dollar",
+            "Antilliaanse gulden",
+        ),
         directions=("noord", "zuid", "oost", "west", "noordoost", "noordwest", "zuidoost", "zuidwest"),
-        secondary=("Appartement {n}", "app. {n}", "{n} hoog", "bus {n}", "Unit {n}", "Kamer {n}", "Etage {n}",
-                   "Blok {L}"),
-        counties=("Achterhoek", "Veluwe", "Twente", "het Gooi", "Zeeuws-Vlaanderen", "West-Friesland", "Salland",
-                  "de Liemers", "Westland", "Kempen", "Betuwe", "Peel", "Hoeksche Waard", "Drechtsteden",
-                  "Zaanstreek", "Kennemerland", "Voorne-Putten", "Noordoostpolder", "Bommelerwaard", "Waterland"),
+        secondary=(
+            "Appartement {n}",
+            "app. {n}",
+            "{n} hoog",
+            "bus {n}",
+            "Unit {n}",
+            "Kamer {n}",
+            "Etage {n}",
+            "Blok {L}",
+        ),
+        counties=(
+            "Achterhoek",
+            "Veluwe",
+            "Twente",
+            "het Gooi",
+            "Zeeuws-Vlaanderen",
+            "West-Friesland",
+            "Salland",
+            "de Liemers",
+            "Westland",
+            "Kempen",
+            "Betuwe",
+            "Peel",
+            "Hoeksche Waard",
+            "Drechtsteden",
+            "Zaanstreek",
+            "Kennemerland",
+            "Voorne-Putten",
+            "Noordoostpolder",
+            "Bommelerwaard",
+            "Waterland",
+        ),
         states=(),
         age_units=("jaar", "jaar oud"),
         heights=("{m} m", "{cm} cm", "{m}m", "{cm}cm"),
-        thousands=(".", ".", ".", ""), decimal=",",
-        email_domains=("ziggo.nl", "kpnmail.nl", "hotmail.nl", "gmail.com", "planet.nl", "xs4all.nl", "live.nl",
-                       "outlook.com", "home.nl", "telfort.nl"),
-        url_words=("zon", "tuin", "ster", "rivier", "heuvel", "licht", "veer", "wolk", "pad", "bos", "horizon",
-                   "lavendel", "zee", "werkplaats", "molen"),
+        thousands=(".", ".", ".", ""),
+        decimal=",",
+        email_domains=(
+            "ziggo.nl",
+            "kpnmail.nl",
+            "hotmail.nl",
+            "gmail.com",
+            "planet.nl",
+            "xs4all.nl",
+            "live.nl",
+            "outlook.com",
+            "home.nl",
+            "telfort.nl",
+        ),
+        url_words=(
+            "zon",
+            "tuin",
+            "ster",
+            "rivier",
+            "heuvel",
+            "licht",
+            "veer",
+            "wolk",
+            "pad",
+            "bos",
+            "horizon",
+            "lavendel",
+            "zee",
+            "werkplaats",
+            "molen",
+        ),
         tlds=("nl", "nl", "nl", "com", "net", "org", "eu", "be"),
         building_suffixes=("A", "B", "-1", "-2", " bis"),
-        job_titles=("Accountmanager", "Beleidsmedewerker", "Projectleider", "Verpleegkundige",
-                    "Software-ontwikkelaar", "Docent Engels", "Financieel adviseur", "Teamleider klantenservice",
-                    "Administratief medewerker", "Huisarts", "Data-analist", "Logistiek medewerker",
-                    "Jurist arbeidsrecht", "Makelaar", "Apothekersassistent", "HR-adviseur",
-                    "Monteur installatietechniek", "Marketingmanager", "Controller", "Fysiotherapeut"),
+        job_titles=(
+            "Accountmanager",
+            "Beleidsmedewerker",
+            "Projectleider",
+            "Verpleegkundige",
+            "Software-ontwikkelaar",
+            "Docent Engels",
+            "Financieel adviseur",
+            "Teamleider klantenservice",
+            "Administratief medewerker",
+            "Huisarts",
+            "Data-analist",
+            "Logistiek medewerker",
+            "Jurist arbeidsrecht",
+            "Makelaar",
+            "Apothekersassistent",
+            "HR-adviseur",
+            "Monteur installatietechniek",
+            "Marketingmanager",
+            "Controller",
+            "Fysiotherapeut",
+        ),
         state_codes=("NH", "ZH", "NB", "UT", "GLD", "OV", "LB", "FL", "GR", "FR", "DR", "ZL"),
     ),
 }
@@ -252,8 +857,10 @@ class LocaleValueFactory(ValueFactory):
 
     def __init__(self, language: str, seed: int = 0):
         if language not in FORMATS:
-            raise ValueError(f"no locale values for language {language!r}; piimask has them for "
-                             f"{', '.join(FORMATS)} (English texts use ValueFactory)")
+            raise ValueError(
+                f"no locale values for language {language!r}; piimask has them for "
+                f"{', '.join(FORMATS)} (English texts use ValueFactory)"
+            )
         super().__init__(seed=seed, locales=("en_US",))
         self.language = language
         self.formats = FORMATS[language]
@@ -266,26 +873,41 @@ class LocaleValueFactory(ValueFactory):
     def _pattern(self, pattern: str) -> str:
         """'#' a digit, 'N' a digit 1-9, anything else as written."""
         r = self.rng
-        return "".join(r.choice(string.digits) if c == "#" else str(r.randint(1, 9)) if c == "N" else c
-                       for c in pattern)
+        return "".join(
+            r.choice(string.digits) if c == "#" else str(r.randint(1, 9)) if c == "N" else c for c in pattern
+        )
 
     def _number(self, value: float, decimals: int) -> str:
         """``value`` with the locale's thousands separator and decimal comma."""
         text = f"{value:,.{decimals}f}"
-        return text.replace(",", "\x00").replace(".", self.formats.decimal).replace(
-            "\x00", self._pick(self.formats.thousands))
+        return (
+            text.replace(",", "\x00")
+            .replace(".", self.formats.decimal)
+            .replace("\x00", self._pick(self.formats.thousands))
+        )
 
     def _date_in(self, start_year: int, end_year: int) -> str:
         r, f = self.rng, self.formats
         y, m, d = r.randint(start_year, end_year), r.randint(1, 12), r.randint(1, 28)
         fmt = r.choices([x for x, _ in f.dates], weights=[w for _, w in f.dates])[0]
-        iso = (f"{y}-{m:02d}-{d:02d}T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}"
-               + (f".{r.randint(0, 999):03d}Z" if r.random() < 0.5 else ""))
-        return fmt.format(d=d, dd=f"{d:02d}", m=m, mm=f"{m:02d}", yyyy=y, yy=f"{y % 100:02d}",
-                          month=f.months[m - 1], d1=f.day_one if d == 1 and f.day_one else d, iso=iso)
+        iso = f"{y}-{m:02d}-{d:02d}T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}" + (
+            f".{r.randint(0, 999):03d}Z" if r.random() < 0.5 else ""
+        )
+        return fmt.format(
+            d=d,
+            dd=f"{d:02d}",
+            m=m,
+            mm=f"{m:02d}",
+            yyyy=y,
+            yy=f"{y % 100:02d}",
+            month=f.months[m - 1],
+            d1=f.day_one if d == 1 and f.day_one else d,
+            iso=iso,
+        )
 
     # -- the classes whose values depend on the locale (alphabetical)
-    def _accountname(self): return self._pick(self.formats.account_names)
+    def _accountname(self):
+        return self._pick(self.formats.account_names)
 
     def _age(self):
         n = self.rng.randint(1, 95)
@@ -309,8 +931,11 @@ class LocaleValueFactory(ValueFactory):
         country = self._pick(self.formats.iban_countries)
         code = "".join(r.choice(string.ascii_uppercase) for _ in range(4)) + country
         code += "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(2))
-        return code + (r.choice(["XXX", "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(3))])
-                       if r.random() < 0.5 else "")
+        return code + (
+            r.choice(["XXX", "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(3))])
+            if r.random() < 0.5
+            else ""
+        )
 
     def _buildingnumber(self):
         n = str(self.rng.randint(1, 250) if self.rng.random() < 0.8 else self.rng.randint(1, 2999))
@@ -324,8 +949,9 @@ class LocaleValueFactory(ValueFactory):
     def _companyname(self):
         if self.language == "fr" and self.rng.random() < 0.6:  # fr_FR's companies are mostly a bare surname
             a, b = self.fk.last_name(), self.fk.last_name()
-            return self._pick([f"{a} SARL", f"{a} SA", f"{a} et Fils", f"{a} & {b}", f"Groupe {a}", f"{a} SAS",
-                               f"Établissements {a}"])
+            return self._pick(
+                [f"{a} SARL", f"{a} SA", f"{a} et Fils", f"{a} & {b}", f"Groupe {a}", f"{a} SAS", f"Établissements {a}"]
+            )
         return self.fk.company()
 
     def _county(self):
@@ -336,34 +962,55 @@ class LocaleValueFactory(ValueFactory):
             return f"provincia di {prov}" if self.rng.random() < 0.5 else prov
         return self._pick(self.formats.counties)
 
-    def _currency(self): return self._pick(self.formats.currency_names)
-    def _currencyname(self): return self._pick(self.formats.currency_names)
+    def _currency(self):
+        return self._pick(self.formats.currency_names)
+
+    def _currencyname(self):
+        return self._pick(self.formats.currency_names)
 
     def _currencysymbol(self):
         return "€" if self.rng.random() < 0.55 else self._pick(CURRENCY_SYMBOLS)
 
-    def _date(self): return self._date_in(1950, 2030)
-    def _dob(self): return self._date_in(1930, 2012)
+    def _date(self):
+        return self._date_in(1950, 2030)
+
+    def _dob(self):
+        return self._date_in(1930, 2012)
 
     def _email(self):
         r = self.rng
         first, last = _ascii(self.fk.first_name()).lower(), _ascii(self.fk.last_name()).lower()
         if r.random() < 0.4:
             first, last = first.capitalize(), last.capitalize()
-        local = r.choice([f"{first}.{last}", f"{first}.{last}", f"{first}{r.randint(1, 99)}", f"{first}_{last}",
-                          f"{first[0]}.{last}", f"{last}.{first}", f"{first}.{last}{r.randint(1, 99)}",
-                          f"{first}{last}"])
+        local = r.choice(
+            [
+                f"{first}.{last}",
+                f"{first}.{last}",
+                f"{first}{r.randint(1, 99)}",
+                f"{first}_{last}",
+                f"{first[0]}.{last}",
+                f"{last}.{first}",
+                f"{first}.{last}{r.randint(1, 99)}",
+                f"{first}{last}",
+            ]
+        )
         return f"{local}@{self._pick(self.formats.email_domains)}"
 
-    def _eyecolor(self): return self._pick(self.formats.eye_colors)
-    def _firstname(self): return self.fk.first_name()
-    def _gender(self): return self._pick(self.formats.genders)
+    def _eyecolor(self):
+        return self._pick(self.formats.eye_colors)
+
+    def _firstname(self):
+        return self.fk.first_name()
+
+    def _gender(self):
+        return self._pick(self.formats.genders)
 
     def _height(self):
         r = self.rng
         cm = r.randint(120, 205)
-        return self._pick(self.formats.heights).format(m=f"{cm / 100:.2f}".replace(".", self.formats.decimal),
-                                                       cm=cm, cc=f"{cm % 100:02d}")
+        return self._pick(self.formats.heights).format(
+            m=f"{cm / 100:.2f}".replace(".", self.formats.decimal), cm=cm, cc=f"{cm % 100:02d}"
+        )
 
     def iban(self, country: str | None = None) -> str:
         r = self.rng
@@ -373,7 +1020,7 @@ class LocaleValueFactory(ValueFactory):
         bban = "".join(r.choice(string.ascii_uppercase) for _ in range(letters)) + self._digits(n - letters)
         iban = country + iban_check_digits(country, bban) + bban
         if r.random() < 0.4:  # printed in groups of four, as statements and invoices do
-            iban = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+            iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
         return iban
 
     def _jobtitle(self):
@@ -384,15 +1031,19 @@ class LocaleValueFactory(ValueFactory):
         job = self.fk.job()
         return job[:1].upper() + job[1:]
 
-    def _lastname(self): return self.fk.last_name()
-    def _middlename(self): return self.fk.first_name()
+    def _lastname(self):
+        return self.fk.last_name()
+
+    def _middlename(self):
+        return self.fk.first_name()
 
     def _nearbygpscoordinate(self):
         r = self.rng
         sep = ", " if r.random() < 0.5 else ","
         return f"[{r.uniform(-90, 90):.4f}{sep}{r.uniform(-180, 180):.4f}]"
 
-    def _ordinaldirection(self): return self._pick(self.formats.directions)
+    def _ordinaldirection(self):
+        return self._pick(self.formats.directions)
 
     def _password(self):
         """Half the dataset's 12 letters, digits and underscores; half with the symbols that password
@@ -411,13 +1062,15 @@ class LocaleValueFactory(ValueFactory):
             return super()._phonenumber()
         return self._pattern(self._pick(self.formats.phones))
 
-    def _prefix(self): return self._pick(self.formats.prefixes)
+    def _prefix(self):
+        return self._pick(self.formats.prefixes)
 
     def _secondaryaddress(self):
         r = self.rng
         return self._pick(self.formats.secondary).format(n=r.randint(1, 40), L=r.choice("ABCDEF"))
 
-    def _sex(self): return self._pick(self.formats.sexes)
+    def _sex(self):
+        return self._pick(self.formats.sexes)
 
     def _ssn(self):
         r, d = self.rng, self._digits
@@ -445,13 +1098,15 @@ class LocaleValueFactory(ValueFactory):
             return self._pick(self.formats.states)
         return getattr(self.fk, {"fr": "region", "de": "state", "nl": "province"}[self.language])()
 
-    def _street(self): return self.fk.street_name()
+    def _street(self):
+        return self.fk.street_name()
 
     def _time(self):
         r = self.rng
         h = r.randint(0, 23) if r.random() < 0.8 else r.randint(7, 19)
-        return self._pick(self.formats.times).format(H=h, HH=f"{h:02d}", MM=f"{r.randint(0, 59):02d}",
-                                                     SS=f"{r.randint(0, 59):02d}")
+        return self._pick(self.formats.times).format(
+            H=h, HH=f"{h:02d}", MM=f"{r.randint(0, 59):02d}", SS=f"{r.randint(0, 59):02d}"
+        )
 
     def _url(self):
         r = self.rng
@@ -459,7 +1114,8 @@ class LocaleValueFactory(ValueFactory):
         tail = r.choice(["", "", "/", f"/{r.choice(self.formats.url_words)}"])
         return f"{r.choice(['https://', 'https://', 'http://', 'https://www.'])}{w1}-{w2}.{self._pick(self.formats.tlds)}{tail}"
 
-    def _vehiclevrm(self): return self.fk.license_plate()
+    def _vehiclevrm(self):
+        return self.fk.license_plate()
 
     def _zipcode(self):
         r = self.rng

@@ -6,6 +6,7 @@ with hundreds of lines of bar text. There a stage prints a few plain lines to st
 per tenth of the work), which the HTML report keeps short and ``make all`` streams to the terminal
 as they come.
 """
+
 from __future__ import annotations
 
 import sys
@@ -28,8 +29,15 @@ class Lines:
     ``set_postfix_str`` and ``close``.
     """
 
-    def __init__(self, total: int, desc: str, unit: str = "it", every: float = 0.1,
-                 stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        total: int,
+        desc: str,
+        unit: str = "it",
+        every: float = 0.1,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.total, self.desc, self.unit, self.every = int(total or 0), desc, unit, every
         self.stream, self.clock = stream, clock
         self.n, self.postfix, self.closed = 0, "", False

@@ -13,6 +13,7 @@ where the run it scans starts (a look-behind on the same characters), so no posi
 from many starts. Digits are matched in any script (full-width ``４１１１``) and normalised to
 ASCII before a checksum.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -29,15 +30,21 @@ def ascii_digits(s: str) -> str:
     return "".join(str(unicodedata.decimal(c)) for c in s if unicodedata.decimal(c, None) is not None)
 
 
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}\b")
+EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}\b"
+)
 # an e-mail written with spaces between its characters ("j o h n @ e x . c o m") or with words
 # for @ and . ("john at example dot com", "john [at] example [dot] com")
-SPACED_EMAIL = re.compile(r"(?<![\w.@])(?:[A-Za-z0-9._%+-][ \t]{1,2}){1,64}@(?:[ \t]{1,2}[A-Za-z0-9.-]){3,255}(?![\w.])")
+SPACED_EMAIL = re.compile(
+    r"(?<![\w.@])(?:[A-Za-z0-9._%+-][ \t]{1,2}){1,64}@(?:[ \t]{1,2}[A-Za-z0-9.-]){3,255}(?![\w.])"
+)
 _AT = r"(?:[ \t]*[\[({][ \t]*at[ \t]*[\])}][ \t]*|[ \t]+at[ \t]+)"
 _DOT = r"(?:[ \t]*[\[({][ \t]*dot[ \t]*[\])}][ \t]*|[ \t]+dot[ \t]+)"
-WORDY_EMAIL = re.compile(rf"(?i)(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}(?:{_DOT}[A-Za-z0-9._%+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9][A-Za-z0-9-]{{0,62}}"
-                         rf"(?:(?:{_DOT}|\.)[A-Za-z0-9][A-Za-z0-9-]{{0,62}}){{0,6}}{_DOT}[A-Za-z]{{2,24}}\b")
+WORDY_EMAIL = re.compile(
+    rf"(?i)(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}}(?:{_DOT}[A-Za-z0-9._%+-]{{1,63}}){{0,3}}{_AT}[A-Za-z0-9][A-Za-z0-9-]{{0,62}}"
+    rf"(?:(?:{_DOT}|\.)[A-Za-z0-9][A-Za-z0-9-]{{0,62}}){{0,6}}{_DOT}[A-Za-z]{{2,24}}\b"
+)
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 # IPv6 in any form (full, compressed "fe80::1", "2001:db8::", IPv4-mapped): a run of hex digits,
 # colons and dots holding two colons, checked by the ipaddress module
@@ -46,7 +53,9 @@ MAC = re.compile(r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+[^\s<>\"'()\[\]{}.,;:!?]")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
-PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?:\s?x\d{1,5})?(?![\w])")
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?:\s?x\d{1,5})?(?![\w])"
+)
 # national formats of the languages piimask writes, which PHONE's 2-4-digit groups miss: a trunk
 # prefix 0 with area codes and subscriber numbers of up to ten digits ("030 12345678",
 # "0171/1234567", "(089) 123456", "020-1234567", "024 - 5421247"), "+33 (0)1 23 45 67 89", numbers
@@ -56,17 +65,32 @@ _NAT_HEAD = r"(?:\+\d{2,3}[ .-]?(?:\(0\)[ .-]?)?\d{1,4}|\(0\d{1,4}\)|0\d{1,4})"
 NATIONAL_PHONE = re.compile(
     rf"(?<![\w+(.]){_NAT_HEAD}(?:(?:[ ./-]| - )\d{{2,10}}){{1,4}}(?![\w])"
     r"|(?<![\w+(.])(?:\+\d{9,14}|0\d{8,12})(?![\w])"
-    r"|(?<![\w+(.])3\d{2}(?:[ .-]\d{3}[ .-]\d{3,4}|[ .-]\d{6,7})(?![\w])")
-_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+    r"|(?<![\w+(.])3\d{2}(?:[ .-]\d{3}[ .-]\d{3,4}|[ .-]\d{6,7})(?![\w])"
+)
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
 _DW = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d{1,4})"
 # a phone number spelled out ("five five five, zero one nine eight ...") or spaced out digit by digit
-SPELLED_PHONE = re.compile(rf"(?i)(?<![\w+])(?:(?:plus|\+)[ \t]*)?{_DW}(?:[ \t]*[,.-]?[ \t]+{_DW}|[ \t]*-[ \t]*{_DW}){{6,15}}(?![\w])")
+SPELLED_PHONE = re.compile(
+    rf"(?i)(?<![\w+])(?:(?:plus|\+)[ \t]*)?{_DW}(?:[ \t]*[,.-]?[ \t]+{_DW}|[ \t]*-[ \t]*{_DW}){{6,15}}(?![\w])"
+)
 JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-])")
 API_KEY = re.compile(
     r"(?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{16,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|"
     r"ghp_[A-Za-z0-9]{30,}|gho_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|"
-    r"AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])")
+    r"AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])"
+)
 # key = value in code and configuration: the key is any identifier, the kind is read from its last
 # words (DB_PASSWORD, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, db_user, "pwd"), the value taken whole
 _QUOTED = r"""(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s'",;)\]}&]{1,200}))"""
@@ -74,15 +98,21 @@ _QUOTED = r"""(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s'"
 # (``config: password=x``) is still seen
 ASSIGN_KEY = re.compile(r"""(?<![\w.-])["']?(?P<key>[A-Za-z][\w.-]{0,63})["']?[ \t]{0,8}(?:=>|=|:)[ \t]{0,8}""")
 VALUE = re.compile(_QUOTED)
-_CRED_KEY = re.compile(r"(?i)(?:^|[_.-])(?:password|passwd|pwd|pass|passphrase|secret|secret[_-]?key|"
-                       r"(?:secret[_-]?)?access[_-]?key|private[_-]?key|api[_-]?key|apikey|client[_-]?secret|"
-                       r"(?:access|auth|refresh|api|bearer)?[_-]?token|credentials?)$")
+_CRED_KEY = re.compile(
+    r"(?i)(?:^|[_.-])(?:password|passwd|pwd|pass|passphrase|secret|secret[_-]?key|"
+    r"(?:secret[_-]?)?access[_-]?key|private[_-]?key|api[_-]?key|apikey|client[_-]?secret|"
+    r"(?:access|auth|refresh|api|bearer)?[_-]?token|credentials?)$"
+)
 _USER_KEY = re.compile(r"(?i)(?:^|[_.-])(?:user(?:name)?|login|uid|usr|db_?user)$")
-_NOT_A_VALUE = re.compile(r"\[[A-Za-z_0-9]+\]|\*+|None|null|nil|true|false|getenv\(?|os\.environ.*|process\.env.*|\$\{?\w*\}?")
+_NOT_A_VALUE = re.compile(
+    r"\[[A-Za-z_0-9]+\]|\*+|None|null|nil|true|false|getenv\(?|os\.environ.*|process\.env.*|\$\{?\w*\}?"
+)
 # scheme://user:password@host
 CONN = re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@]{1,64}):(?P<pw>[^\s@/]{1,128})@(?P<host>[^\s/:?#]+)")
 # curl -u user:password, --user 'user:password'
-CURL_USER = re.compile(r"""(?<![\w-])(?:-u|--user)(?:[ \t]+|=)(?P<q>["']?)(?P<user>[^\s:'"]{1,64})(?::(?P<pw>[^\s'"]{1,128}))?(?P=q)(?![^\s])""")
+CURL_USER = re.compile(
+    r"""(?<![\w-])(?:-u|--user)(?:[ \t]+|=)(?P<q>["']?)(?P<user>[^\s:'"]{1,64})(?::(?P<pw>[^\s'"]{1,128}))?(?P=q)(?![^\s])"""
+)
 
 
 def _value_span(m: re.Match) -> tuple[int, int]:
@@ -106,8 +136,31 @@ def find_emails(text: str) -> list[Span]:
     return out
 
 
-_PROSE = {"the", "a", "an", "this", "that", "my", "our", "your", "their", "his", "her", "its", "look", "me", "us",
-          "home", "work", "least", "all", "once", "last", "first", "it"}
+_PROSE = {
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "my",
+    "our",
+    "your",
+    "their",
+    "his",
+    "her",
+    "its",
+    "look",
+    "me",
+    "us",
+    "home",
+    "work",
+    "least",
+    "all",
+    "once",
+    "last",
+    "first",
+    "it",
+}
 
 
 def _ipv6(s: str) -> bool:
@@ -231,8 +284,14 @@ def find_secrets(text: str) -> list[Span]:
 
 
 RECOGNIZERS = {
-    "email": find_emails, "ip": find_ips, "mac": find_macs, "url": find_urls, "card": find_cards,
-    "iban": find_ibans, "phone": find_phones, "secret": find_secrets,
+    "email": find_emails,
+    "ip": find_ips,
+    "mac": find_macs,
+    "url": find_urls,
+    "card": find_cards,
+    "iban": find_ibans,
+    "phone": find_phones,
+    "secret": find_secrets,
 }
 
 
@@ -269,7 +328,9 @@ def detect(text: str, kinds: tuple[str, ...] | None = None, resolve: bool = True
 
 # -- identifiers in code ------------------------------------------------------------------------
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IMPORT_LINE = re.compile(r"(?m)^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[\w., \t]+$|^[ \t]*from[ \t]+[\w.]+[ \t]+import\b")
+_IMPORT_LINE = re.compile(
+    r"(?m)^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[\w., \t]+$|^[ \t]*from[ \t]+[\w.]+[ \t]+import\b"
+)
 _ASSIGNED = re.compile(r"(?m)^[ \t]*(?P<name>[A-Za-z_]\w{0,63})[ \t]*(?:=(?!=)|\+=|-=|:[ \t]*[A-Za-z_]\w*[ \t]*=)")
 _METHOD_CALL = re.compile(r"\.[A-Za-z_]\w{0,63}\(")
 
@@ -302,9 +363,12 @@ class CodeContext:
             return True
         if s in self._assigned:  # an assignment target at the start of a line: conn = ...
             return True
-        if after == "=" and text[e:e + 2] != "==" and before in ("(", ","):  # keyword argument: f(host=...
+        if after == "=" and text[e : e + 2] != "==" and before in ("(", ","):  # keyword argument: f(host=...
             return True
-        if re.match(r"[ \t]*=(?!=)", text[e:e + 9]) and before in ("(", ",", " ") and \
-                re.search(r"[(,][ \t]*$", text[max(0, s - 8):s]):
+        if (
+            re.match(r"[ \t]*=(?!=)", text[e : e + 9])
+            and before in ("(", ",", " ")
+            and re.search(r"[(,][ \t]*$", text[max(0, s - 8) : s])
+        ):
             return True
         return self._in_import(s, e)

@@ -1,4 +1,5 @@
 """The one record type every stage passes on: the 200k schema plus piimask's metadata."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ class Record:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Record":
+    def from_dict(cls, d: dict) -> Record:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in d.items() if k in known}
         if isinstance(kwargs.get("span_labels"), str):
@@ -47,8 +48,9 @@ class Record:
             if kwargs.get(key) is None:
                 kwargs[key] = []
             elif not isinstance(kwargs[key], list):  # numpy arrays from parquet
-                kwargs[key] = [dict(x) if hasattr(x, "keys") else (list(x) if not isinstance(x, str) else x)
-                               for x in kwargs[key]]
+                kwargs[key] = [
+                    dict(x) if hasattr(x, "keys") else (list(x) if not isinstance(x, str) else x) for x in kwargs[key]
+                ]
         kwargs["id"] = str(kwargs.get("id", ""))
         return cls(**kwargs)
 

@@ -4,9 +4,11 @@ The recognizers, the Masker and the evaluation all speak ``Span``; records keep 
 dicts (the 200k schema's ``privacy_mask``), read with ``Span.from_dict``. ``STYLES`` are the ways a
 masked span can be written back into the text.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 STYLES = ("[MASKED]", "[LABEL]", "[LABEL_n]", "fake")
 
@@ -18,11 +20,11 @@ class Span(NamedTuple):
     score: float = 1.0
     source: str = "rule"  # "rule", "model", "repeat", "gold"
 
-    def overlaps(self, other: "Span | tuple[int, int]") -> bool:
+    def overlaps(self, other: Span | tuple[int, int]) -> bool:
         """Whether the two ranges share a character (labels aside)."""
         return self.start < other[1] and other[0] < self.end
 
-    def iou(self, other: "Span | tuple[int, int]") -> float:
+    def iou(self, other: Span | tuple[int, int]) -> float:
         """Characters shared over characters covered by either (0 when disjoint)."""
         inter = min(self.end, other[1]) - max(self.start, other[0])
         if inter <= 0:
@@ -33,7 +35,7 @@ class Span(NamedTuple):
         return {"start": self.start, "end": self.end, "label": self.label, "score": self.score, "source": self.source}
 
     @classmethod
-    def from_dict(cls, d: dict, source: str = "gold") -> "Span":
+    def from_dict(cls, d: dict, source: str = "gold") -> Span:
         return cls(int(d["start"]), int(d["end"]), str(d["label"]), float(d.get("score", 1.0)), d.get("source", source))
 
 

@@ -4,6 +4,7 @@ Label ids are stable: ``O`` is 0, then ``B-X`` and ``I-X`` for every class in th
 ``CLASSES`` (alphabetical). Adding a class would change ids, so the list is frozen here and the
 ids are also written into every model config.
 """
+
 from __future__ import annotations
 
 CLASSES: dict[str, str] = {
@@ -70,5 +71,3 @@ LABELS: tuple[str, ...] = tuple(CLASSES)
 BIO_LABELS: tuple[str, ...] = ("O",) + tuple(f"{p}-{c}" for c in LABELS for p in ("B", "I"))
 LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(BIO_LABELS)}
 ID2LABEL: dict[int, str] = {i: label for label, i in LABEL2ID.items()}
-
-

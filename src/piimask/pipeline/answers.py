@@ -1,4 +1,5 @@
 """From an LLM answer to a record: clean it, detect refusals and preambles, fill it."""
+
 from __future__ import annotations
 
 import re
@@ -7,28 +8,42 @@ from ..core.fill import PlaceholderError, fill, find_placeholders
 
 REFUSAL = re.compile(
     r"^\s*(i('m| am)? (sorry|unable|not able)|i can(no|')t|i cannot|i won't|as an ai|as a language model|"
-    r"unfortunately,? i|i must (decline|refuse)|i do not feel comfortable|i'm not comfortable)", re.I)
-REFUSAL_ANYWHERE = re.compile(r"\b(as an ai( language model)?|i cannot (generate|create|provide|help)|"
-                              r"i can't (generate|create|provide|help)|against my (guidelines|policy))\b", re.I)
+    r"unfortunately,? i|i must (decline|refuse)|i do not feel comfortable|i'm not comfortable)",
+    re.I,
+)
+REFUSAL_ANYWHERE = re.compile(
+    r"\b(as an ai( language model)?|i cannot (generate|create|provide|help)|"
+    r"i can't (generate|create|provide|help)|against my (guidelines|policy))\b",
+    re.I,
+)
 PREAMBLE = re.compile(
     r"^\s*(here('s| is| are)\b|sure[,!.]|certainly[,!.]|of course[,!.]|okay[,!.]|below is|the following is|"
-    r"this (text|example|email|message) (is|uses))", re.I)
+    r"this (text|example|email|message) (is|uses))",
+    re.I,
+)
 # the same in French, German, Italian and Dutch: an LLM asked for a text in one of these languages
 # may refuse or introduce its answer in it
 REFUSAL_OTHER = re.compile(
     r"^\s*(je suis d[ée]sol[ée]e?,? (mais )?je ne (peux|suis pas en mesure)|je ne peux pas (g[ée]n[ée]rer|cr[ée]er|fournir|[ée]crire)|"
     r"es tut mir leid,? (aber )?ich kann|ich kann (diese anfrage|das|dies) nicht|"
     r"mi dispiace,? (ma )?non posso|non posso (generare|creare|fornire|scrivere)|"
-    r"het spijt me,? (maar )?ik kan|sorry,? (maar )?ik kan (dit|dat|deze|geen)|ik kan (dit|dat) niet)", re.I)
-REFUSAL_OTHER_ANYWHERE = re.compile(r"\b(en tant qu'(ia|intelligence artificielle|assistant)|als (ki|ki-sprachmodell|"
-                                    r"sprachmodell)\b|in quanto (ia|intelligenza artificiale|modello linguistico)|"
-                                    r"als (ai|ai-taalmodel|taalmodel)\b)", re.I)
+    r"het spijt me,? (maar )?ik kan|sorry,? (maar )?ik kan (dit|dat|deze|geen)|ik kan (dit|dat) niet)",
+    re.I,
+)
+REFUSAL_OTHER_ANYWHERE = re.compile(
+    r"\b(en tant qu'(ia|intelligence artificielle|assistant)|als (ki|ki-sprachmodell|"
+    r"sprachmodell)\b|in quanto (ia|intelligenza artificiale|modello linguistico)|"
+    r"als (ai|ai-taalmodel|taalmodel)\b)",
+    re.I,
+)
 PREAMBLE_OTHER = re.compile(
     r"^\s*(voici (un|une|le|la|l'|votre) ?(texte|exemple|e-?mail|courriel|message|notification|document|publication)|"
     r"bien s[ûu]r[,!.]|certainement[,!.]|"
     r"hier (ist|sind) (ein|eine|der|die|das|ihr|ihre) ?(text|beispiel|e-?mail|nachricht|dokument|beitrag)|gerne[,!.]|nat[üu]rlich[,!.]|"
     r"ecco (un|una|il|la|l'|lo) ?(testo|esempio|e-?mail|messaggio|documento|post)|certo[,!.]|"
-    r"hier is (een|de|het|uw|je) ?(tekst|voorbeeld|e-?mail|bericht|document)|natuurlijk[,!.]|zeker[,!.])", re.I)
+    r"hier is (een|de|het|uw|je) ?(tekst|voorbeeld|e-?mail|bericht|document)|natuurlijk[,!.]|zeker[,!.])",
+    re.I,
+)
 _FENCE = re.compile(r"^```[a-z]*\s*\n?|\n?```\s*$")
 
 

@@ -7,6 +7,7 @@ embedding to every position; DistilBERT has none, so row 0 of it (the only type 
 input uses) is folded into the position embeddings. The result is an exact conversion: hidden
 states agree with the source BertModel to float rounding.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,7 @@ def convert_state_dict(bert: dict, n_layers: int) -> dict:
     out = {
         "embeddings.word_embeddings.weight": bert["embeddings.word_embeddings.weight"],
         "embeddings.position_embeddings.weight": (
-            bert["embeddings.position_embeddings.weight"]
-            + bert["embeddings.token_type_embeddings.weight"][0]
+            bert["embeddings.position_embeddings.weight"] + bert["embeddings.token_type_embeddings.weight"][0]
         ),
         "embeddings.LayerNorm.weight": bert["embeddings.LayerNorm.weight"],
         "embeddings.LayerNorm.bias": bert["embeddings.LayerNorm.bias"],
@@ -116,12 +116,17 @@ def build_base_model(out_dir: str | Path, source_dir: str | Path | None = None) 
         model.save_pretrained(out)
     # same WordPiece pipeline as the source; DistilBERT's tokenizer emits no token_type_ids
     bert_tok = AutoTokenizer.from_pretrained(str(src))
-    tok = DistilBertTokenizerFast(tokenizer_object=bert_tok.backend_tokenizer, do_lower_case=True,
-                                  model_max_length=512)
+    tok = DistilBertTokenizerFast(tokenizer_object=bert_tok.backend_tokenizer, do_lower_case=True, model_max_length=512)
     tok.save_pretrained(out)
-    (out / "README.md").write_text(MODEL_CARD.format(
-        dim=config.dim, n_layers=config.n_layers, n_heads=config.n_heads,
-        hidden_dim=config.hidden_dim, vocab=config.vocab_size))
+    (out / "README.md").write_text(
+        MODEL_CARD.format(
+            dim=config.dim,
+            n_layers=config.n_layers,
+            n_heads=config.n_heads,
+            hidden_dim=config.hidden_dim,
+            vocab=config.vocab_size,
+        )
+    )
     shutil.copy(src / "config.json", out / "source_bert_config.json")
     return out
 

@@ -7,6 +7,7 @@ and the pipeline aggregation that scores best on the real rows. The dataset card
 ``params.push_to_hub`` is true (``06_mask`` calls it last, once ``masking.json`` is in the model
 folder).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,14 +26,20 @@ OFFLINE_BASE = "sentence-transformers/all-MiniLM-L6-v2"  # what `make base-model
 LICENSE = "apache-2.0"
 
 # ai4privacy releases named in piimask's external dataset names -> their hub ids
-_AI4PRIVACY = {"200k": "ai4privacy/pii-masking-200k", "300k": "ai4privacy/pii-masking-300k",
-               "400k": "ai4privacy/pii-masking-400k", "43k": "ai4privacy/pii-masking-43k"}
+_AI4PRIVACY = {
+    "200k": "ai4privacy/pii-masking-200k",
+    "300k": "ai4privacy/pii-masking-300k",
+    "400k": "ai4privacy/pii-masking-400k",
+    "43k": "ai4privacy/pii-masking-43k",
+}
 
 
 # -- which pipeline aggregation to recommend ---------------------------------------------------
 
-def aggregation_scores(model_dir: str | Path, rows: Sequence[dict], strategies: Sequence[str] = AGGREGATIONS,
-                       batch_size: int = 16) -> dict[str, dict]:
+
+def aggregation_scores(
+    model_dir: str | Path, rows: Sequence[dict], strategies: Sequence[str] = AGGREGATIONS, batch_size: int = 16
+) -> dict[str, dict]:
     """Character-span scores of transformers' ``token-classification`` pipeline on ``rows``
     (``source_text`` and ``privacy_mask``) for each ``aggregation_strategy``: strict and overlap
     span F1 and the leak rate, exactly as a user of the card's snippet would get them."""
@@ -48,9 +55,12 @@ def aggregation_scores(model_dir: str | Path, rows: Sequence[dict], strategies: 
         found = tagger(texts, aggregation_strategy=strategy, batch_size=batch_size) if texts else []
         pred = [[(int(p["start"]), int(p["end"]), p["entity_group"]) for p in row] for row in found]
         spans = span_metrics(gold, pred)
-        out[strategy] = {"span_strict_f1": round(spans["strict"]["micro"]["f1"], 4),
-                         "span_overlap_f1": round(spans["overlap"]["micro"]["f1"], 4),
-                         "leak_rate": round(leak_rate(gold, pred)["overall"], 4), "rows": len(rows)}
+        out[strategy] = {
+            "span_strict_f1": round(spans["strict"]["micro"]["f1"], 4),
+            "span_overlap_f1": round(spans["overlap"]["micro"]["f1"], 4),
+            "leak_rate": round(leak_rate(gold, pred)["overall"], 4),
+            "rows": len(rows),
+        }
     return out
 
 
@@ -63,6 +73,7 @@ def best_aggregation(scores: Mapping[str, Mapping[str, float]]) -> str:
 
 
 # -- names the hub understands -----------------------------------------------------------------
+
 
 def base_model_id(params: Params) -> str:
     """The hub id the model starts from: the offline base model copies all-MiniLM-L6-v2."""
@@ -112,6 +123,7 @@ def _num(v, digits: int = 3) -> str:
 
 # -- the model card ----------------------------------------------------------------------------
 
+
 def real_name(evaluation: Mapping[str, dict], params: Params) -> str | None:
     """The evaluated dataset in the 200k label scheme (the first external entry without a label map)."""
     for spec in params.external_datasets:
@@ -130,51 +142,84 @@ def _model_index(params: Params, evaluation: Mapping[str, dict]) -> list[dict]:
         if not repo:
             continue
         scheme = f" (labels mapped by label map {spec['label_map']!r})" if spec.get("label_map") else ""
-        dataset = {"name": f"{name}, {s['rows']} rows{scheme}" if spec else f"piimask synthetic test split ({s['rows']} rows)",
-                   "type": repo, "split": spec.get("split", "held-out sample") if spec else "test"}
-        results.append({"task": {"type": "token-classification", "name": "PII token classification"},
-                        "dataset": dataset,
-                        "metrics": [{"type": "f1", "value": s["entity_f1"], "name": "entity F1 (micro, seqeval)"},
-                                    {"type": "f1", "value": s["macro_f1"], "name": "entity F1 (macro)"},
-                                    {"type": "precision", "value": s["entity_precision"], "name": "entity precision"},
-                                    {"type": "recall", "value": s["entity_recall"], "name": "entity recall"},
-                                    {"type": "leak_rate", "value": s["leak_rate"],
-                                     "name": "PII characters left unmasked"}]})
+        dataset = {
+            "name": f"{name}, {s['rows']} rows{scheme}" if spec else f"piimask synthetic test split ({s['rows']} rows)",
+            "type": repo,
+            "split": spec.get("split", "held-out sample") if spec else "test",
+        }
+        results.append(
+            {
+                "task": {"type": "token-classification", "name": "PII token classification"},
+                "dataset": dataset,
+                "metrics": [
+                    {"type": "f1", "value": s["entity_f1"], "name": "entity F1 (micro, seqeval)"},
+                    {"type": "f1", "value": s["macro_f1"], "name": "entity F1 (macro)"},
+                    {"type": "precision", "value": s["entity_precision"], "name": "entity precision"},
+                    {"type": "recall", "value": s["entity_recall"], "name": "entity recall"},
+                    {"type": "leak_rate", "value": s["leak_rate"], "name": "PII characters left unmasked"},
+                ],
+            }
+        )
     return [{"name": f"piimask-pii-tagger-{params.run_name}", "results": results}]
 
 
 def _results_section(params: Params, evaluation: Mapping[str, dict]) -> str:
     if not evaluation:
-        return ("## Results\nNot evaluated yet: `05_evaluate` rewrites this card with the scores on the "
-                "synthetic test split and on real ai4privacy rows.\n")
+        return (
+            "## Results\nNot evaluated yet: `05_evaluate` rewrites this card with the scores on the "
+            "synthetic test split and on real ai4privacy rows.\n"
+        )
     specs = {s["name"]: s for s in params.external_datasets}
-    lines = ["## Results", "Measured by `05_evaluate` on rows this model never saw. Entity scores are seqeval's "
-             "(strict IOB2); the leak rate is the share of PII characters no predicted span covers, "
-             "whatever its class: what would reach an LLM unmasked.", "",
-             "| data | rows | entity F1 | macro F1 | precision | recall | PII characters left unmasked |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Results",
+        "Measured by `05_evaluate` on rows this model never saw. Entity scores are seqeval's "
+        "(strict IOB2); the leak rate is the share of PII characters no predicted span covers, "
+        "whatever its class: what would reach an LLM unmasked.",
+        "",
+        "| data | rows | entity F1 | macro F1 | precision | recall | PII characters left unmasked |",
+        "|---|---|---|---|---|---|---|",
+    ]
     mapped = []
     for name, res in evaluation.items():
         s = res["summary"]
         spec = specs.get(name)
-        label = (f"{name} (real, labels mapped from another scheme)" if spec and spec.get("label_map")
-                 else f"**{name} (real)**" if spec else f"{name} (synthetic, held-out template families)")
+        label = (
+            f"{name} (real, labels mapped from another scheme)"
+            if spec and spec.get("label_map")
+            else f"**{name} (real)**"
+            if spec
+            else f"{name} (synthetic, held-out template families)"
+        )
         if spec and spec.get("label_map"):
             mapped.append(name)
-        lines.append(f"| {label} | {s['rows']} | {_num(s['entity_f1'])} | {_num(s['macro_f1'])} | "
-                     f"{_num(s['entity_precision'])} | {_num(s['entity_recall'])} | {_pct(s['leak_rate'])} |")
+        lines.append(
+            f"| {label} | {s['rows']} | {_num(s['entity_f1'])} | {_num(s['macro_f1'])} | "
+            f"{_num(s['entity_precision'])} | {_num(s['entity_recall'])} | {_pct(s['leak_rate'])} |"
+        )
     if mapped:
-        lines += ["", f"{', '.join(mapped)} use another label scheme (GIVENNAME1, TEL, SOCIALNUMBER, ...): their "
-                  "labels are mapped onto the 56 classes and classes without a counterpart are set aside, so their "
-                  "mapped-class F1 is low for that reason and does not compare with the 200k F1. The leak rate "
-                  "does not depend on the scheme and compares across them."]
+        lines += [
+            "",
+            f"{', '.join(mapped)} use another label scheme (GIVENNAME1, TEL, SOCIALNUMBER, ...): their "
+            "labels are mapped onto the 56 classes and classes without a counterpart are set aside, so their "
+            "mapped-class F1 is low for that reason and does not compare with the 200k F1. The leak rate "
+            "does not depend on the scheme and compares across them.",
+        ]
     real = real_name(evaluation, params)
     if real:
         rows = _per_class(evaluation[real])
-        lines += ["", f"### Per class, {real}", "Sorted by F1; support is the number of gold entities.", "",
-                  "| class | precision | recall | F1 | support | leak |", "|---|---|---|---|---|---|"]
-        lines += [f"| {r['class']} | {_num(r['precision'])} | {_num(r['recall'])} | {_num(r['f1'])} | {r['support']} | "
-                  f"{_pct(r['leak'])} |" for r in rows]
+        lines += [
+            "",
+            f"### Per class, {real}",
+            "Sorted by F1; support is the number of gold entities.",
+            "",
+            "| class | precision | recall | F1 | support | leak |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['class']} | {_num(r['precision'])} | {_num(r['recall'])} | {_num(r['f1'])} | {r['support']} | "
+            f"{_pct(r['leak'])} |"
+            for r in rows
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -182,8 +227,18 @@ def _per_class(res: Mapping) -> list[dict]:
     """Per-class rows of one dataset's ``Evaluation.to_dict()``, sorted by F1 (best first)."""
     per = res["entity"]["per_class"]
     leak = res.get("leak", {}).get("per_class", {})
-    rows = [{"class": c, "precision": m["precision"], "recall": m["recall"], "f1": m["f1"],
-             "support": m["number"], "leak": leak.get(c)} for c, m in per.items() if m.get("number")]
+    rows = [
+        {
+            "class": c,
+            "precision": m["precision"],
+            "recall": m["recall"],
+            "f1": m["f1"],
+            "support": m["number"],
+            "leak": leak.get(c),
+        }
+        for c, m in per.items()
+        if m.get("number")
+    ]
     return sorted(rows, key=lambda r: (-r["f1"], -r["support"], r["class"]))
 
 
@@ -192,10 +247,13 @@ def _usage_section(params: Params, aggregation: Mapping[str, Mapping] | None) ->
     how = ""
     if aggregation:
         rows = next(iter(aggregation.values())).get("rows", "")
-        how = ("\n`aggregation_strategy=\"" + best + "\"` scores best on the real rows (" + str(rows) + " rows; strict "
-               "character-span F1 of the pipeline's spans: " + ", ".join(
-                   f"{s} {v['span_strict_f1']:.3f}" for s, v in aggregation.items()) + "; PII characters left "
-               "unmasked: " + ", ".join(f"{s} {_pct(v['leak_rate'])}" for s, v in aggregation.items()) + ").\n")
+        how = (
+            '\n`aggregation_strategy="' + best + '"` scores best on the real rows (' + str(rows) + " rows; strict "
+            "character-span F1 of the pipeline's spans: "
+            + ", ".join(f"{s} {v['span_strict_f1']:.3f}" for s, v in aggregation.items())
+            + "; PII characters left "
+            "unmasked: " + ", ".join(f"{s} {_pct(v['leak_rate'])}" for s, v in aggregation.items()) + ").\n"
+        )
     return f"""## Usage
 ```python
 from transformers import pipeline
@@ -220,14 +278,21 @@ def cpu_tradeoff(params: Params, metrics: Mapping) -> str:
     """What the CPU budget traded away, stated with this run's numbers."""
     if metrics.get("device") != "cpu":
         return ""
-    return (f"To fit a CPU budget this run used {metrics['train_records']} training records, "
-            f"{params.num_train_epochs:g} epochs and sequences of at most {params.max_length} tokens (the synthetic "
-            "texts are short, median about 40 tokens, so little is truncated); more records and epochs (profile "
-            "`full`: 40,000 records, 5 epochs, 256 tokens, on a GPU) are expected to do better.")
+    return (
+        f"To fit a CPU budget this run used {metrics['train_records']} training records, "
+        f"{params.num_train_epochs:g} epochs and sequences of at most {params.max_length} tokens (the synthetic "
+        "texts are short, median about 40 tokens, so little is truncated); more records and epochs (profile "
+        "`full`: 40,000 records, 5 epochs, 256 tokens, on a GPU) are expected to do better."
+    )
 
 
-def model_card(params: Params, metrics: Mapping, evaluation: Mapping[str, dict] | None = None,
-               aggregation: Mapping[str, Mapping] | None = None, tradeoff: str | None = None) -> str:
+def model_card(
+    params: Params,
+    metrics: Mapping,
+    evaluation: Mapping[str, dict] | None = None,
+    aggregation: Mapping[str, Mapping] | None = None,
+    tradeoff: str | None = None,
+) -> str:
     """The model folder's README.md: Hub front matter (license, base_model, datasets, pipeline_tag,
     model-index), results on real and synthetic rows with per-class scores, a usage snippet with
     the best-scoring aggregation, training details, and the trade-offs.
@@ -240,24 +305,34 @@ def model_card(params: Params, metrics: Mapping, evaluation: Mapping[str, dict] 
     tradeoff = cpu_tradeoff(params, metrics) if tradeoff is None else tradeoff
     base = base_model_id(params)
     eval_sets = [r for r in (hub_dataset_id(s) for s in params.external_datasets if s["name"] in evaluation) if r]
-    meta = {"language": [params.language], "license": LICENSE, "library_name": "transformers",
-            "pipeline_tag": "token-classification", "base_model": base,
-            "datasets": ([params.hub_dataset_id] if params.hub_dataset_id else []) + list(dict.fromkeys(eval_sets)),
-            "metrics": ["f1", "precision", "recall"],
-            "tags": ["piimask", "pii", "pii-masking", "token-classification", "distilbert"]}
+    meta = {
+        "language": [params.language],
+        "license": LICENSE,
+        "library_name": "transformers",
+        "pipeline_tag": "token-classification",
+        "base_model": base,
+        "datasets": ([params.hub_dataset_id] if params.hub_dataset_id else []) + list(dict.fromkeys(eval_sets)),
+        "metrics": ["f1", "precision", "recall"],
+        "tags": ["piimask", "pii", "pii-masking", "token-classification", "distilbert"],
+    }
     if not meta["datasets"]:
         del meta["datasets"]
     if evaluation:
         meta["model-index"] = _model_index(params, evaluation)
-    base_note = (f" (through `make base-model`: a DistilBERT of the same size whose weights are copied exactly "
-                 f"from {OFFLINE_BASE}'s BERT encoder; 6 layers, hidden 384, uncased)"
-                 if base == OFFLINE_BASE else "")
+    base_note = (
+        f" (through `make base-model`: a DistilBERT of the same size whose weights are copied exactly "
+        f"from {OFFLINE_BASE}'s BERT encoder; 6 layers, hidden 384, uncased)"
+        if base == OFFLINE_BASE
+        else ""
+    )
     real = real_name(evaluation, params)
     headline = ""
     if real:
         s = evaluation[real]["summary"]
-        headline = (f"\n**On {s['rows']} real ai4privacy 200k rows it never saw: entity F1 {s['entity_f1']:.3f}, "
-                    f"macro F1 {s['macro_f1']:.3f}, {_pct(s['leak_rate'])} of PII characters left unmasked.**\n")
+        headline = (
+            f"\n**On {s['rows']} real ai4privacy 200k rows it never saw: entity F1 {s['entity_f1']:.3f}, "
+            f"macro F1 {s['macro_f1']:.3f}, {_pct(s['leak_rate'])} of PII characters left unmasked.**\n"
+        )
     gen = ", ".join(f"{k} {getattr(params, k)}" for k in ("backend", "strategy", "n_records", "seed"))
     body = f"""# piimask PII tagger (`{params.run_name}`)
 
@@ -268,7 +343,7 @@ before they reach an LLM. Trained by piimask on synthetic text only.
 {_results_section(params, evaluation)}
 {_usage_section(params, aggregation)}
 ## Training data
-{metrics.get('train_records')} training records ({metrics.get('validation_records')} for validation) of piimask's
+{metrics.get("train_records")} training records ({metrics.get("validation_records")} for validation) of piimask's
 synthetic corpus ({gen}): texts over {len(params.fields)} fields and {len(params.styles)} interaction styles,
 every one of the 56 classes present, values from a seeded Faker-based factory. Splits are grouped
 by template family, so validation and test texts use templates never seen in training. The
@@ -287,14 +362,14 @@ Base model `{base}`{base_note}.
 | max length | {params.max_length} tokens |
 | seed | {params.seed} |
 
-Trained on {metrics.get('device')} in {metrics.get('train_seconds')} s ({metrics.get('train_samples_per_second')} samples/s,
-{metrics.get('steps')} steps, peak memory {metrics.get('peak_memory_mb')} MB). Validation (synthetic, held-out
-template families): entity precision {v.get('precision')}, recall {v.get('recall')}, F1 {v.get('f1')},
-token accuracy {v.get('accuracy')}.
+Trained on {metrics.get("device")} in {metrics.get("train_seconds")} s ({metrics.get("train_samples_per_second")} samples/s,
+{metrics.get("steps")} steps, peak memory {metrics.get("peak_memory_mb")} MB). Validation (synthetic, held-out
+template families): entity precision {v.get("precision")}, recall {v.get("recall")}, F1 {v.get("f1")},
+token accuracy {v.get("accuracy")}.
 
 ## Trade-offs and limits
 - **Synthetic training data.** Names, places and formats unlike piimask's generator are found less
-  reliably; the real-row scores above are the measure of that gap.{(' ' + tradeoff) if tradeoff else ''}
+  reliably; the real-row scores above are the measure of that gap.{(" " + tradeoff) if tradeoff else ""}
 - **Labels that no text can decide.** In the real rows DOB and DATE, IP and IPV4/IPV6, CURRENCY and
   CURRENCYNAME often label the same values in the same contexts; piimask labels consistently, which
   caps those classes' F1 there. For masking the class matters less than whether a value is found:
@@ -351,28 +426,52 @@ def dataset_card(params: Params, splits: Mapping[str, Sequence[Record]], rejecte
     names = list(splits)
     total = sum(len(r) for r in splits.values())
     counts = {s: Counter(e["label"] for r in recs for e in r.privacy_mask) for s, recs in splits.items()}
-    meta = {"language": [params.language], "license": LICENSE, "pretty_name": f"piimask synthetic PII ({params.run_name})",
-            "task_categories": ["token-classification"], "task_ids": ["named-entity-recognition"],
-            "size_categories": [_size_category(total)], "tags": ["pii", "pii-masking", "synthetic", "piimask"],
-            "configs": [{"config_name": "default",
-                         "data_files": [{"split": s, "path": f"{s}.parquet"} for s in names]}]}
-    split_rows = "\n".join(f"| {s} | {len(recs)} | {len({split_group(r) for r in recs})} | "
-                           f"{sum(len(r.privacy_mask) for r in recs)} |" for s, recs in splits.items())
-    class_rows = "\n".join(f"| {c} | " + " | ".join(str(counts[s][c]) for s in names) + f" | {CLASSES[c]} |"
-                           for c in CLASSES)
+    meta = {
+        "language": [params.language],
+        "license": LICENSE,
+        "pretty_name": f"piimask synthetic PII ({params.run_name})",
+        "task_categories": ["token-classification"],
+        "task_ids": ["named-entity-recognition"],
+        "size_categories": [_size_category(total)],
+        "tags": ["pii", "pii-masking", "synthetic", "piimask"],
+        "configs": [{"config_name": "default", "data_files": [{"split": s, "path": f"{s}.parquet"} for s in names]}],
+    }
+    split_rows = "\n".join(
+        f"| {s} | {len(recs)} | {len({split_group(r) for r in recs})} | {sum(len(r.privacy_mask) for r in recs)} |"
+        for s, recs in splits.items()
+    )
+    class_rows = "\n".join(
+        f"| {c} | " + " | ".join(str(counts[s][c]) for s in names) + f" | {CLASSES[c]} |" for c in CLASSES
+    )
     field_rows = "\n".join(f"| `{k}` | {v} |" for k, v in FIELDS.items())
     llm = params.backend != "offline"
-    settings = {"backend": params.backend, "strategy": params.strategy, "records asked for": params.n_records,
-                "seed": params.seed, "language": params.language, "locales": ", ".join(params.locales),
-                "fields": ", ".join(params.fields), "styles": ", ".join(params.styles),
-                "least entities per class": params.min_class_count, "extra classes per text": params.extra_classes,
-                "text length (characters)": f"{params.min_chars} to {params.max_chars}",
-                "tokenizer": params.tokenizer}
+    settings = {
+        "backend": params.backend,
+        "strategy": params.strategy,
+        "records asked for": params.n_records,
+        "seed": params.seed,
+        "language": params.language,
+        "locales": ", ".join(params.locales),
+        "fields": ", ".join(params.fields),
+        "styles": ", ".join(params.styles),
+        "least entities per class": params.min_class_count,
+        "extra classes per text": params.extra_classes,
+        "text length (characters)": f"{params.min_chars} to {params.max_chars}",
+        "tokenizer": params.tokenizer,
+    }
     if llm:
-        settings.update({"LLM": params.model_id, "temperature": f"{params.temperature_min} to {params.temperature_max}",
-                         "top_p": params.top_p, "max_tokens": params.max_tokens})
+        settings.update(
+            {
+                "LLM": params.model_id,
+                "temperature": f"{params.temperature_min} to {params.temperature_max}",
+                "top_p": params.top_p,
+                "max_tokens": params.max_tokens,
+            }
+        )
     setting_rows = "\n".join(f"| {k} | {v} |" for k, v in settings.items())
-    rejected_line = f" {rejected} generated records failed the quality gate and are not here." if rejected is not None else ""
+    rejected_line = (
+        f" {rejected} generated records failed the quality gate and are not here." if rejected is not None else ""
+    )
     body = f"""# piimask synthetic PII dataset (`{params.run_name}`)
 
 Synthetic texts with exact PII annotations, in the schema of ai4privacy/pii-masking-200k plus
@@ -400,8 +499,8 @@ text is in two splits.{rejected_line}
 56 classes; `ner_tags` is a `Sequence(ClassLabel)` of {len(BIO_LABELS)} names (`O`, then `B-` and `I-`
 of each class), the same ids as `label2id.json` and the model's `config.json`. Entities per split:
 
-| class | {' | '.join(names)} | what it is |
-|---|{'---|' * len(names)}---|
+| class | {" | ".join(names)} | what it is |
+|---|{"---|" * len(names)}---|
 {class_rows}
 
 ## Generator settings
@@ -426,6 +525,7 @@ Apache-2.0, like piimask.
 
 # -- the opt-in push ---------------------------------------------------------------------------
 
+
 def push_to_hub(params: Params, api=None) -> dict:
     """Upload the model folder to ``hub_model_id`` and, if set, the splits (parquet, card,
     label2id.json) to ``hub_dataset_id``; repos are created ``hub_private`` if missing.
@@ -442,8 +542,10 @@ def push_to_hub(params: Params, api=None) -> dict:
     try:
         user = api.whoami()
     except Exception as exc:  # no token, a bad token, or no hub reachable
-        raise RuntimeError(f"push_to_hub: the hub does not accept this session ({type(exc).__name__}: {exc}); "
-                           "log in with `hf auth login` or set HF_TOKEN, or set push_to_hub: false") from exc
+        raise RuntimeError(
+            f"push_to_hub: the hub does not accept this session ({type(exc).__name__}: {exc}); "
+            "log in with `hf auth login` or set HF_TOKEN, or set push_to_hub: false"
+        ) from exc
     model_dir, splits_dir = params.model_dir, params.data_dir / "splits"
     for needed in (model_dir / "config.json", model_dir / "README.md"):
         if not needed.exists():
@@ -451,13 +553,22 @@ def push_to_hub(params: Params, api=None) -> dict:
     pushed = {"user": user.get("name") if isinstance(user, dict) else None}
     message = f"piimask run {params.run_name}"
     api.create_repo(params.hub_model_id, repo_type="model", private=params.hub_private, exist_ok=True)
-    pushed["model"] = str(api.upload_folder(repo_id=params.hub_model_id, repo_type="model", folder_path=str(model_dir),
-                                            commit_message=message))
+    pushed["model"] = str(
+        api.upload_folder(
+            repo_id=params.hub_model_id, repo_type="model", folder_path=str(model_dir), commit_message=message
+        )
+    )
     if params.hub_dataset_id:
         if not (splits_dir / "README.md").exists():
             raise FileNotFoundError(f"push_to_hub: {splits_dir / 'README.md'} is missing; run notebook 02 first")
         api.create_repo(params.hub_dataset_id, repo_type="dataset", private=params.hub_private, exist_ok=True)
-        pushed["dataset"] = str(api.upload_folder(repo_id=params.hub_dataset_id, repo_type="dataset",
-                                                  folder_path=str(splits_dir), commit_message=message,
-                                                  allow_patterns=["README.md", "*.parquet", "label2id.json"]))
+        pushed["dataset"] = str(
+            api.upload_folder(
+                repo_id=params.hub_dataset_id,
+                repo_type="dataset",
+                folder_path=str(splits_dir),
+                commit_message=message,
+                allow_patterns=["README.md", "*.parquet", "label2id.json"],
+            )
+        )
     return pushed

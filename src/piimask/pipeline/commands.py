@@ -1,8 +1,9 @@
 """Command-line subcommands of the lab: run a stage without Jupyter, write a stage's params stamp.
 
-    piimask run evaluate --profile default [--set max_eval_rows=100]
-    piimask stamp train --profile default --out outputs/default/.stamps/train.json   (the Makefile's)
+piimask run evaluate --profile default [--set max_eval_rows=100]
+piimask stamp train --profile default --out outputs/default/.stamps/train.json   (the Makefile's)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,10 @@ def cmd_run(args) -> int:
 
     params = load_params(args.profile, _overrides(args.set))
     result = stages.run(args.stage, params)
-    print(f"{args.stage}: done -> {params.run_dir}" + (f" ({result.summary.to_dict()})" if args.stage == "generate" else ""))
+    print(
+        f"{args.stage}: done -> {params.run_dir}"
+        + (f" ({result.summary.to_dict()})" if args.stage == "generate" else "")
+    )
     return 0
 
 

@@ -1,11 +1,12 @@
 """Labelled records, leak-free splits, the DatasetDict, and the check against the original dataset."""
+
 from __future__ import annotations
 
 import json
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..core.label import bio_for_given_tokens, span_labels, tokenize_and_label
 from ..core.record import Record
@@ -23,12 +24,15 @@ def split_group(rec: Record) -> str:
     return tid or (f"example/{rec.example_id}" if rec.example_id else f"record/{rec.id}")
 
 
-def split_records(records: Sequence[Record], validation_fraction: float, test_fraction: float,
-                  seed: int) -> dict[str, list[Record]]:
+def split_records(
+    records: Sequence[Record], validation_fraction: float, test_fraction: float, seed: int
+) -> dict[str, list[Record]]:
     """Seeded split by group: every group lands whole in one split, sizes close to the fractions."""
     if not records:
-        raise ValueError("no accepted records to split: see the generate stage's generation.json and "
-                         "request_errors.jsonl, and the reasons in rejected.jsonl")
+        raise ValueError(
+            "no accepted records to split: see the generate stage's generation.json and "
+            "request_errors.jsonl, and the reasons in rejected.jsonl"
+        )
     groups: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         groups[split_group(r)].append(r)
@@ -41,7 +45,9 @@ def split_records(records: Sequence[Record], validation_fraction: float, test_fr
         members = groups[name]
         # fill test, then validation, up to their targets; the rest is train
         for split in ("test", "validation"):
-            if len(out[split]) < targets[split] and (len(out[split]) + len(members) <= targets[split] * 1.5 or not out[split]):
+            if len(out[split]) < targets[split] and (
+                len(out[split]) + len(members) <= targets[split] * 1.5 or not out[split]
+            ):
                 out[split].extend(members)
                 break
         else:
@@ -76,9 +82,24 @@ def label_records(records: list[Record], tokenizer, tokenizer_name: str = "") ->
     return records
 
 
-COLUMNS = ("id", "source_text", "target_text", "privacy_mask", "span_labels", "mbert_text_tokens",
-           "mbert_bio_labels", "language", "set", "field", "style", "backend", "model_id", "template_id",
-           "example_id", "tokenizer")
+COLUMNS = (
+    "id",
+    "source_text",
+    "target_text",
+    "privacy_mask",
+    "span_labels",
+    "mbert_text_tokens",
+    "mbert_bio_labels",
+    "language",
+    "set",
+    "field",
+    "style",
+    "backend",
+    "model_id",
+    "template_id",
+    "example_id",
+    "tokenizer",
+)
 
 
 def to_dataset_dict(splits: dict[str, list[Record]]):
@@ -131,6 +152,7 @@ def load_splits(out_dir: str | Path) -> dict[str, list[Record]]:
 
 # -- the check against the original dataset ----------------------------------------------------
 
+
 def check_reference(rows: Iterable[dict]) -> dict:
     """Recompute span_labels from privacy_mask and BIO labels from the stored tokens; compare.
 
@@ -165,19 +187,42 @@ def check_reference(rows: Iterable[dict]) -> dict:
                 diff = [(i, t, s, o) for i, (t, s, o) in enumerate(zip(tokens, stored_bio, ours)) if s != o]
                 disagreements.append({"id": row.get("id"), "what": "bio", "diff": diff[:10]})
     pct = lambda a, b: round(100 * a / b, 2) if b else None  # noqa: E731
-    return {"rows_with_span_labels": n_span, "span_labels_agree_pct": pct(n_span_ok, n_span),
-            "rows_with_tokens": n_bio, "bio_rows_agree_pct": pct(n_bio_ok, n_bio),
-            "bio_tokens_agree_pct": pct(n_tok_ok, n_tok), "disagreements": disagreements}
+    return {
+        "rows_with_span_labels": n_span,
+        "span_labels_agree_pct": pct(n_span_ok, n_span),
+        "rows_with_tokens": n_bio,
+        "bio_rows_agree_pct": pct(n_bio_ok, n_bio),
+        "bio_tokens_agree_pct": pct(n_tok_ok, n_tok),
+        "disagreements": disagreements,
+    }
 
 
 def split_summary(splits: dict[str, list[Record]]) -> dict:
-    return {s: {"records": len(r), "groups": len({split_group(x) for x in r}),
-                "entities": sum(len(x.privacy_mask) for x in r)} for s, r in splits.items()}
+    return {
+        s: {
+            "records": len(r),
+            "groups": len({split_group(x) for x in r}),
+            "entities": sum(len(x.privacy_mask) for x in r),
+        }
+        for s, r in splits.items()
+    }
 
 
 def class_counts(records: Iterable[Record]) -> Counter:
     return Counter(e["label"] for r in records for e in r.privacy_mask)
 
 
-__all__ = ["SPLITS", "split_group", "split_records", "assert_no_leak", "label_records", "to_dataset_dict",
-           "save_splits", "load_splits", "check_reference", "split_summary", "class_counts", "ID2LABEL"]
+__all__ = [
+    "SPLITS",
+    "split_group",
+    "split_records",
+    "assert_no_leak",
+    "label_records",
+    "to_dataset_dict",
+    "save_splits",
+    "load_splits",
+    "check_reference",
+    "split_summary",
+    "class_counts",
+    "ID2LABEL",
+]

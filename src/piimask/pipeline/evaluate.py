@@ -4,18 +4,18 @@ The metric functions are pure (gold and predicted labels or spans in, numbers ou
 tested on hand-made pairs. ``evaluate_rows`` ties them to a ``TokenTagger``: gold labels come from
 each row's ``source_text`` and ``privacy_mask`` aligned to the model's own tokens.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from ..core.label import bio_from_offsets
 from ..core.spans import Span, spans_of
 
-
-
 # -- label maps for sibling datasets -----------------------------------------------------------
+
 
 def map_labels(rows: Iterable[dict], label_map: dict[str, str] | None) -> tuple[list[dict], Counter]:
     """Rows with their privacy_mask labels translated; spans of classes with no counterpart are
@@ -38,6 +38,7 @@ def map_labels(rows: Iterable[dict], label_map: dict[str, str] | None) -> tuple[
 
 # -- metrics on labels and spans ---------------------------------------------------------------
 
+
 def entity_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
     """Entity-level P/R/F1 per class, micro and macro (seqeval strict IOB2, through ``evaluate``)."""
     import evaluate
@@ -46,9 +47,12 @@ def entity_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]])
 
     res = evaluate.load(seqeval_path()).compute(predictions=[list(p) for p in pred], references=[list(g) for g in gold])
     per_class = {k: v for k, v in res.items() if isinstance(v, dict) and k not in ("micro", "macro", "weighted")}
-    return {"micro": res.get("micro", {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}),
-            "macro": res.get("macro", {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}),
-            "per_class": per_class, "token_accuracy": res["overall_accuracy"]}
+    return {
+        "micro": res.get("micro", {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}),
+        "macro": res.get("macro", {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}),
+        "per_class": per_class,
+        "token_accuracy": res["overall_accuracy"],
+    }
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
@@ -86,8 +90,10 @@ def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]])
                         tp[gs.label] += 1
                         break
         classes = sorted(set(n_gold) | set(n_pred))
-        out[mode] = {"micro": _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values())),
-                     "per_class": {c: _prf(tp[c], n_pred[c], n_gold[c]) for c in classes}}
+        out[mode] = {
+            "micro": _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values())),
+            "per_class": {c: _prf(tp[c], n_pred[c], n_gold[c]) for c in classes},
+        }
     return out
 
 
@@ -104,9 +110,12 @@ def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
             total[g.label] += g.end - g.start
             leaked[g.label] += sum(1 for i in range(g.start, g.end) if i not in covered)
     all_total = sum(total.values())
-    return {"overall": sum(leaked.values()) / all_total if all_total else 0.0,
-            "pii_chars": all_total, "leaked_chars": sum(leaked.values()),
-            "per_class": {c: leaked[c] / total[c] for c in sorted(total)}}
+    return {
+        "overall": sum(leaked.values()) / all_total if all_total else 0.0,
+        "pii_chars": all_total,
+        "leaked_chars": sum(leaked.values()),
+        "per_class": {c: leaked[c] / total[c] for c in sorted(total)},
+    }
 
 
 def over_mask_rate(texts: Sequence[str], gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
@@ -170,11 +179,14 @@ def confused_pairs(counts: Counter, top: int = 15) -> list[dict]:
     for (g, p), n in counts.items():
         if g != p and "O" not in (g, p):
             pairs[tuple(sorted((g, p)))] += n
-    return [{"pair": f"{a} / {b}", "count": n, "a->b": counts[(a, b)], "b->a": counts[(b, a)]}
-            for (a, b), n in pairs.most_common(top)]
+    return [
+        {"pair": f"{a} / {b}", "count": n, "a->b": counts[(a, b)], "b->a": counts[(b, a)]}
+        for (a, b), n in pairs.most_common(top)
+    ]
 
 
 # -- tying it to a model -----------------------------------------------------------------------
+
 
 @dataclass
 class Evaluation:
@@ -191,46 +203,67 @@ class Evaluation:
     leak_all: dict | None = None  # leak over every labelled value, classes without a counterpart included
 
     def summary(self) -> dict:
-        return {"rows": self.rows, "entity_f1": round(self.entity["micro"]["f1"], 4),
-                "entity_precision": round(self.entity["micro"]["precision"], 4),
-                "entity_recall": round(self.entity["micro"]["recall"], 4),
-                "macro_f1": round(self.entity["macro"]["f1"], 4),
-                "span_strict_f1": round(self.span["strict"]["micro"]["f1"], 4),
-                "span_overlap_f1": round(self.span["overlap"]["micro"]["f1"], 4),
-                "span_edges_f1": round(self.span["edges"]["micro"]["f1"], 4),
-                "leak_rate": round(self.leak["overall"], 4), "pii_token_recall": round(self.pii_token_recall, 4),
-                "unmapped_classes": dict(self.unmapped), "unmapped_flagged_as_pii": self.unmapped_flagged,
-                "leak_rate_all_pii": round((self.leak_all or self.leak)["overall"], 4)}
+        return {
+            "rows": self.rows,
+            "entity_f1": round(self.entity["micro"]["f1"], 4),
+            "entity_precision": round(self.entity["micro"]["precision"], 4),
+            "entity_recall": round(self.entity["micro"]["recall"], 4),
+            "macro_f1": round(self.entity["macro"]["f1"], 4),
+            "span_strict_f1": round(self.span["strict"]["micro"]["f1"], 4),
+            "span_overlap_f1": round(self.span["overlap"]["micro"]["f1"], 4),
+            "span_edges_f1": round(self.span["edges"]["micro"]["f1"], 4),
+            "leak_rate": round(self.leak["overall"], 4),
+            "pii_token_recall": round(self.pii_token_recall, 4),
+            "unmapped_classes": dict(self.unmapped),
+            "unmapped_flagged_as_pii": self.unmapped_flagged,
+            "leak_rate_all_pii": round((self.leak_all or self.leak)["overall"], 4),
+        }
 
     def per_class_rows(self) -> list[dict]:
         rows = []
         classes = sorted(set(self.entity["per_class"]) | set(self.leak["per_class"]))
         for c in classes:
             e = self.entity["per_class"].get(c, {})
-            rows.append({"dataset": self.name, "class": c, "precision": e.get("precision", 0.0),
-                         "recall": e.get("recall", 0.0), "f1": e.get("f1", 0.0), "support": e.get("number", 0),
-                         "span_strict_f1": self.span["strict"]["per_class"].get(c, {}).get("f1", 0.0),
-                         "span_overlap_f1": self.span["overlap"]["per_class"].get(c, {}).get("f1", 0.0),
-                         "leak_rate": self.leak["per_class"].get(c)})
+            rows.append(
+                {
+                    "dataset": self.name,
+                    "class": c,
+                    "precision": e.get("precision", 0.0),
+                    "recall": e.get("recall", 0.0),
+                    "f1": e.get("f1", 0.0),
+                    "support": e.get("number", 0),
+                    "span_strict_f1": self.span["strict"]["per_class"].get(c, {}).get("f1", 0.0),
+                    "span_overlap_f1": self.span["overlap"]["per_class"].get(c, {}).get("f1", 0.0),
+                    "leak_rate": self.leak["per_class"].get(c),
+                }
+            )
         return rows
 
     def to_dict(self) -> dict:
-        return {"summary": self.summary(), "entity": self.entity, "span": self.span, "leak": self.leak,
-                "confused_pairs": confused_pairs(self.confusion), "errors": self.errors}
+        return {
+            "summary": self.summary(),
+            "entity": self.entity,
+            "span": self.span,
+            "leak": self.leak,
+            "confused_pairs": confused_pairs(self.confusion),
+            "errors": self.errors,
+        }
 
 
 def _context(text: str, s: int, e: int, width: int = 40) -> str:
-    return f"{text[max(0, s - width):s]}[[{text[s:e]}]]{text[e:e + width]}".replace("\n", " ")
+    return f"{text[max(0, s - width) : s]}[[{text[s:e]}]]{text[e : e + width]}".replace("\n", " ")
 
 
-def evaluate_rows(tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None,
-                  n_examples: int = 15) -> Evaluation:
+def evaluate_rows(
+    tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None, n_examples: int = 15
+) -> Evaluation:
     """Tag every row's source_text and score against its privacy_mask."""
     return score_rows(rows, tagger.tag([r["source_text"] for r in rows]), name, unmapped, n_examples)
 
 
-def score_rows(rows: Sequence[dict], tagged: Sequence, name: str = "", unmapped: Counter | None = None,
-               n_examples: int = 15) -> Evaluation:
+def score_rows(
+    rows: Sequence[dict], tagged: Sequence, name: str = "", unmapped: Counter | None = None, n_examples: int = 15
+) -> Evaluation:
     """Score tagged rows (``tagged[i]`` is the tagger's output for ``rows[i]``) against their privacy_mask."""
     gold_tags, pred_tags, gold_spans, pred_spans = [], [], [], []
     fn_by_class, fp_by_class = Counter(), Counter()
@@ -266,20 +299,30 @@ def score_rows(rows: Sequence[dict], tagged: Sequence, name: str = "", unmapped:
     errors = {
         "false_negatives_by_class": dict(fn_by_class.most_common()),
         "false_positives_by_class": dict(fp_by_class.most_common()),
-        "false_negative_examples": [{"class": c, "count": fn_by_class[c], "examples": fn_ex[c]}
-                                    for c, _ in fn_by_class.most_common(n_examples)],
-        "false_positive_examples": [{"class": c, "count": fp_by_class[c], "examples": fp_ex[c]}
-                                    for c, _ in fp_by_class.most_common(n_examples)],
+        "false_negative_examples": [
+            {"class": c, "count": fn_by_class[c], "examples": fn_ex[c]} for c, _ in fn_by_class.most_common(n_examples)
+        ],
+        "false_positive_examples": [
+            {"class": c, "count": fp_by_class[c], "examples": fp_ex[c]} for c, _ in fp_by_class.most_common(n_examples)
+        ],
     }
-    return Evaluation(name=name, rows=len(rows), entity=entity_metrics(gold_tags, pred_tags),
-                      span=span_metrics(gold_spans, pred_spans), leak=leak_rate(gold_spans, pred_spans),
-                      pii_token_recall=pii_token_recall(gold_tags, pred_tags),
-                      confusion=confusion(gold_spans, pred_spans), unmapped=unmapped or Counter(),
-                      unmapped_flagged=round(flagged / unmapped_total, 4) if unmapped_total else None, errors=errors,
-                      leak_all=leak_rate(gold_all, pred_all) if unmapped_total else None)
+    return Evaluation(
+        name=name,
+        rows=len(rows),
+        entity=entity_metrics(gold_tags, pred_tags),
+        span=span_metrics(gold_spans, pred_spans),
+        leak=leak_rate(gold_spans, pred_spans),
+        pii_token_recall=pii_token_recall(gold_tags, pred_tags),
+        confusion=confusion(gold_spans, pred_spans),
+        unmapped=unmapped or Counter(),
+        unmapped_flagged=round(flagged / unmapped_total, 4) if unmapped_total else None,
+        errors=errors,
+        leak_all=leak_rate(gold_all, pred_all) if unmapped_total else None,
+    )
 
 
 # -- per language ------------------------------------------------------------------------------
+
 
 def split_by_language(rows: Sequence[dict], default: str = "en") -> dict[str, list[int]]:
     """Row indices by language code (``'Dutch'``, ``'nl'``, ``'nl-NL'`` -> ``'nl'``), in order of
@@ -294,8 +337,9 @@ def split_by_language(rows: Sequence[dict], default: str = "en") -> dict[str, li
     return out
 
 
-def evaluate_by_language(tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None,
-                         n_examples: int = 15) -> tuple[Evaluation, dict[str, Evaluation]]:
+def evaluate_by_language(
+    tagger, rows: Sequence[dict], name: str = "", unmapped: Counter | None = None, n_examples: int = 15
+) -> tuple[Evaluation, dict[str, Evaluation]]:
     """The evaluation of all rows and of each language's rows (every row tagged once)."""
     tagged = tagger.tag([r["source_text"] for r in rows])
     whole = score_rows(rows, tagged, name, unmapped, n_examples)
@@ -307,7 +351,9 @@ def evaluate_by_language(tagger, rows: Sequence[dict], name: str = "", unmapped:
     return whole, parts
 
 
-def language_table(by_language: dict[str, dict[str, Evaluation]], label_maps: dict[str, str] | None = None) -> list[dict]:
+def language_table(
+    by_language: dict[str, dict[str, Evaluation]], label_maps: dict[str, str] | None = None
+) -> list[dict]:
     """One row per dataset and language: the scheme-independent leak rates first, then the
     entity scores, which hold only for the classes the dataset's label map translates.
 
@@ -318,12 +364,21 @@ def language_table(by_language: dict[str, dict[str, Evaluation]], label_maps: di
         scheme = (label_maps or {}).get(dataset) or ""
         for code, ev in parts.items():
             s = ev.summary()
-            rows.append({"dataset": dataset, "language": code, "rows": s["rows"],
-                         "labels": f"{scheme} scheme, mapped classes" if scheme else "200k scheme",
-                         "leak_rate": s["leak_rate"], "leak_rate_all_pii": s["leak_rate_all_pii"],
-                         "pii_token_recall": s["pii_token_recall"], "entity_recall": s["entity_recall"],
-                         "entity_precision": s["entity_precision"], "entity_f1": s["entity_f1"],
-                         "span_edges_f1": s["span_edges_f1"]})
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "language": code,
+                    "rows": s["rows"],
+                    "labels": f"{scheme} scheme, mapped classes" if scheme else "200k scheme",
+                    "leak_rate": s["leak_rate"],
+                    "leak_rate_all_pii": s["leak_rate_all_pii"],
+                    "pii_token_recall": s["pii_token_recall"],
+                    "entity_recall": s["entity_recall"],
+                    "entity_precision": s["entity_precision"],
+                    "entity_f1": s["entity_f1"],
+                    "span_edges_f1": s["span_edges_f1"],
+                }
+            )
     return rows
 
 
@@ -350,7 +405,6 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
     when the entry names one).
     Returns None (and the caller reports it) when the path does not exist.
     """
-    from pathlib import Path
 
     from ..core.config import resolve_path
     from ..core.io import read_table
@@ -367,12 +421,15 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
         return None
     label_map = label_maps.get(spec.get("label_map") or "", None) if spec.get("label_map") else None
     if spec.get("label_map") and label_map is None:
-        raise ValueError(f"external dataset {spec['name']!r} names label map {spec['label_map']!r}, "
-                         f"which is not in params.label_maps ({', '.join(label_maps)})")
+        raise ValueError(
+            f"external dataset {spec['name']!r} names label map {spec['label_map']!r}, "
+            f"which is not in params.label_maps ({', '.join(label_maps)})"
+        )
     return map_labels(rows, label_map)
 
 
 # -- choosing the masking threshold ------------------------------------------------------------
+
 
 def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], **masker_kw) -> list[dict]:
     """Leak rate and over-mask rate of the Masker's full path (model spans by PII-ness, the
@@ -390,9 +447,17 @@ def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], *
         pred = [replaced_spans(text, masker.spans(text, tg)) for text, tg in zip(texts, tagged)]
         leak = leak_rate(gold, pred)
         over = over_mask_rate(texts, gold, pred)
-        out.append({"threshold": float(t), "leak_rate": leak["overall"], "over_mask_rate": over["overall"],
-                    "pii_chars": leak["pii_chars"], "leaked_chars": leak["leaked_chars"],
-                    "non_pii_chars": over["non_pii_chars"], "over_masked_chars": over["masked_chars"]})
+        out.append(
+            {
+                "threshold": float(t),
+                "leak_rate": leak["overall"],
+                "over_mask_rate": over["overall"],
+                "pii_chars": leak["pii_chars"],
+                "leaked_chars": leak["leaked_chars"],
+                "non_pii_chars": over["non_pii_chars"],
+                "over_masked_chars": over["masked_chars"],
+            }
+        )
     return out
 
 
@@ -412,13 +477,23 @@ def choose_threshold(curve: Sequence[dict], max_leak_rate: float = 0.005, max_ov
     both = [p for p in curve if p["leak_rate"] <= max_leak_rate and p["over_mask_rate"] <= max_over_mask_rate]
     if both:
         p = max(both, key=lambda p: p["threshold"])
-        return {**p, "rule": 1, "reason": f"highest threshold with leak <= {max_leak_rate:.2%} and "
-                                          f"over-mask <= {max_over_mask_rate:.1%}"}
+        return {
+            **p,
+            "rule": 1,
+            "reason": f"highest threshold with leak <= {max_leak_rate:.2%} and over-mask <= {max_over_mask_rate:.1%}",
+        }
     within = [p for p in curve if p["over_mask_rate"] <= max_over_mask_rate]
     if within:
         p = min(within, key=lambda p: (p["leak_rate"], -p["threshold"]))
-        return {**p, "rule": 2, "reason": f"no threshold leaks <= {max_leak_rate:.2%} within over-mask "
-                                          f"{max_over_mask_rate:.1%}: the least leak within that over-mask"}
+        return {
+            **p,
+            "rule": 2,
+            "reason": f"no threshold leaks <= {max_leak_rate:.2%} within over-mask "
+            f"{max_over_mask_rate:.1%}: the least leak within that over-mask",
+        }
     p = min(curve, key=lambda p: (p["over_mask_rate"], p["leak_rate"]))
-    return {**p, "rule": 3, "reason": f"every threshold over-masks more than {max_over_mask_rate:.1%}: "
-                                      "the least over-mask"}
+    return {
+        **p,
+        "rule": 3,
+        "reason": f"every threshold over-masks more than {max_over_mask_rate:.1%}: the least over-mask",
+    }

@@ -9,6 +9,7 @@ single process unless MPI is set up (``--mpirun_hostfile``), so its multi-proces
 stay on the CPU, which then joins the group with gloo. The processes read the run's splits from
 ``data/splits`` and the main one writes ``model/``, which is read back here.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,20 +35,38 @@ def mixed_precision() -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp16"
 
 
-def accelerate_command(processes: int, entry_args: list[str], gpus: int | None = None,
-                       precision: str | None = None, port: int | None = None,
-                       module: str = "piimask.pipeline.train_entry") -> list[str]:
+def accelerate_command(
+    processes: int,
+    entry_args: list[str],
+    gpus: int | None = None,
+    precision: str | None = None,
+    port: int | None = None,
+    module: str = "piimask.pipeline.train_entry",
+) -> list[str]:
     """The ``accelerate launch`` command line for ``processes`` processes of ``module`` on this machine."""
     gpus = gpu_count() if gpus is None else gpus
     if processes < 2:
         raise ValueError(f"accelerate launch is for 2 or more processes, not {processes}; one trains in this process")
     if gpus and processes > gpus:
-        raise ValueError(f"{processes} processes need {processes} GPUs; this machine has {gpus} "
-                         "(set train_processes to the number of GPUs)")
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(processes),
-           "--num_machines", "1", "--dynamo_backend", "no", "--multi_gpu",
-           # on CPU processes, no mixed precision; child_env(gpus=0) sets ACCELERATE_USE_CPU
-           "--mixed_precision", (precision or mixed_precision()) if gpus else "no"]
+        raise ValueError(
+            f"{processes} processes need {processes} GPUs; this machine has {gpus} "
+            "(set train_processes to the number of GPUs)"
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        str(processes),
+        "--num_machines",
+        "1",
+        "--dynamo_backend",
+        "no",
+        "--multi_gpu",
+        # on CPU processes, no mixed precision; child_env(gpus=0) sets ACCELERATE_USE_CPU
+        "--mixed_precision",
+        (precision or mixed_precision()) if gpus else "no",
+    ]
     if port:
         cmd += ["--main_process_port", str(port)]
     return cmd + ["-m", module, *entry_args]
@@ -72,7 +91,9 @@ def child_env(gpus: int) -> dict:
     return env
 
 
-def train_processes(params: Params, processes: int | None = None, module: str = "piimask.pipeline.train_entry") -> TrainResult:
+def train_processes(
+    params: Params, processes: int | None = None, module: str = "piimask.pipeline.train_entry"
+) -> TrainResult:
     """Train with ``processes`` (default ``params.train_processes``) processes under ``accelerate launch``."""
     n = processes or params.train_processes
     with tempfile.TemporaryDirectory(prefix="piimask-train-") as tmp:
@@ -80,14 +101,22 @@ def train_processes(params: Params, processes: int | None = None, module: str = 
         cmd = accelerate_command(n, ["--params", str(pfile)], port=free_port(), module=module)
         print(f"piimask: {' '.join(cmd[1:])}", flush=True)
         # the processes' output is passed on line by line, so a notebook shows it too
-        with subprocess.Popen(cmd, env=child_env(gpu_count()), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace") as proc:
+        with subprocess.Popen(
+            cmd,
+            env=child_env(gpu_count()),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as proc:
             for line in proc.stdout:
                 print(line, end="", flush=True)
         code = proc.returncode
     if code != 0:
-        raise RuntimeError(f"training under accelerate launch with {n} processes failed (exit {code}); "
-                           "the processes' output above says why")
+        raise RuntimeError(
+            f"training under accelerate launch with {n} processes failed (exit {code}); "
+            "the processes' output above says why"
+        )
     return load_result(params.model_dir)
 
 

@@ -21,6 +21,7 @@ aggregate: counts, quantiles and rates; value shapes only when seen at least twi
 top ten per class (the shape of a unique password is nearly the password); context words only when
 seen at least twice. ``copied_ngrams`` is the guard that proves no real wording reached the package.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,9 +29,9 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -54,6 +55,7 @@ def text_and_mask(row) -> tuple[str, list[dict]]:
 
 
 # -- the pieces of a profile -------------------------------------------------------------------
+
 
 def _char_class(ch: str) -> str:
     if ch.isupper():
@@ -122,7 +124,7 @@ def context_words(text: str, spans: Sequence[dict], window: int = 3) -> list[tup
     tokens: list[tuple[str, int]] = []  # (token, span index or -1)
     cursor = 0
     for i, e in enumerate(spans):
-        tokens += [(t.lower(), -1) for t in _TOKEN.findall(text[cursor:e["start"]])]
+        tokens += [(t.lower(), -1) for t in _TOKEN.findall(text[cursor : e["start"]])]
         tokens.append((e["label"], i))
         cursor = e["end"]
     tokens += [(t.lower(), -1) for t in _TOKEN.findall(text[cursor:])]
@@ -161,8 +163,8 @@ EDGE_CONVENTIONS = {
 def edge_conventions(text: str, spans: Sequence[dict], i: int) -> set[str]:
     """The conventions (keys of ``EDGE_CONVENTIONS``) that span ``i`` of a text shows."""
     e = spans[i]
-    value, start, end = text[e["start"]:e["end"]], e["start"], e["end"]
-    before, after = text[start - 1:start], text[end:end + 1]
+    value, start, end = text[e["start"] : e["end"]], e["start"], e["end"]
+    before, after = text[start - 1 : start], text[end : end + 1]
     found = set()
     if before and not before.isspace() and before not in _OPENERS:
         found.add("glued_left")
@@ -222,9 +224,9 @@ def profile(rows: Iterable, window: int = 3) -> Profile:
         p.sentences.append(sentence_count(target_from_source(text, spans)))
         p.entities.append(len(spans))
         labels = sorted({e["label"] for e in spans})
-        p.pairs.update(f"{a}+{b}" for k, a in enumerate(labels) for b in labels[k + 1:])
+        p.pairs.update(f"{a}+{b}" for k, a in enumerate(labels) for b in labels[k + 1 :])
         for i, e in enumerate(spans):
-            value = text[e["start"]:e["end"]]
+            value = text[e["start"] : e["end"]]
             p.classes[e["label"]] += 1
             p.shapes[e["label"]][value_shape(value)] += 1
             p.composition[e["label"]].update(value_composition(value))
@@ -279,7 +281,7 @@ def _numeric_summary(values: Sequence[float]) -> str:
     if not len(values):
         return "none"
     s = pd.Series(values)
-    return f"median {s.median():g} (IQR {s.quantile(.25):g}-{s.quantile(.75):g}), n={len(s)}"
+    return f"median {s.median():g} (IQR {s.quantile(0.25):g}-{s.quantile(0.75):g}), n={len(s)}"
 
 
 def _categorical_summary(counts: Counter, top: int = 3) -> str:
@@ -294,7 +296,7 @@ def _categorical_summary(counts: Counter, top: int = 3) -> str:
 
 def _clip(key: str, width: int = 32) -> str:
     key = key.replace("\n", "⏎")
-    return key if len(key) <= width else key[:width - 1] + "…"
+    return key if len(key) <= width else key[: width - 1] + "…"
 
 
 def _rate_summary(hits: int, n: int) -> str:
@@ -336,14 +338,23 @@ def compare(ref: Profile, gen: Profile, floor: pd.DataFrame | None = None) -> pd
             r_hits, g_hits = ref.edges[label][conv], gen.edges[label][conv]
             if r_hits or g_hits:
                 n_r, n_g = ref.classes[label], gen.classes.get(label, 0)
-                rows.append(("edge", f"{label}: {conv}", "abs diff", _rate_summary(r_hits, n_r),
-                             _rate_summary(g_hits, n_g), abs(r_hits / n_r - g_hits / n_g) if n_g else math.nan))
+                rows.append(
+                    (
+                        "edge",
+                        f"{label}: {conv}",
+                        "abs diff",
+                        _rate_summary(r_hits, n_r),
+                        _rate_summary(g_hits, n_g),
+                        abs(r_hits / n_r - g_hits / n_g) if n_g else math.nan,
+                    )
+                )
     df = pd.DataFrame(rows, columns=COLUMNS)
     absent = df["generated"].eq("none") & ~df["reference"].eq("none")
     df.loc[absent, "distance"] = 1.0  # nothing generated where the reference has something
     if floor is not None:
-        df = df.merge(floor[["group", "item", "distance"]].rename(columns={"distance": "floor"}),
-                      on=["group", "item"], how="left")
+        df = df.merge(
+            floor[["group", "item", "distance"]].rename(columns={"distance": "floor"}), on=["group", "item"], how="left"
+        )
         df.loc[df["group"].eq("edge") & df["floor"].isna(), "floor"] = 0.0  # no half showed it
         df["excess"] = df["distance"] - df["floor"]
     return df.sort_values("distance", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
@@ -358,21 +369,45 @@ def noise_floor(rows: Sequence, window: int = 3, repeats: int = 5, seed: int = 0
     for _ in range(repeats):
         order = rng.sample(range(len(rows)), len(rows))
         half = len(rows) // 2
-        tables.append(compare(profile([rows[i] for i in order[:half]], window),
-                              profile([rows[i] for i in order[half:]], window)))
+        tables.append(
+            compare(profile([rows[i] for i in order[:half]], window), profile([rows[i] for i in order[half:]], window))
+        )
     both, keys = pd.concat(tables), ["group", "item"]
     edge = both["group"] == "edge"
-    floor = pd.concat([
-        both[~edge].groupby(keys, sort=False)["distance"].mean(),  # NaN (not measurable) skipped
-        # an edge convention neither half shows is left out of that draw's table: there it is 0
-        both[edge].groupby(keys, sort=False)["distance"].sum() / repeats])
+    floor = pd.concat(
+        [
+            both[~edge].groupby(keys, sort=False)["distance"].mean(),  # NaN (not measurable) skipped
+            # an edge convention neither half shows is left out of that draw's table: there it is 0
+            both[edge].groupby(keys, sort=False)["distance"].sum() / repeats,
+        ]
+    )
     return floor.rename("distance").reset_index()
 
 
-GRID_COLUMNS = ["shape_jsd", "characters_jsd", "length_ks", "context_left_jsd", "context_right_jsd",
-                "worst_edge_diff", "score"]  # the distances of ``class_table``, for a grid chart
-CLASS_COLUMNS = ["class", "ref_n", "gen_n", "ref_share", "gen_share", "shape_jsd", "characters_jsd", "length_ks",
-                 "context_left_jsd", "context_right_jsd", "worst_edge", "worst_edge_diff", "score"]
+GRID_COLUMNS = [
+    "shape_jsd",
+    "characters_jsd",
+    "length_ks",
+    "context_left_jsd",
+    "context_right_jsd",
+    "worst_edge_diff",
+    "score",
+]  # the distances of ``class_table``, for a grid chart
+CLASS_COLUMNS = [
+    "class",
+    "ref_n",
+    "gen_n",
+    "ref_share",
+    "gen_share",
+    "shape_jsd",
+    "characters_jsd",
+    "length_ks",
+    "context_left_jsd",
+    "context_right_jsd",
+    "worst_edge",
+    "worst_edge_diff",
+    "score",
+]
 
 
 def class_table(ref: Profile, gen: Profile) -> pd.DataFrame:
@@ -385,16 +420,32 @@ def class_table(ref: Profile, gen: Profile) -> pd.DataFrame:
         diffs = {c: abs(ref.edge_rate(label, c) - gen.edge_rate(label, c)) for c in EDGE_CONVENTIONS}
         diffs = {c: d for c, d in diffs.items() if not math.isnan(d)}
         worst = max(diffs, key=diffs.get) if diffs and max(diffs.values()) > 0 else ""
-        row = {"class": label, "ref_n": ref.classes[label], "gen_n": gen.classes.get(label, 0),
-               "ref_share": ref.classes[label] / total_r, "gen_share": gen.classes.get(label, 0) / total_g,
-               "shape_jsd": js_divergence(ref.shapes[label], gen.shapes[label]),
-               "characters_jsd": js_divergence(ref.composition[label], gen.composition[label]),
-               "length_ks": ks_statistic(ref.value_chars[label], gen.value_chars[label]),
-               "context_left_jsd": js_divergence(ref.left[label], gen.left[label]),
-               "context_right_jsd": js_divergence(ref.right[label], gen.right[label]),
-               "worst_edge": worst, "worst_edge_diff": diffs.get(worst, 0.0) if diffs else math.nan}
-        parts = [row[k] for k in ("shape_jsd", "characters_jsd", "length_ks", "context_left_jsd", "context_right_jsd",
-                                  "worst_edge_diff") if not math.isnan(row[k])]
+        row = {
+            "class": label,
+            "ref_n": ref.classes[label],
+            "gen_n": gen.classes.get(label, 0),
+            "ref_share": ref.classes[label] / total_r,
+            "gen_share": gen.classes.get(label, 0) / total_g,
+            "shape_jsd": js_divergence(ref.shapes[label], gen.shapes[label]),
+            "characters_jsd": js_divergence(ref.composition[label], gen.composition[label]),
+            "length_ks": ks_statistic(ref.value_chars[label], gen.value_chars[label]),
+            "context_left_jsd": js_divergence(ref.left[label], gen.left[label]),
+            "context_right_jsd": js_divergence(ref.right[label], gen.right[label]),
+            "worst_edge": worst,
+            "worst_edge_diff": diffs.get(worst, 0.0) if diffs else math.nan,
+        }
+        parts = [
+            row[k]
+            for k in (
+                "shape_jsd",
+                "characters_jsd",
+                "length_ks",
+                "context_left_jsd",
+                "context_right_jsd",
+                "worst_edge_diff",
+            )
+            if not math.isnan(row[k])
+        ]
         row["score"] = 1.0 if not row["gen_n"] else (sum(parts) / len(parts) if parts else math.nan)
         out.append(row)
     df = pd.DataFrame(out, columns=CLASS_COLUMNS)
@@ -417,9 +468,14 @@ def edge_rates(ref: Profile, gen: Profile, top: int = 20) -> dict[str, dict[str,
 
 def length_panels(ref: Profile, gen: Profile) -> dict[str, dict[str, list]]:
     """The numeric distributions of both profiles, one panel per measure, for overlaid histograms."""
-    return {title: {"real": getattr(ref, key), "generated": getattr(gen, key)}
-            for title, key in (("characters per text", "text_chars"), ("sentences per text", "sentences"),
-                               ("entities per text", "entities"))}
+    return {
+        title: {"real": getattr(ref, key), "generated": getattr(gen, key)}
+        for title, key in (
+            ("characters per text", "text_chars"),
+            ("sentences per text", "sentences"),
+            ("entities per text", "entities"),
+        )
+    }
 
 
 def class_shares(p: Profile) -> dict[str, float]:
@@ -430,12 +486,19 @@ def class_shares(p: Profile) -> dict[str, float]:
 
 def profile_summary(p: Profile) -> dict:
     """A JSON-able digest of a profile that carries no value and no sentence (see module doc)."""
+
     def quantiles(values):
         if not len(values):
             return {}
         s = pd.Series(values)
-        return {"n": len(s), "min": float(s.min()), "q25": float(s.quantile(.25)), "median": float(s.median()),
-                "q75": float(s.quantile(.75)), "max": float(s.max())}
+        return {
+            "n": len(s),
+            "min": float(s.min()),
+            "q25": float(s.quantile(0.25)),
+            "median": float(s.median()),
+            "q75": float(s.quantile(0.75)),
+            "max": float(s.max()),
+        }
 
     return {
         "texts": p.n_texts,
@@ -445,15 +508,18 @@ def profile_summary(p: Profile) -> dict:
         "classes": dict(p.classes.most_common()),
         "co_occurring_pairs": frequent(p.pairs, 50),
         "touching_pairs": frequent(p.touching, 50),
-        "per_class": {label: {
-            "n": p.classes[label],
-            "shapes": frequent(p.shapes[label], TOP_SHAPES),
-            "characters": dict(p.composition[label].most_common()),
-            "value_chars": quantiles(p.value_chars[label]),
-            "context_left": frequent(p.left[label], 15),
-            "context_right": frequent(p.right[label], 15),
-            "edge_rates": {c: round(p.edge_rate(label, c), 4) for c in EDGE_CONVENTIONS if p.edges[label][c]},
-        } for label in sorted(p.classes)},
+        "per_class": {
+            label: {
+                "n": p.classes[label],
+                "shapes": frequent(p.shapes[label], TOP_SHAPES),
+                "characters": dict(p.composition[label].most_common()),
+                "value_chars": quantiles(p.value_chars[label]),
+                "context_left": frequent(p.left[label], 15),
+                "context_right": frequent(p.right[label], 15),
+                "edge_rates": {c: round(p.edge_rate(label, c), 4) for c in EDGE_CONVENTIONS if p.edges[label][c]},
+            }
+            for label in sorted(p.classes)
+        },
     }
 
 
@@ -465,6 +531,7 @@ def _number(x) -> float | None:
 def headline(table: pd.DataFrame, ref: Profile, gen: Profile, top: int = 5) -> dict:
     """The few realism numbers for the reports index; ``worst_items`` ranks by ``excess`` over the
     noise floor when the table has one, else by distance."""
+
     def mean(mask):
         return _number(table.loc[mask, "distance"].mean()) if mask.any() else None
 
@@ -479,20 +546,27 @@ def headline(table: pd.DataFrame, ref: Profile, gen: Profile, top: int = 5) -> d
         "mean_shape_jsd": mean(table["group"].eq("value shape")),
         "mean_context_jsd": mean(table["group"].str.startswith("context")),
         "mean_edge_diff": mean(table["group"].eq("edge")),
-        "median_chars_real": median(ref.text_chars), "median_chars_generated": median(gen.text_chars),
-        "median_entities_real": median(ref.entities), "median_entities_generated": median(gen.entities),
-        "worst_items": [f"{r['group']} / {r['item']}: {r['distance']:.2f}"
-                        + (f" (noise floor {r['floor']:.2f})" if rank == "excess" else "")
-                        for _, r in worst.iterrows()],
+        "median_chars_real": median(ref.text_chars),
+        "median_chars_generated": median(gen.text_chars),
+        "median_entities_real": median(ref.entities),
+        "median_entities_generated": median(gen.entities),
+        "worst_items": [
+            f"{r['group']} / {r['item']}: {r['distance']:.2f}"
+            + (f" (noise floor {r['floor']:.2f})" if rank == "excess" else "")
+            for _, r in worst.iterrows()
+        ],
     }
 
 
 def summary(ref: Profile, gen: Profile, table: pd.DataFrame, reference_name: str = "") -> dict:
     """Everything ``realism.json`` holds: the headline, the distance table and both profiles'
     digests. Aggregates only: see the module docstring."""
-    return {"reference": reference_name, "headline": headline(table, ref, gen),
-            "distances": table.round(4).astype(object).where(table.notna(), None).to_dict("records"),
-            "profiles": {"reference": profile_summary(ref), "generated": profile_summary(gen)}}
+    return {
+        "reference": reference_name,
+        "headline": headline(table, ref, gen),
+        "distances": table.round(4).astype(object).where(table.notna(), None).to_dict("records"),
+        "profiles": {"reference": profile_summary(ref), "generated": profile_summary(gen)},
+    }
 
 
 # -- the real rows -----------------------------------------------------------------------------
@@ -521,7 +595,7 @@ def words(text: str) -> list[str]:
 
 def word_ngrams(text: str, n: int = 8) -> set[tuple[str, ...]]:
     w = words(text)
-    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
 
 
 def real_ngrams(rows: Iterable, n: int = 8) -> set[tuple[str, ...]]:
@@ -539,11 +613,11 @@ def real_ngrams(rows: Iterable, n: int = 8) -> set[tuple[str, ...]]:
         found = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(norm)]
         inside = [any(e["start"] < end and start < e["end"] for e in spans) for _, start, end in found]
         for i in range(len(found) - n + 1):
-            if not all(inside[i:i + n]):
-                grams.add(tuple(w for w, _, _ in found[i:i + n]))
+            if not all(inside[i : i + n]):
+                grams.add(tuple(w for w, _, _ in found[i : i + n]))
         cursor = 0
         for e in spans + [{"start": len(text), "end": len(text)}]:
-            grams |= word_ngrams(text[cursor:e["start"]], n)
+            grams |= word_ngrams(text[cursor : e["start"]], n)
             cursor = e["end"]
     return grams
 
@@ -553,7 +627,7 @@ def copied_ngrams(paths: Iterable[str | Path], grams: set[tuple[str, ...]], n: i
     found = {}
     for path in paths:
         w = words(Path(path).read_text(encoding="utf-8", errors="ignore"))
-        hits = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1) if tuple(w[i:i + n]) in grams]
+        hits = [" ".join(w[i : i + n]) for i in range(len(w) - n + 1) if tuple(w[i : i + n]) in grams]
         if hits:
             found[str(path)] = hits
     return found
@@ -571,16 +645,25 @@ def tokenizer_stats(texts: Iterable[str], tokenizer) -> dict:
     its ``[UNK]`` are rarer than its splits)."""
     texts = list(texts)
     words = [w for t in texts for w in _TEXT_WORD.findall(t)]
-    out = {"texts": len(texts), "words": len(words), "tokens": 0, "tokens_per_word": None, "unk_rate": None,
-           "words_with_unk": None}
+    out = {
+        "texts": len(texts),
+        "words": len(words),
+        "tokens": 0,
+        "tokens_per_word": None,
+        "unk_rate": None,
+        "words_with_unk": None,
+    }
     if not words:
         return out
     unk = tokenizer.unk_token_id
     ids = tokenizer(words, add_special_tokens=False)["input_ids"]
     tokens = sum(len(x) for x in ids)
-    out.update(tokens=tokens, tokens_per_word=round(tokens / len(words), 3),
-               unk_rate=round(sum(i == unk for x in ids for i in x) / max(tokens, 1), 4),
-               words_with_unk=round(sum(unk in x for x in ids) / len(words), 4))
+    out.update(
+        tokens=tokens,
+        tokens_per_word=round(tokens / len(words), 3),
+        unk_rate=round(sum(i == unk for x in ids for i in x) / max(tokens, 1), 4),
+        words_with_unk=round(sum(unk in x for x in ids) / len(words), 4),
+    )
     return out
 
 

@@ -7,6 +7,7 @@ the run came from (commit, profile, package versions, date, machine).
 
 The headline and table helpers are also what ``05_evaluate`` displays.
 """
+
 from __future__ import annotations
 
 import html
@@ -24,13 +25,22 @@ NOTEBOOKS = ["01_generate", "02_label", "03_validate", "04_finetune", "05_evalua
 STAGES = {
     "01_generate": ("Generate", "synthetic texts with exact PII offsets", ["generate_classes"]),
     "02_label": ("Label", "quality gate, BIO labels, splits grouped by template family", []),
-    "03_validate": ("Validate", "the dataset report, the split proof, realism against real rows",
-                    ["validate_classes", "realism_lengths", "realism_classes"]),
+    "03_validate": (
+        "Validate",
+        "the dataset report, the split proof, realism against real rows",
+        ["validate_classes", "realism_lengths", "realism_classes"],
+    ),
     "04_finetune": ("Fine-tune", "the DistilBERT tagger", ["finetune_curve"]),
-    "05_evaluate": ("Evaluate", "per-class scores on synthetic and real rows, leak rate, errors",
-                    ["evaluate_synthetic_vs_real", "evaluate_confusion_{real}", "evaluate_leak"]),
-    "06_mask": ("Mask", "the masking threshold, chosen on real rows; a prompt masked and restored",
-                ["mask_threshold_curve"]),
+    "05_evaluate": (
+        "Evaluate",
+        "per-class scores on synthetic and real rows, leak rate, errors",
+        ["evaluate_synthetic_vs_real", "evaluate_confusion_{real}", "evaluate_leak"],
+    ),
+    "06_mask": (
+        "Mask",
+        "the masking threshold, chosen on real rows; a prompt masked and restored",
+        ["mask_threshold_curve"],
+    ),
 }
 
 # Clicking a figure in a rendered notebook shows it at full size (and again fits it to the page).
@@ -83,20 +93,31 @@ def _f(v, digits: int = 3) -> str:
 
 # -- the headline ------------------------------------------------------------------------------
 
+
 def headline(evaluation: Mapping[str, Mapping], external_datasets: Sequence[Mapping] = ()) -> dict:
     """The numbers a reader needs first, from ``metrics.json["datasets"]`` (name -> a dict with a
     ``summary``): the real rows in the 200k label scheme (the first external dataset without a
     label map), the synthetic test split, and every dataset scored through a label map."""
+
     def pick(name: str) -> dict:
         s = evaluation[name].get("summary", evaluation[name])
-        return {"name": name, "rows": s.get("rows"), "entity_f1": s.get("entity_f1"), "macro_f1": s.get("macro_f1"),
-                "precision": s.get("entity_precision"), "recall": s.get("entity_recall"), "leak_rate": s.get("leak_rate")}
+        return {
+            "name": name,
+            "rows": s.get("rows"),
+            "entity_f1": s.get("entity_f1"),
+            "macro_f1": s.get("macro_f1"),
+            "precision": s.get("entity_precision"),
+            "recall": s.get("entity_recall"),
+            "leak_rate": s.get("leak_rate"),
+        }
 
     specs = [s for s in external_datasets if s.get("name") in evaluation]
     real = next((s["name"] for s in specs if not s.get("label_map")), None)
-    return {"real": pick(real) if real else None,
-            "synthetic": pick("synthetic-test") if "synthetic-test" in evaluation else None,
-            "other_schemes": [{**pick(s["name"]), "label_map": s["label_map"]} for s in specs if s.get("label_map")]}
+    return {
+        "real": pick(real) if real else None,
+        "synthetic": pick("synthetic-test") if "synthetic-test" in evaluation else None,
+        "other_schemes": [{**pick(s["name"]), "label_map": s["label_map"]} for s in specs if s.get("label_map")],
+    }
 
 
 def headline_html(h: Mapping, notes: Sequence[str] = ()) -> str:
@@ -104,36 +125,53 @@ def headline_html(h: Mapping, notes: Sequence[str] = ()) -> str:
     real, syn = h.get("real"), h.get("synthetic")
     big = []
     if real:
-        for value, what in ((_f(real["entity_f1"]), "entity F1"), (_f(real["macro_f1"]), "macro F1"),
-                            (_pct(real["leak_rate"]), "PII characters left unmasked (leak rate)")):
-            big.append(f'<div style="margin-right:36px"><div style="font-size:2.2em;font-weight:600;line-height:1.1">'
-                       f'{html.escape(value)}</div><div style="color:#333">{html.escape(what)}</div></div>')
-        title = (f"Real ai4privacy 200k rows ({real['rows']}, {html.escape(real['name'])}), never seen in training "
-                 f"(precision {_f(real['precision'])}, recall {_f(real['recall'])})")
+        for value, what in (
+            (_f(real["entity_f1"]), "entity F1"),
+            (_f(real["macro_f1"]), "macro F1"),
+            (_pct(real["leak_rate"]), "PII characters left unmasked (leak rate)"),
+        ):
+            big.append(
+                f'<div style="margin-right:36px"><div style="font-size:2.2em;font-weight:600;line-height:1.1">'
+                f'{html.escape(value)}</div><div style="color:#333">{html.escape(what)}</div></div>'
+            )
+        title = (
+            f"Real ai4privacy 200k rows ({real['rows']}, {html.escape(real['name'])}), never seen in training "
+            f"(precision {_f(real['precision'])}, recall {_f(real['recall'])})"
+        )
     else:
         title = "No real rows were scored (the files named in external_datasets are absent): synthetic numbers only"
     lines = []
     if syn:
-        lines.append(f"Synthetic test split ({syn['rows']} rows, held-out template families): entity F1 "
-                     f"{_f(syn['entity_f1'])}, macro F1 {_f(syn['macro_f1'])}, leak rate {_pct(syn['leak_rate'])}.")
+        lines.append(
+            f"Synthetic test split ({syn['rows']} rows, held-out template families): entity F1 "
+            f"{_f(syn['entity_f1'])}, macro F1 {_f(syn['macro_f1'])}, leak rate {_pct(syn['leak_rate'])}."
+        )
     others = h.get("other_schemes") or []
     if others:
-        each = "; ".join(f"{html.escape(o['name'])} ({o['rows']} rows): mapped-class F1 {_f(o['entity_f1'])}, "
-                         f"leak rate {_pct(o['leak_rate'])}" for o in others)
-        lines.append(f"{each}. <b>These rows use another label scheme</b> (the 300k release's GIVENNAME1, TEL, "
-                     "SOCIALNUMBER, ...): their labels are mapped onto the 56 classes of the 200k scheme and classes "
-                     "without a counterpart are set aside, so the mapped-class F1 is low for that reason and does not "
-                     "compare with the 200k F1. The leak rate counts PII characters left unmasked whatever the "
-                     "class: it does not depend on the scheme.")
+        each = "; ".join(
+            f"{html.escape(o['name'])} ({o['rows']} rows): mapped-class F1 {_f(o['entity_f1'])}, "
+            f"leak rate {_pct(o['leak_rate'])}"
+            for o in others
+        )
+        lines.append(
+            f"{each}. <b>These rows use another label scheme</b> (the 300k release's GIVENNAME1, TEL, "
+            "SOCIALNUMBER, ...): their labels are mapped onto the 56 classes of the 200k scheme and classes "
+            "without a counterpart are set aside, so the mapped-class F1 is low for that reason and does not "
+            "compare with the 200k F1. The leak rate counts PII characters left unmasked whatever the "
+            "class: it does not depend on the scheme."
+        )
     lines += list(notes)
     body = "".join(f'<p style="margin:8px 0 0 0">{line}</p>' for line in lines)
-    return (f'<div class="piimask-headline" style="border:2px solid #3b75af;border-radius:8px;padding:14px 20px;'
-            f'margin:12px 0 18px 0;background:#f3f7fc">'
-            f'<div style="font-weight:600;margin-bottom:8px">{title}</div>'
-            f'<div style="display:flex;flex-wrap:wrap">{"".join(big)}</div>{body}</div>')
+    return (
+        f'<div class="piimask-headline" style="border:2px solid #3b75af;border-radius:8px;padding:14px 20px;'
+        f'margin:12px 0 18px 0;background:#f3f7fc">'
+        f'<div style="font-weight:600;margin-bottom:8px">{title}</div>'
+        f'<div style="display:flex;flex-wrap:wrap">{"".join(big)}</div>{body}</div>'
+    )
 
 
 # -- tables ------------------------------------------------------------------------------------
+
 
 def per_class_table(rows: Sequence[Mapping], real: str | None, synthetic: str = "synthetic-test"):
     """One row per class: P / R / F1 / support / leak on the real rows, F1 and support on the
@@ -154,7 +192,9 @@ def per_class_table(rows: Sequence[Mapping], real: str | None, synthetic: str = 
         out = df[df["dataset"] == real][cols].set_index("class").join(syn, how="outer")
     out = out[(out.get("support", 0).fillna(0) > 0) | (out.get("synthetic support", 0).fillna(0) > 0)]
     key = out["f1"].where(out["support"].fillna(0) > 0)
-    out = out.assign(_key=key.fillna(2.0)).sort_values(["_key", "support"], ascending=[True, False]).drop(columns="_key")
+    out = (
+        out.assign(_key=key.fillna(2.0)).sort_values(["_key", "support"], ascending=[True, False]).drop(columns="_key")
+    )
     return out.reset_index()
 
 
@@ -174,23 +214,34 @@ def table_html(df, caption: str = "", sortable: bool = True, percent: Sequence[s
 
     left = ' style="text-align:left"'  # the first column names the row (a class): read it left-aligned
     head = "".join(f"<th{left if i == 0 else ''}>{html.escape(str(c))}</th>" for i, c in enumerate(df.columns))
-    body = "".join("<tr>" + "".join(f"<td{left if i == 0 else ''}>{cell(c, v)}</td>"
-                                    for i, (c, v) in enumerate(zip(df.columns, row))) + "</tr>"
-                   for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{left if i == 0 else ''}>{cell(c, v)}</td>" for i, (c, v) in enumerate(zip(df.columns, row)))
+        + "</tr>"
+        for row in df.itertuples(index=False)
+    )
     cls = "piimask-table piimask-sortable" if sortable else "piimask-table"
-    cap = f"<caption style='caption-side:top;text-align:left;padding:4px 0'>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<table class="{cls}" style="border-collapse:collapse;font-size:0.9em">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>" + (SORTABLE if sortable else ""))
+    cap = (
+        f"<caption style='caption-side:top;text-align:left;padding:4px 0'>{html.escape(caption)}</caption>"
+        if caption
+        else ""
+    )
+    return (
+        f'<table class="{cls}" style="border-collapse:collapse;font-size:0.9em">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>" + (SORTABLE if sortable else "")
+    )
 
 
 # -- provenance --------------------------------------------------------------------------------
+
 
 def _git(*args: str) -> str:
     from ..core.config import project_root
 
     try:
-        return subprocess.run(["git", "-C", str(project_root()), *args], capture_output=True, text=True,
-                              timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(project_root()), *args], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -228,8 +279,12 @@ def provenance(run_dir: str | Path) -> dict:
         "profile": f"{params.get('run_name', run_dir.name)} (params.yaml in the run folder)",
         "backend": f"{params.get('backend', '?')}, {params.get('n_records', '?')} records asked for, seed {params.get('seed', '?')}",
         "python and packages": f"Python {platform.python_version()}; " + ", ".join(versions),
-        "model trained": (datetime.fromtimestamp(trained.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-                          + (f" on {device}" if device else "")) if trained.exists() else "–",
+        "model trained": (
+            datetime.fromtimestamp(trained.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            + (f" on {device}" if device else "")
+        )
+        if trained.exists()
+        else "–",
         "report built": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.system()} {platform.machine()}, {_cpu()}, {os.cpu_count()} cores",
     }
@@ -237,49 +292,81 @@ def provenance(run_dir: str | Path) -> dict:
 
 # -- the index ---------------------------------------------------------------------------------
 
+
 def stage_numbers(run_dir: Path) -> dict[str, list[tuple[str, str]]]:
     """Each stage's few key numbers, as (what, value) rows."""
     gen = _load(run_dir / "generation.json")
     val = _load(run_dir / "validation.json")
     model = _load(run_dir / "model" / "metrics.json")
-    ev = (_load(run_dir / "metrics.json").get("datasets") or {})
+    ev = _load(run_dir / "metrics.json").get("datasets") or {}
     masking = _load(run_dir / "model" / "masking.json")
     real = _load(run_dir / "realism.json").get("headline") or {}
     stats, splits = val.get("stats") or {}, val.get("splits") or {}
     out: dict[str, list[tuple[str, str]]] = {k: [] for k in NOTEBOOKS}
     if gen:
-        out["01_generate"] += [("records generated", _f(gen.get("records_total"))),
-                               ("accepted by the generator / rejected", f"{_f(gen.get('accepted'))} / {_f(gen.get('rejected'))}"),
-                               ("failed requests", _f(gen.get("failed")))]
+        out["01_generate"] += [
+            ("records generated", _f(gen.get("records_total"))),
+            ("accepted by the generator / rejected", f"{_f(gen.get('accepted'))} / {_f(gen.get('rejected'))}"),
+            ("failed requests", _f(gen.get("failed"))),
+        ]
     if splits:
-        out["02_label"] += [("records in train / validation / test",
-                             " / ".join(_f((splits.get(s) or {}).get("records")) for s in ("train", "validation", "test"))),
-                            ("template groups in train / validation / test",
-                             " / ".join(_f((splits.get(s) or {}).get("groups")) for s in ("train", "validation", "test")))]
+        out["02_label"] += [
+            (
+                "records in train / validation / test",
+                " / ".join(_f((splits.get(s) or {}).get("records")) for s in ("train", "validation", "test")),
+            ),
+            (
+                "template groups in train / validation / test",
+                " / ".join(_f((splits.get(s) or {}).get("groups")) for s in ("train", "validation", "test")),
+            ),
+        ]
     if stats:
-        out["03_validate"] += [("records accepted by the gate / rejected", f"{_f(stats.get('records'))} / {_f(stats.get('rejected'))}")]
+        out["03_validate"] += [
+            ("records accepted by the gate / rejected", f"{_f(stats.get('records'))} / {_f(stats.get('rejected'))}")
+        ]
     ref = val.get("reference_check") or {}
     if ref.get("bio_rows_agree_pct") is not None:
-        out["03_validate"].append(("labeller vs the original dataset's BIO labels (rows agreeing)", f"{ref['bio_rows_agree_pct']} %"))
+        out["03_validate"].append(
+            ("labeller vs the original dataset's BIO labels (rows agreeing)", f"{ref['bio_rows_agree_pct']} %")
+        )
     if real:
-        out["03_validate"] += [("realism: class-share JSD, generated vs real (0 = same)", _f(real.get("class_share_jsd"))),
-                               ("realism: median characters per text, real / generated",
-                                f"{_f(real.get('median_chars_real'), 0)} / {_f(real.get('median_chars_generated'), 0)}"),
-                               ("realism: mean value-shape JSD", _f(real.get("mean_shape_jsd")))]
+        out["03_validate"] += [
+            ("realism: class-share JSD, generated vs real (0 = same)", _f(real.get("class_share_jsd"))),
+            (
+                "realism: median characters per text, real / generated",
+                f"{_f(real.get('median_chars_real'), 0)} / {_f(real.get('median_chars_generated'), 0)}",
+            ),
+            ("realism: mean value-shape JSD", _f(real.get("mean_shape_jsd"))),
+        ]
     if model:
-        out["04_finetune"] += [("train records", _f(model.get("train_records"))),
-                               ("training time", f"{model.get('train_seconds', '?')} s on {model.get('device', '?')} "
-                                                 f"({model.get('train_samples_per_second', '?')} samples/s)"),
-                               ("validation entity F1 (synthetic)", _f((model.get("validation") or {}).get("f1")))]
+        out["04_finetune"] += [
+            ("train records", _f(model.get("train_records"))),
+            (
+                "training time",
+                f"{model.get('train_seconds', '?')} s on {model.get('device', '?')} "
+                f"({model.get('train_samples_per_second', '?')} samples/s)",
+            ),
+            ("validation entity F1 (synthetic)", _f((model.get("validation") or {}).get("f1"))),
+        ]
     for name, res in ev.items():
         s = res.get("summary", {})
-        out["05_evaluate"].append((f"{name}: entity F1 / macro F1 / leak",
-                                   f"{_f(s.get('entity_f1'))} / {_f(s.get('macro_f1'))} / {_pct(s.get('leak_rate'))}"))
+        out["05_evaluate"].append(
+            (
+                f"{name}: entity F1 / macro F1 / leak",
+                f"{_f(s.get('entity_f1'))} / {_f(s.get('macro_f1'))} / {_pct(s.get('leak_rate'))}",
+            )
+        )
     if masking:
-        out["06_mask"].append(("masking threshold on PII-ness (chosen on)",
-                               f"{_f(masking.get('score_threshold'))} ({masking.get('chosen_on', '?')})"))
+        out["06_mask"].append(
+            (
+                "masking threshold on PII-ness (chosen on)",
+                f"{_f(masking.get('score_threshold'))} ({masking.get('chosen_on', '?')})",
+            )
+        )
         for name, p in (masking.get("at_choice") or {}).items():
-            out["06_mask"].append((f"{name}: Masker leak / over-mask", f"{_pct(p['leak_rate'])} / {_pct(p['over_mask_rate'])}"))
+            out["06_mask"].append(
+                (f"{name}: Masker leak / over-mask", f"{_pct(p['leak_rate'])} / {_pct(p['over_mask_rate'])}")
+            )
     return out
 
 
@@ -299,8 +386,10 @@ def _figure(run_dir: Path, stem: str) -> str:
     w, h = _png_size(path)
     src = f"../figures/{html.escape(path.name)}"
     wide = " class=wide" if h and w / h > 1.6 else ""
-    return (f'<figure{wide}><a href="{src}" title="open full size"><img src="{src}" alt="{html.escape(stem)}"></a>'
-            f"<figcaption>{html.escape(stem)}</figcaption></figure>")
+    return (
+        f'<figure{wide}><a href="{src}" title="open full size"><img src="{src}" alt="{html.escape(stem)}"></a>'
+        f"<figcaption>{html.escape(stem)}</figcaption></figure>"
+    )
 
 
 PAGE_STYLE = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -326,11 +415,18 @@ def build_index(run_dir: Path, rendered: list[Path]) -> Path:
     notes = []
     if masking and h.get("real") and h["real"]["name"] in (masking.get("at_choice") or {}):
         p = masking["at_choice"][h["real"]["name"]]
-        notes.append(f"The Masker (model at PII-ness threshold {_f(masking.get('score_threshold'))}, chosen in 06, plus "
-                     f"the recognizers) leaves {_pct(p['leak_rate'])} of these rows' PII characters unmasked and "
-                     f"masks {_pct(p['over_mask_rate'])} of the other characters.")
-    box = headline_html(h, notes) if evaluation else (
-        '<div class="piimask-headline" style="border:2px solid #999;padding:12px">Not evaluated yet: run 05_evaluate.</div>')
+        notes.append(
+            f"The Masker (model at PII-ness threshold {_f(masking.get('score_threshold'))}, chosen in 06, plus "
+            f"the recognizers) leaves {_pct(p['leak_rate'])} of these rows' PII characters unmasked and "
+            f"masks {_pct(p['over_mask_rate'])} of the other characters."
+        )
+    box = (
+        headline_html(h, notes)
+        if evaluation
+        else (
+            '<div class="piimask-headline" style="border:2px solid #999;padding:12px">Not evaluated yet: run 05_evaluate.</div>'
+        )
+    )
     numbers = stage_numbers(run_dir)
     links = {p.stem: p.name for p in rendered}
     real = (h.get("real") or {}).get("name", "")
@@ -338,27 +434,33 @@ def build_index(run_dir: Path, rendered: list[Path]) -> Path:
     sections = []
     for i, name in enumerate(NOTEBOOKS, 1):
         title, what, figs = STAGES[name]
-        link = (f'<a href="{links[name]}">{i:02d} · {title}</a>' if name in links else f"{i:02d} · {title} (not run)")
+        link = f'<a href="{links[name]}">{i:02d} · {title}</a>' if name in links else f"{i:02d} · {title} (not run)"
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in numbers[name])
         extra = ""
         if name == "03_validate" and worst:
-            extra = ("<p>Furthest from the real rows, beyond sampling noise (<a href='03_validate.html#Realism'>the "
-                     "realism report</a>):</p><ol class=worst>" + "".join(f"<li>{html.escape(w)}</li>" for w in worst[:5])
-                     + "</ol>")
+            extra = (
+                "<p>Furthest from the real rows, beyond sampling noise (<a href='03_validate.html#Realism'>the "
+                "realism report</a>):</p><ol class=worst>"
+                + "".join(f"<li>{html.escape(w)}</li>" for w in worst[:5])
+                + "</ol>"
+            )
         pics = "".join(_figure(run_dir, f.format(real=real)) for f in figs)
-        sections.append(f'<section class="stage" id="{name}"><div><h3>{link}</h3><p>{html.escape(what)}</p>'
-                        f'<table class="kv">{rows}</table>{extra}</div><div class="figs">{pics}</div></section>')
-    prov = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in provenance(run_dir).items())
+        sections.append(
+            f'<section class="stage" id="{name}"><div><h3>{link}</h3><p>{html.escape(what)}</p>'
+            f'<table class="kv">{rows}</table>{extra}</div><div class="figs">{pics}</div></section>'
+        )
+    prov = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in provenance(run_dir).items()
+    )
     n_figs = len(list((run_dir / "figures").glob("*.png")))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>piimask run {html.escape(run_dir.name)}</title>
 <style>{PAGE_STYLE}</style></head><body>
 <h1>piimask run <code>{html.escape(run_dir.name)}</code></h1>
-<p class="sub">{html.escape(str(params.get('backend', '')))} backend · {html.escape(str(params.get('n_records', '?')))} records asked for ·
+<p class="sub">{html.escape(str(params.get("backend", "")))} backend · {html.escape(str(params.get("n_records", "?")))} records asked for ·
 each stage's report is linked below; click a figure for full size ({n_figs} figures in <code>figures/</code>).</p>
 {box}
 <h2>Stages</h2>
-{''.join(sections)}
+{"".join(sections)}
 <h2>Provenance</h2><table class="prov">{prov}</table>
 </body></html>"""
     out = run_dir / "reports" / "index.html"

@@ -24,6 +24,7 @@ was there), so 05 and 06 continue unchanged. A job that failed or was stopped ra
 ``TrainingJobFailed`` with its ``FailureReason`` and nothing is downloaded. The job's name and
 state are kept in ``outputs/<run>/sagemaker/job.json``: ``--attach`` picks a job up again.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,9 +36,9 @@ import re
 import shutil
 import tarfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..core.config import Params
 from .train import TrainResult, load_result
@@ -53,8 +54,18 @@ from piimask.pipeline.train_entry import main  # noqa: E402
 sys.exit(main(["--sagemaker", *sys.argv[1:]]))
 '''
 # what the training code imports besides torch (the image's own, never reinstalled)
-JOB_REQUIREMENTS = ("transformers", "datasets", "evaluate", "seqeval", "accelerate", "faker", "pandas", "pyarrow",
-                    "pyyaml", "tqdm")
+JOB_REQUIREMENTS = (
+    "transformers",
+    "datasets",
+    "evaluate",
+    "seqeval",
+    "accelerate",
+    "faker",
+    "pandas",
+    "pyarrow",
+    "pyyaml",
+    "tqdm",
+)
 TRAIN_SPLITS = ("train", "validation")  # the test split stays here: 05 scores it
 CHANNEL = "train"
 CHECKPOINT_LOCAL = "/opt/ml/checkpoints"
@@ -113,8 +124,11 @@ def package_source(dest: str | Path) -> Path:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    with open(dest, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        open(dest, "wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         _tar_add_bytes(tar, LAUNCHER, LAUNCHER_SOURCE.encode())
         _tar_add_bytes(tar, "requirements.txt", job_requirements().encode())
         for f in files:
@@ -132,7 +146,9 @@ def channel_files(params: Params, work_dir: str | Path) -> dict[str, Path]:
         if (splits / f"{split}.parquet").exists():
             files[f"splits/{split}.parquet"] = splits / f"{split}.parquet"
     if "splits/train.parquet" not in files:
-        raise FileNotFoundError(f"no train split in {splits}; run the label stage (02) for run {params.run_name!r} first")
+        raise FileNotFoundError(
+            f"no train split in {splits}; run the label stage (02) for run {params.run_name!r} first"
+        )
     if (splits / "label2id.json").exists():
         files["splits/label2id.json"] = splits / "label2id.json"
     files["params.yaml"] = params.save(Path(work_dir) / "params.yaml")
@@ -163,8 +179,13 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 def training_job_request(params: Params, name: str, base_uri: str, region: str | None = None) -> dict:
     """The ``CreateTrainingJob`` request for ``params``, its S3 locations under ``base_uri``."""
     region = region or params.sagemaker_region or params.region
-    hyper = {"sagemaker_program": LAUNCHER, "sagemaker_submit_directory": f"{base_uri}/input/code/sourcedir.tar.gz",
-             "sagemaker_region": region, "sagemaker_container_log_level": 20, "sagemaker_job_name": name}
+    hyper = {
+        "sagemaker_program": LAUNCHER,
+        "sagemaker_submit_directory": f"{base_uri}/input/code/sourcedir.tar.gz",
+        "sagemaker_region": region,
+        "sagemaker_container_log_level": 20,
+        "sagemaker_job_name": name,
+    }
     if params.sagemaker_distribution == "torchrun":  # the toolkit runs torchrun, one process per GPU per instance
         hyper.update(sagemaker_torch_distributed_enabled=True, sagemaker_instance_type=params.sagemaker_instance_type)
     stopping = {"MaxRuntimeInSeconds": params.sagemaker_max_run_s}
@@ -174,14 +195,25 @@ def training_job_request(params: Params, name: str, base_uri: str, region: str |
         # the toolkit reads hyperparameters as JSON, as the sagemaker SDK writes them
         "HyperParameters": {k: json.dumps(v) for k, v in hyper.items()},
         "AlgorithmSpecification": {"TrainingImage": params.sagemaker_image_uri, "TrainingInputMode": "File"},
-        "InputDataConfig": [{
-            "ChannelName": CHANNEL, "InputMode": "File",
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"{base_uri}/input/data/",
-                                            "S3DataDistributionType": "FullyReplicated"}}}],
+        "InputDataConfig": [
+            {
+                "ChannelName": CHANNEL,
+                "InputMode": "File",
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"{base_uri}/input/data/",
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+            }
+        ],
         "OutputDataConfig": {"S3OutputPath": f"{base_uri}/output/"},
-        "ResourceConfig": {"InstanceType": params.sagemaker_instance_type,
-                           "InstanceCount": params.sagemaker_instance_count,
-                           "VolumeSizeInGB": params.sagemaker_volume_gb},
+        "ResourceConfig": {
+            "InstanceType": params.sagemaker_instance_type,
+            "InstanceCount": params.sagemaker_instance_count,
+            "VolumeSizeInGB": params.sagemaker_volume_gb,
+        },
         "StoppingCondition": stopping,
         "EnableManagedSpotTraining": params.sagemaker_spot,
         "Environment": {"TOKENIZERS_PARALLELISM": "false", "PIIMASK_RUN": params.run_name},
@@ -227,11 +259,20 @@ def extract_model(archive: str | Path, model_dir: str | Path) -> Path:
 class SageMakerJob:
     """One run's training job. Clients and ``sleep`` can be given (tests); by default boto3's."""
 
-    def __init__(self, params: Params, s3=None, sagemaker=None, sleep: Callable[[float], None] = time.sleep,
-                 log: Callable[[str], None] = print, now: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        params: Params,
+        s3=None,
+        sagemaker=None,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = print,
+        now: Callable[[], datetime] | None = None,
+    ):
         if not (params.sagemaker_image_uri and params.sagemaker_role_arn and params.sagemaker_bucket):
-            raise ValueError("sagemaker_image_uri, sagemaker_role_arn and sagemaker_bucket must be set to train on "
-                             "SageMaker (see params/overlays/sagemaker.yaml)")
+            raise ValueError(
+                "sagemaker_image_uri, sagemaker_role_arn and sagemaker_bucket must be set to train on "
+                "SageMaker (see params/overlays/sagemaker.yaml)"
+            )
         self.params = params
         self.region = params.sagemaker_region or params.region
         if not self.region and (s3 is None or sagemaker is None):  # null region: the AWS session's
@@ -278,14 +319,23 @@ class SageMakerJob:
         request = training_job_request(self.params, name, base, self.region)
         with _aws(f"creating training job {name}"):
             arn = self.sagemaker.create_training_job(**request)["TrainingJobArn"]
-        state = {"job_name": name, "job_arn": arn, "status": "InProgress", "input_uri": f"{base}/input/",
-                 "output_uri": f"{base}/output/", "instance_type": self.params.sagemaker_instance_type,
-                 "instance_count": self.params.sagemaker_instance_count, "spot": self.params.sagemaker_spot,
-                 "region": self.region}
+        state = {
+            "job_name": name,
+            "job_arn": arn,
+            "status": "InProgress",
+            "input_uri": f"{base}/input/",
+            "output_uri": f"{base}/output/",
+            "instance_type": self.params.sagemaker_instance_type,
+            "instance_count": self.params.sagemaker_instance_count,
+            "spot": self.params.sagemaker_spot,
+            "region": self.region,
+        }
         self._save(state)
-        self._log(f"SageMaker training job {name} created in {self.region} "
-                  f"({self.params.sagemaker_instance_count} x {self.params.sagemaker_instance_type}"
-                  f"{', spot' if self.params.sagemaker_spot else ''})")
+        self._log(
+            f"SageMaker training job {name} created in {self.region} "
+            f"({self.params.sagemaker_instance_count} x {self.params.sagemaker_instance_type}"
+            f"{', spot' if self.params.sagemaker_spot else ''})"
+        )
         return state
 
     def attach(self, name: str) -> dict:
@@ -295,8 +345,13 @@ class SageMakerJob:
             return saved
         with _aws(f"describing training job {name}"):
             job = self.sagemaker.describe_training_job(TrainingJobName=name)
-        return {"job_name": name, "job_arn": job["TrainingJobArn"], "status": job["TrainingJobStatus"],
-                "output_uri": job.get("OutputDataConfig", {}).get("S3OutputPath", ""), "region": self.region}
+        return {
+            "job_name": name,
+            "job_arn": job["TrainingJobArn"],
+            "status": job["TrainingJobStatus"],
+            "output_uri": job.get("OutputDataConfig", {}).get("S3OutputPath", ""),
+            "region": self.region,
+        }
 
     # -- wait -------------------------------------------------------------------------------
     def wait(self, state: dict) -> dict:
@@ -315,10 +370,14 @@ class SageMakerJob:
                 self._log(f"{state['job_name']}: {status}" + (f" ({secondary})" if secondary else ""))
                 delay, last = base_delay, (status, secondary)
             if status in TERMINAL:
-                state.update(status=status, secondary_status=secondary, failure_reason=job.get("FailureReason", ""),
-                             billable_seconds=job.get("BillableTimeInSeconds"),
-                             training_seconds=job.get("TrainingTimeInSeconds"),
-                             model_artifacts=job.get("ModelArtifacts", {}).get("S3ModelArtifacts", ""))
+                state.update(
+                    status=status,
+                    secondary_status=secondary,
+                    failure_reason=job.get("FailureReason", ""),
+                    billable_seconds=job.get("BillableTimeInSeconds"),
+                    training_seconds=job.get("TrainingTimeInSeconds"),
+                    model_artifacts=job.get("ModelArtifacts", {}).get("S3ModelArtifacts", ""),
+                )
                 self._save(state)
                 return job
             self._sleep(delay)
@@ -330,20 +389,25 @@ class SageMakerJob:
         try:
             job = self.wait(state)
         except KeyboardInterrupt:
-            self._log(f"stopped waiting; the job runs on. Pick it up with: piimask sagemaker-train "
-                      f"--attach {state['job_name']}")
+            self._log(
+                f"stopped waiting; the job runs on. Pick it up with: piimask sagemaker-train "
+                f"--attach {state['job_name']}"
+            )
             raise
         status = job["TrainingJobStatus"]
         if status != "Completed":
             secondary = job.get("SecondaryStatus", "")
             reason = job.get("FailureReason") or "no FailureReason given"
-            hint = {"MaxRuntimeExceeded": "; raise sagemaker_max_run_s",
-                    "MaxWaitTimeExceeded": "; raise sagemaker_max_wait_s or train on demand (sagemaker_spot: false)",
-                    }.get(secondary, "")
+            hint = {
+                "MaxRuntimeExceeded": "; raise sagemaker_max_run_s",
+                "MaxWaitTimeExceeded": "; raise sagemaker_max_wait_s or train on demand (sagemaker_spot: false)",
+            }.get(secondary, "")
             raise TrainingJobFailed(
-                f"SageMaker training job {state['job_name']} {status}" + (f" ({secondary})" if secondary else "")
+                f"SageMaker training job {state['job_name']} {status}"
+                + (f" ({secondary})" if secondary else "")
                 + f": {reason}{hint}. Nothing was downloaded; the job's log is in CloudWatch, log group "
-                f"/aws/sagemaker/TrainingJobs, streams {state['job_name']}/algo-*")
+                f"/aws/sagemaker/TrainingJobs, streams {state['job_name']}/algo-*"
+            )
         uri = job.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
         if not uri:
             raise TrainingJobFailed(f"SageMaker training job {state['job_name']} completed without ModelArtifacts")
@@ -355,9 +419,15 @@ class SageMakerJob:
         model_dir = extract_model(archive, self.params.model_dir)
         archive.unlink()
         billable = job.get("BillableTimeInSeconds")
-        self._log(f"model of {state['job_name']} unpacked into {model_dir}"
-                  + (f" (billable {billable} s x {job.get('ResourceConfig', {}).get('InstanceCount', 1)} "
-                     f"{job.get('ResourceConfig', {}).get('InstanceType', '')})" if billable is not None else ""))
+        self._log(
+            f"model of {state['job_name']} unpacked into {model_dir}"
+            + (
+                f" (billable {billable} s x {job.get('ResourceConfig', {}).get('InstanceCount', 1)} "
+                f"{job.get('ResourceConfig', {}).get('InstanceType', '')})"
+                if billable is not None
+                else ""
+            )
+        )
         state["model_dir"] = str(model_dir)
         self._save(state)
         return load_result(model_dir)

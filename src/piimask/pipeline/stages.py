@@ -6,6 +6,7 @@ Each stage declares the params keys it reads (``STAGE_KEYS``): the Makefile rebu
 one of those keys changes (``stamp``), not when any key of the profile does. The files a stage
 writes and their fields are listed in ``OUTPUTS`` (checked by tests/test_stages.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,49 +20,151 @@ from ..core import config, io
 from ..core.config import Params
 
 STAGES = ("generate", "label", "validate", "train", "evaluate", "mask")
-NOTEBOOK_OF = {"generate": "01_generate", "label": "02_label", "validate": "03_validate", "train": "04_finetune",
-               "evaluate": "05_evaluate", "mask": "06_mask"}
+NOTEBOOK_OF = {
+    "generate": "01_generate",
+    "label": "02_label",
+    "validate": "03_validate",
+    "train": "04_finetune",
+    "evaluate": "05_evaluate",
+    "mask": "06_mask",
+}
 
 # Keys that place a run (its folder), not what a stage computes: no stage rebuilds for them.
 PLACE_KEYS = ("run_name", "output_root")
-_GEN = ("seed", "language", "locales", "languages", "backend", "strategy", "n_records", "fields", "styles", "min_class_count",
-        "extra_classes", "reference_dataset", "reference_split", "model_id", "region", "aws_profile", "temperature_min",
-        "temperature_max", "top_p", "max_tokens", "concurrency", "max_retries", "request_timeout_s", "min_chars",
-        "max_chars", "batch_bucket", "batch_prefix", "batch_role_arn", "batch_poll_s", "prices", "allow_large_run")
+_GEN = (
+    "seed",
+    "language",
+    "locales",
+    "languages",
+    "backend",
+    "strategy",
+    "n_records",
+    "fields",
+    "styles",
+    "min_class_count",
+    "extra_classes",
+    "reference_dataset",
+    "reference_split",
+    "model_id",
+    "region",
+    "aws_profile",
+    "temperature_min",
+    "temperature_max",
+    "top_p",
+    "max_tokens",
+    "concurrency",
+    "max_retries",
+    "request_timeout_s",
+    "min_chars",
+    "max_chars",
+    "batch_bucket",
+    "batch_prefix",
+    "batch_role_arn",
+    "batch_poll_s",
+    "prices",
+    "allow_large_run",
+)
 _REAL = ("external_datasets", "label_maps", "max_eval_rows")
 _WINDOWS = ("window_tokens", "window_stride")
 STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "generate": _GEN,
     "label": ("seed", "tokenizer", "validation_fraction", "test_fraction", "min_chars", "max_chars"),
     "validate": ("min_chars", "max_chars", "reference_dataset", "reference_split", "language", "tokenizer", *_REAL),
-    "train": ("seed", "base_model", "learning_rate", "num_train_epochs", "per_device_train_batch_size",
-              "per_device_eval_batch_size", "warmup_ratio", "weight_decay", "gradient_accumulation_steps",
-              "max_length", "max_train_records", "max_steps", "early_stopping_patience", "report_to", "train_on",
-              "train_processes", "sagemaker_image_uri", "sagemaker_role_arn", "sagemaker_bucket",
-              "sagemaker_prefix", "sagemaker_region", "sagemaker_instance_type", "sagemaker_instance_count",
-              "sagemaker_distribution", "sagemaker_volume_gb", "sagemaker_spot", "sagemaker_max_run_s",
-              "sagemaker_max_wait_s", "sagemaker_poll_s"),
+    "train": (
+        "seed",
+        "base_model",
+        "learning_rate",
+        "num_train_epochs",
+        "per_device_train_batch_size",
+        "per_device_eval_batch_size",
+        "warmup_ratio",
+        "weight_decay",
+        "gradient_accumulation_steps",
+        "max_length",
+        "max_train_records",
+        "max_steps",
+        "early_stopping_patience",
+        "report_to",
+        "train_on",
+        "train_processes",
+        "sagemaker_image_uri",
+        "sagemaker_role_arn",
+        "sagemaker_bucket",
+        "sagemaker_prefix",
+        "sagemaker_region",
+        "sagemaker_instance_type",
+        "sagemaker_instance_count",
+        "sagemaker_distribution",
+        "sagemaker_volume_gb",
+        "sagemaker_spot",
+        "sagemaker_max_run_s",
+        "sagemaker_max_wait_s",
+        "sagemaker_poll_s",
+    ),
     "evaluate": (*_REAL, *_WINDOWS),
-    "mask": (*_REAL, *_WINDOWS, "mask_style", "score_threshold", "class_thresholds", "mask_thresholds",
-             "max_leak_rate", "max_over_mask_rate", "model_id", "region", "aws_profile",
-             "push_to_hub", "hub_model_id", "hub_dataset_id", "hub_private"),
+    "mask": (
+        *_REAL,
+        *_WINDOWS,
+        "mask_style",
+        "score_threshold",
+        "class_thresholds",
+        "mask_thresholds",
+        "max_leak_rate",
+        "max_over_mask_rate",
+        "model_id",
+        "region",
+        "aws_profile",
+        "push_to_hub",
+        "hub_model_id",
+        "hub_dataset_id",
+        "hub_private",
+    ),
 }
 
 # stage -> {file under the run folder: the top-level fields it holds ([] for non-JSON files)}
 OUTPUTS: dict[str, dict[str, list[str]]] = {
-    "generate": {"params.yaml": [], "data/generated.jsonl": [],
-                 "generation.json": ["planned", "accepted", "rejected", "failed", "quarantined", "cost",
-                                     "records_total", "records_accepted"]},
-    "label": {"data/splits/label2id.json": [], "data/splits/README.md": [], "data/rejected.jsonl": [],
-              "label.json": ["accepted", "rejected", "reject_reasons", "splits"]},
-    "validate": {"validation.json": ["stats", "splits", "group_overlap", "rejection_reasons", "reference_check",
-                                     "reference_disagreements", "tokenizer"],
-                 "realism.json": ["headline", "profiles"]},
+    "generate": {
+        "params.yaml": [],
+        "data/generated.jsonl": [],
+        "generation.json": [
+            "planned",
+            "accepted",
+            "rejected",
+            "failed",
+            "quarantined",
+            "cost",
+            "records_total",
+            "records_accepted",
+        ],
+    },
+    "label": {
+        "data/splits/label2id.json": [],
+        "data/splits/README.md": [],
+        "data/rejected.jsonl": [],
+        "label.json": ["accepted", "rejected", "reject_reasons", "splits"],
+    },
+    "validate": {
+        "validation.json": [
+            "stats",
+            "splits",
+            "group_overlap",
+            "rejection_reasons",
+            "reference_check",
+            "reference_disagreements",
+            "tokenizer",
+        ],
+        "realism.json": ["headline", "profiles"],
+    },
     "train": {"model/config.json": [], "model/params.yaml": [], "model/metrics.json": [], "model/README.md": []},
-    "evaluate": {"metrics.json": ["datasets", "by_language", "external_datasets", "aggregation"],
-                 "metrics_per_class.csv": [], "model/README.md": []},
-    "mask": {"model/masking.json": ["score_threshold", "decision", "chosen_on", "rule", "curve"],
-             "masking_curve.csv": []},
+    "evaluate": {
+        "metrics.json": ["datasets", "by_language", "external_datasets", "aggregation"],
+        "metrics_per_class.csv": [],
+        "model/README.md": [],
+    },
+    "mask": {
+        "model/masking.json": ["score_threshold", "decision", "chosen_on", "rule", "curve"],
+        "masking_curve.csv": [],
+    },
 }
 
 
@@ -91,6 +194,7 @@ def _write_json(path: Path, data: dict, **kw) -> Path:
 
 # -- 01 generate -------------------------------------------------------------------------------
 
+
 @dataclass
 class Generated:
     summary: Any  # generate.GenerationSummary
@@ -114,12 +218,15 @@ def run_generate(params: Params, backend=None, progress: bool = True) -> Generat
     accepted = sum(not r.reject_reasons for r in records)
     model_id = backend.model_id if params.backend != "offline" else "offline"
     cost = cost_table(summary.input_tokens, summary.output_tokens, max(summary.accepted, 1), params, model_id)
-    _write_json(params.run_dir / "generation.json", {**summary.to_dict(), "cost": cost,
-                                                     "records_total": len(records), "records_accepted": accepted})
+    _write_json(
+        params.run_dir / "generation.json",
+        {**summary.to_dict(), "cost": cost, "records_total": len(records), "records_accepted": accepted},
+    )
     return Generated(summary, cost, model_id, records)
 
 
 # -- 02 label ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Labelled:
@@ -144,16 +251,25 @@ def run_label(params: Params) -> Labelled:
     dataset.label_records(accepted, tokenizer, params.tokenizer)
     splits = dataset.split_records(accepted, params.validation_fraction, params.test_fraction, params.seed)
     groups = dataset.assert_no_leak(splits)
-    out = dataset.save_splits(splits, params.data_dir / "splits",
-                              card=cards.dataset_card(params, splits, rejected=len(rejected)))
+    out = dataset.save_splits(
+        splits, params.data_dir / "splits", card=cards.dataset_card(params, splits, rejected=len(rejected))
+    )
     io.write_records(params.data_dir / "rejected.jsonl", rejected)
-    _write_json(params.run_dir / "label.json", {"accepted": len(accepted), "rejected": len(rejected),
-                                                "reject_reasons": dict(validate.reason_counts(rejected)),
-                                                "splits": dataset.split_summary(splits)}, default=str)
+    _write_json(
+        params.run_dir / "label.json",
+        {
+            "accepted": len(accepted),
+            "rejected": len(rejected),
+            "reject_reasons": dict(validate.reason_counts(rejected)),
+            "splits": dataset.split_summary(splits),
+        },
+        default=str,
+    )
     return Labelled(accepted, rejected, splits, groups, out)
 
 
 # -- 03 validate -------------------------------------------------------------------------------
+
 
 @dataclass
 class Validated:
@@ -212,21 +328,52 @@ def run_validate(params: Params) -> Validated:
     distances = realism.compare(ref_profile, gen_profile, floor=realism.noise_floor(real_rows))
     per_class = realism.class_table(ref_profile, gen_profile)
     tokenizer = AutoTokenizer.from_pretrained(config.resolve_model(params.tokenizer))
-    token_groups = {**realism.texts_by_language(records, "generated"),
-                    **realism.real_texts_by_language(params.external_datasets)}
+    token_groups = {
+        **realism.texts_by_language(records, "generated"),
+        **realism.real_texts_by_language(params.external_datasets),
+    }
     tokenizer_table = realism.tokenizer_table(token_groups, tokenizer)
-    _write_json(params.run_dir / "validation.json", {
-        "stats": stats, "splits": dataset.split_summary(splits), "group_overlap": overlap,
-        "rejection_reasons": dict(reasons), "reference_check": {k: v for k, v in check.items() if k != "disagreements"},
-        "reference_disagreements": check["disagreements"][:50],
-        "tokenizer": tokenizer_table.to_dict("records")}, default=str)
-    _write_json(params.run_dir / "realism.json", realism.summary(ref_profile, gen_profile, distances, real_name),
-                allow_nan=False)
-    return Validated(records, rejected, splits, problems, causes, reference, stats, reasons, overlap, check,
-                     real_name, real_rows, ref_profile, gen_profile, distances, per_class, tokenizer_table)
+    _write_json(
+        params.run_dir / "validation.json",
+        {
+            "stats": stats,
+            "splits": dataset.split_summary(splits),
+            "group_overlap": overlap,
+            "rejection_reasons": dict(reasons),
+            "reference_check": {k: v for k, v in check.items() if k != "disagreements"},
+            "reference_disagreements": check["disagreements"][:50],
+            "tokenizer": tokenizer_table.to_dict("records"),
+        },
+        default=str,
+    )
+    _write_json(
+        params.run_dir / "realism.json",
+        realism.summary(ref_profile, gen_profile, distances, real_name),
+        allow_nan=False,
+    )
+    return Validated(
+        records,
+        rejected,
+        splits,
+        problems,
+        causes,
+        reference,
+        stats,
+        reasons,
+        overlap,
+        check,
+        real_name,
+        real_rows,
+        ref_profile,
+        gen_profile,
+        distances,
+        per_class,
+        tokenizer_table,
+    )
 
 
 # -- 04 train ----------------------------------------------------------------------------------
+
 
 def run_train(params: Params, progress: bool = True):
     """Fine-tune on the train split where ``train_on`` says: here (one process, or
@@ -244,6 +391,7 @@ def run_train(params: Params, progress: bool = True):
 
 
 # -- 05 evaluate -------------------------------------------------------------------------------
+
 
 @dataclass
 class Evaluated:
@@ -271,18 +419,20 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
     results, skipped, unmapped_by, by_language = {}, [], {}, {}
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
     rows_by_name = {"synthetic-test": test}
-    results["synthetic-test"], by_language["synthetic-test"] = evaluate.evaluate_by_language(tagger, test,
-                                                                                              "synthetic-test")
+    results["synthetic-test"], by_language["synthetic-test"] = evaluate.evaluate_by_language(
+        tagger, test, "synthetic-test"
+    )
     for spec in params.external_datasets:
         loaded = evaluate.load_external(spec, params.label_maps)
         if loaded is None:
             skipped.append(spec)
             continue
         rows, unmapped = loaded
-        rows = rows[:params.max_eval_rows] if params.max_eval_rows else rows
+        rows = rows[: params.max_eval_rows] if params.max_eval_rows else rows
         rows_by_name[spec["name"]] = rows
-        results[spec["name"]], by_language[spec["name"]] = evaluate.evaluate_by_language(tagger, rows, spec["name"],
-                                                                                          unmapped)
+        results[spec["name"]], by_language[spec["name"]] = evaluate.evaluate_by_language(
+            tagger, rows, spec["name"], unmapped
+        )
         unmapped_by[spec["name"]] = dict(unmapped)
     per_class = pd.DataFrame([row for res in results.values() for row in res.per_class_rows()])
     per_class.to_csv(params.run_dir / "metrics_per_class.csv", index=False)
@@ -293,16 +443,23 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
     scored_on = real or "synthetic-test"
     aggregation = cards.aggregation_scores(params.model_dir, rows_by_name[scored_on])
     best = cards.best_aggregation(aggregation)
-    _write_json(params.run_dir / "metrics.json", {
-        "datasets": evaluation, "by_language": per_language.to_dict("records"),
-        "external_datasets": params.external_datasets,
-        "aggregation": {"scored_on": scored_on, "best": best, "scores": aggregation}}, default=str)
+    _write_json(
+        params.run_dir / "metrics.json",
+        {
+            "datasets": evaluation,
+            "by_language": per_language.to_dict("records"),
+            "external_datasets": params.external_datasets,
+            "aggregation": {"scored_on": scored_on, "best": best, "scores": aggregation},
+        },
+        default=str,
+    )
     train_metrics = json.loads((params.model_dir / "metrics.json").read_text())
     (params.model_dir / "README.md").write_text(cards.model_card(params, train_metrics, evaluation, aggregation))
     return Evaluated(results, skipped, unmapped_by, by_language, per_language, real, aggregation, best)
 
 
 # -- 06 mask -----------------------------------------------------------------------------------
+
 
 @dataclass
 class MaskChoice:
@@ -328,20 +485,29 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     rows_by_name: dict[str, list] = {}
     loaded = evaluate.load_external(real_spec, params.label_maps) if real_spec else None
     if loaded is not None:
-        rows = loaded[0][:params.max_eval_rows] if params.max_eval_rows else loaded[0]
+        rows = loaded[0][: params.max_eval_rows] if params.max_eval_rows else loaded[0]
         rows_by_name[real_spec["name"]] = rows
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
-    rows_by_name["synthetic-test"] = test[:params.max_eval_rows] if params.max_eval_rows else test
-    curves = {name: evaluate.threshold_curve(tagger, rows, params.mask_thresholds) for name, rows in rows_by_name.items()}
+    rows_by_name["synthetic-test"] = test[: params.max_eval_rows] if params.max_eval_rows else test
+    curves = {
+        name: evaluate.threshold_curve(tagger, rows, params.mask_thresholds) for name, rows in rows_by_name.items()
+    }
     chosen_on = real_spec["name"] if real_spec and real_spec["name"] in curves else "synthetic-test"
     choice = evaluate.choose_threshold(curves[chosen_on], params.max_leak_rate, params.max_over_mask_rate)
     table = pd.DataFrame([{"dataset": n, **p} for n, pts in curves.items() for p in pts])
     at_choice = table[table.threshold == choice["threshold"]].set_index("dataset")[["leak_rate", "over_mask_rate"]]
-    masking = {"score_threshold": choice["threshold"], "decision": "pii", "chosen_on": chosen_on,
-               "rows": len(rows_by_name[chosen_on]), "rule": choice["rule"], "reason": choice["reason"],
-               "targets": {"max_leak_rate": params.max_leak_rate, "max_over_mask_rate": params.max_over_mask_rate},
-               "at_choice": at_choice.to_dict(orient="index"), "curve": curves,
-               "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+    masking = {
+        "score_threshold": choice["threshold"],
+        "decision": "pii",
+        "chosen_on": chosen_on,
+        "rows": len(rows_by_name[chosen_on]),
+        "rule": choice["rule"],
+        "reason": choice["reason"],
+        "targets": {"max_leak_rate": params.max_leak_rate, "max_over_mask_rate": params.max_over_mask_rate},
+        "at_choice": at_choice.to_dict(orient="index"),
+        "curve": curves,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    }
     save_masking_config(params.model_dir, masking)
     table.to_csv(params.run_dir / "masking_curve.csv", index=False)
     return MaskChoice(curves, rows_by_name, chosen_on, choice, masking)
@@ -349,13 +515,23 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
 
 def save_mask_demo(params: Params, result: dict, masking: dict) -> Path:
     """``mask_demo.json``: one round trip (masked prompt, answer, restored answer), no raw prompt."""
-    return _write_json(params.run_dir / "mask_demo.json",
-                       {**{k: v for k, v in result.items() if k != "prompt"},
-                        "masking": {k: v for k, v in masking.items() if k != "curve"}})
+    return _write_json(
+        params.run_dir / "mask_demo.json",
+        {
+            **{k: v for k, v in result.items() if k != "prompt"},
+            "masking": {k: v for k, v in masking.items() if k != "curve"},
+        },
+    )
 
 
-RUNNERS = {"generate": run_generate, "label": run_label, "validate": run_validate, "train": run_train,
-           "evaluate": run_evaluate, "mask": run_mask}
+RUNNERS = {
+    "generate": run_generate,
+    "label": run_label,
+    "validate": run_validate,
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "mask": run_mask,
+}
 
 
 def run(stage: str, params: Params):

@@ -6,20 +6,20 @@ Labels are aligned to the *model's* tokens from character offsets (the dataset's
 first token of an entity ``B-``, every later token ``I-``), so any fast tokenizer works; special
 and padding tokens get -100. ``label2id``/``id2label`` live in the model config.
 """
+
 from __future__ import annotations
 
 import json
 import resource
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from ..core.config import Params, resolve_model
-from ..core.label import bio_from_offsets
-from ..core.label import repair
+from ..core.label import bio_from_offsets, repair
 from ..core.record import Record
 from ..core.taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
 
@@ -31,8 +31,13 @@ def encode(texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, max
 
     Special tokens get -100 (ignored by the loss); every real token gets its label.
     """
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length, return_offsets_mapping=True,
-                    return_special_tokens_mask=True)
+    enc = tokenizer(
+        list(texts),
+        truncation=True,
+        max_length=max_length,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     labels = []
     for i, mask in enumerate(masks):
         offsets = enc["offset_mapping"][i]
@@ -73,8 +78,12 @@ def make_compute_metrics():
         logits, label_ids = eval_pred
         preds, refs = labels_to_tags(np.argmax(logits, axis=-1), label_ids)
         res = metric.compute(predictions=[repair(p) for p in preds], references=refs)
-        return {"precision": res["overall_precision"], "recall": res["overall_recall"], "f1": res["overall_f1"],
-                "accuracy": res["overall_accuracy"]}
+        return {
+            "precision": res["overall_precision"],
+            "recall": res["overall_recall"],
+            "f1": res["overall_f1"],
+            "accuracy": res["overall_accuracy"],
+        }
 
     return compute
 
@@ -103,15 +112,17 @@ def load_base_model(name: str):
     hf_logging.set_verbosity_error()
     try:
         model, info = AutoModelForTokenClassification.from_pretrained(
-            name, num_labels=len(BIO_LABELS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID),
-            output_loading_info=True)
+            name, num_labels=len(BIO_LABELS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID), output_loading_info=True
+        )
     finally:
         hf_logging.set_verbosity(level)
     missing = [k for k in info.get("missing_keys", []) if not k.startswith("classifier.")]
     if missing:
-        warnings.warn(f"{name}: {len(missing)} weight(s) besides the new classification head are missing from "
-                      f"the checkpoint and start random ({', '.join(sorted(missing)[:5])}); is it the right base model?",
-                      stacklevel=2)
+        warnings.warn(
+            f"{name}: {len(missing)} weight(s) besides the new classification head are missing from "
+            f"the checkpoint and start random ({', '.join(sorted(missing)[:5])}); is it the right base model?",
+            stacklevel=2,
+        )
     return model
 
 
@@ -134,9 +145,12 @@ def progress_callback():
                 return
             elapsed = time.perf_counter() - self.t0
             left = elapsed * (state.max_steps - state.global_step) / max(state.global_step, 1)
-            print(f"train: step {state.global_step}/{state.max_steps} ({100 * state.global_step / max(state.max_steps, 1):.0f}%), "
-                  f"epoch {state.epoch or 0:.2f}, loss {logs['loss']:.4f}, {_duration(elapsed)}, "
-                  f"about {_duration(left)} left", flush=True)
+            print(
+                f"train: step {state.global_step}/{state.max_steps} ({100 * state.global_step / max(state.max_steps, 1):.0f}%), "
+                f"epoch {state.epoch or 0:.2f}, loss {logs['loss']:.4f}, {_duration(elapsed)}, "
+                f"about {_duration(left)} left",
+                flush=True,
+            )
 
         def on_train_end(self, args, state, control, **kwargs):
             self.done = True
@@ -145,8 +159,11 @@ def progress_callback():
             m = metrics or {}
             if "eval_f1" in m:
                 when = "the kept checkpoint" if getattr(self, "done", False) else f"after step {state.global_step}"
-                print(f"validation, {when}: entity F1 {m['eval_f1']:.4f} "
-                      f"(precision {m.get('eval_precision', 0):.4f}, recall {m.get('eval_recall', 0):.4f})", flush=True)
+                print(
+                    f"validation, {when}: entity F1 {m['eval_f1']:.4f} "
+                    f"(precision {m.get('eval_precision', 0):.4f}, recall {m.get('eval_recall', 0):.4f})",
+                    flush=True,
+                )
 
     return ProgressLines()
 
@@ -178,18 +195,28 @@ def load_result(model_dir: str | Path) -> TrainResult:
     job) reaches the notebook."""
     out = Path(model_dir)
     if not (out / "config.json").exists() or not (out / "metrics.json").exists():
-        raise FileNotFoundError(f"{out} holds no trained model (config.json and metrics.json are missing); "
-                                "train first, or point at the run's model folder")
+        raise FileNotFoundError(
+            f"{out} holds no trained model (config.json and metrics.json are missing); "
+            "train first, or point at the run's model folder"
+        )
     history = out / "history.json"
-    return TrainResult(out, json.loads((out / "metrics.json").read_text()),
-                       json.loads(history.read_text()) if history.exists() else [])
+    return TrainResult(
+        out, json.loads((out / "metrics.json").read_text()), json.loads(history.read_text()) if history.exists() else []
+    )
 
 
 def last_checkpoint(checkpoint_dir: str | Path) -> str | None:
     """The newest ``checkpoint-<step>`` folder under ``checkpoint_dir``, if any (to resume from)."""
     d = Path(checkpoint_dir)
-    steps = [(int(c.name.split("-")[1]), c) for c in d.glob("checkpoint-*")
-             if c.is_dir() and c.name.split("-")[1].isdigit()] if d.is_dir() else []
+    steps = (
+        [
+            (int(c.name.split("-")[1]), c)
+            for c in d.glob("checkpoint-*")
+            if c.is_dir() and c.name.split("-")[1].isdigit()
+        ]
+        if d.is_dir()
+        else []
+    )
     return str(max(steps)[1]) if steps else None
 
 
@@ -197,8 +224,11 @@ def device_info() -> dict:
     import torch
 
     if torch.cuda.is_available():
-        return {"device": torch.cuda.get_device_name(0), "gpus": torch.cuda.device_count(),
-                "bf16": torch.cuda.is_bf16_supported()}
+        return {
+            "device": torch.cuda.get_device_name(0),
+            "gpus": torch.cuda.device_count(),
+            "bf16": torch.cuda.is_bf16_supported(),
+        }
     return {"device": "cpu", "gpus": 0, "bf16": False, "threads": torch.get_num_threads()}
 
 
@@ -211,8 +241,14 @@ def select_records(records: list[Record], limit: int, seed: int) -> list[Record]
     return random.Random(seed).sample(records, limit)
 
 
-def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Path | None = None,
-          progress: bool = True, checkpoint_dir: str | Path | None = None, resume: bool = False) -> TrainResult:
+def train(
+    params: Params,
+    splits: dict[str, list[Record]],
+    output_dir: str | Path | None = None,
+    progress: bool = True,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+) -> TrainResult:
     """Fine-tune ``params.base_model`` on the train split; keep the best checkpoint by validation F1.
 
     The same function runs in one process (a notebook kernel) or in each of several launched by
@@ -221,8 +257,15 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     ``checkpoint_dir`` (a spot SageMaker job that was interrupted), which then keeps optimizer state.
     """
     import torch
-    from transformers import (AutoTokenizer, DataCollatorForTokenClassification, EarlyStoppingCallback,
-                              PrinterCallback, Trainer, TrainingArguments, set_seed)
+    from transformers import (
+        AutoTokenizer,
+        DataCollatorForTokenClassification,
+        EarlyStoppingCallback,
+        PrinterCallback,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
 
     # seed
     set_seed(params.seed)
@@ -240,31 +283,57 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     val_ds = to_hf_dataset(val_recs, tokenizer, params.max_length) if val_recs else None
     # Trainer
     gpu = torch.cuda.is_available()
-    steps_per_epoch = max(1, -(-len(train_ds) // (params.per_device_train_batch_size * params.gradient_accumulation_steps)))
+    steps_per_epoch = max(
+        1, -(-len(train_ds) // (params.per_device_train_batch_size * params.gradient_accumulation_steps))
+    )
     total_steps = params.max_steps if params.max_steps > 0 else int(steps_per_epoch * params.num_train_epochs)
     report_to, tracking_callbacks, tracking_dir = tracking(params)
     args = TrainingArguments(
-        output_dir=str(ckpt_dir), seed=params.seed, learning_rate=params.learning_rate,
-        num_train_epochs=params.num_train_epochs, max_steps=params.max_steps,
+        output_dir=str(ckpt_dir),
+        seed=params.seed,
+        learning_rate=params.learning_rate,
+        num_train_epochs=params.num_train_epochs,
+        max_steps=params.max_steps,
         per_device_train_batch_size=params.per_device_train_batch_size,
         per_device_eval_batch_size=params.per_device_eval_batch_size,
-        gradient_accumulation_steps=params.gradient_accumulation_steps, weight_decay=params.weight_decay,
+        gradient_accumulation_steps=params.gradient_accumulation_steps,
+        weight_decay=params.weight_decay,
         warmup_steps=int(params.warmup_ratio * total_steps),
-        eval_strategy="epoch" if val_ds is not None and params.max_steps <= 0 else ("steps" if val_ds is not None else "no"),
+        eval_strategy="epoch"
+        if val_ds is not None and params.max_steps <= 0
+        else ("steps" if val_ds is not None else "no"),
         eval_steps=max(1, params.max_steps) if params.max_steps > 0 else None,
-        save_strategy="epoch" if params.max_steps <= 0 else "steps", save_steps=max(1, params.max_steps) if params.max_steps > 0 else None,
-        save_total_limit=2, save_only_model=not resume,  # resuming needs the optimizer state too
-        load_best_model_at_end=val_ds is not None, metric_for_best_model="f1", greater_is_better=True,
-        logging_strategy="steps", logging_steps=max(1, min(50, total_steps // 10 or 1)),
-        bf16=gpu and torch.cuda.is_bf16_supported(), fp16=gpu and not torch.cuda.is_bf16_supported(),
+        save_strategy="epoch" if params.max_steps <= 0 else "steps",
+        save_steps=max(1, params.max_steps) if params.max_steps > 0 else None,
+        save_total_limit=2,
+        save_only_model=not resume,  # resuming needs the optimizer state too
+        load_best_model_at_end=val_ds is not None,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        logging_strategy="steps",
+        logging_steps=max(1, min(50, total_steps // 10 or 1)),
+        bf16=gpu and torch.cuda.is_bf16_supported(),
+        fp16=gpu and not torch.cuda.is_bf16_supported(),
         # no tqdm: progress_callback prints lines instead; pinned memory only helps a GPU
-        report_to=report_to or "none", disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=gpu)
-    callbacks = [EarlyStoppingCallback(params.early_stopping_patience)] if params.early_stopping_patience > 0 and val_ds else []
+        report_to=report_to or "none",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=gpu,
+    )
+    callbacks = (
+        [EarlyStoppingCallback(params.early_stopping_patience)] if params.early_stopping_patience > 0 and val_ds else []
+    )
     callbacks += tracking_callbacks + ([progress_callback()] if progress else [])
-    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
-                      data_collator=DataCollatorForTokenClassification(tokenizer),
-                      processing_class=tokenizer, compute_metrics=make_compute_metrics() if val_ds else None,
-                      callbacks=callbacks)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=val_ds,
+        data_collator=DataCollatorForTokenClassification(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=make_compute_metrics() if val_ds else None,
+        callbacks=callbacks,
+    )
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; progress_callback says it plainly
     # train
     t0 = time.perf_counter()
@@ -274,15 +343,19 @@ def train(params: Params, splits: dict[str, list[Record]], output_dir: str | Pat
     val_metrics = trainer.evaluate() if val_ds is not None else {}
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     metrics = {
-        "train_records": len(train_recs), "validation_records": len(val_recs),
+        "train_records": len(train_recs),
+        "validation_records": len(val_recs),
         "train_seconds": round(train_seconds, 1),
         "train_samples_per_second": round(train_out.metrics.get("train_samples_per_second", 0.0), 2),
         "train_loss": round(train_out.metrics.get("train_loss", float("nan")), 4),
-        "epochs": round(train_out.metrics.get("epoch", 0.0), 2), "steps": train_out.global_step,
+        "epochs": round(train_out.metrics.get("epoch", 0.0), 2),
+        "steps": train_out.global_step,
         "peak_memory_mb": round(peak_rss_mb, 1),
-        "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2 ** 20, 1) if gpu else None,
+        "peak_gpu_memory_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if gpu else None,
         "processes": args.world_size,
-        "validation": {k.removeprefix("eval_"): round(v, 4) if isinstance(v, float) else v for k, v in val_metrics.items()},
+        "validation": {
+            k.removeprefix("eval_"): round(v, 4) if isinstance(v, float) else v for k, v in val_metrics.items()
+        },
         "report_to": params.report_to,
         **device_info(),
     }

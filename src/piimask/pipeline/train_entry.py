@@ -15,6 +15,7 @@ model goes to ``SM_MODEL_DIR`` (``/opt/ml/model``), which SageMaker uploads as `
 and checkpoints to ``/opt/ml/checkpoints`` when the job syncs them to S3 (spot), so an
 interrupted job resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,14 +51,18 @@ def sagemaker_paths(env=os.environ) -> dict:
     """Where a SageMaker training job puts the inputs and takes the model and checkpoints from."""
     channel = Path(env.get("SM_CHANNEL_TRAIN", SM_CHANNEL))
     if not (channel / "params.yaml").exists():
-        raise FileNotFoundError(f"no params.yaml in the train channel {channel}; the job's input is packaged by "
-                                "`piimask sagemaker-train`")
+        raise FileNotFoundError(
+            f"no params.yaml in the train channel {channel}; the job's input is packaged by `piimask sagemaker-train`"
+        )
     ckpt = Path(env.get("PIIMASK_CHECKPOINT_DIR", SM_CHECKPOINTS))
-    return {"params": channel / "params.yaml", "splits": channel / "splits",
-            "base_model": channel / "base-model" if (channel / "base-model" / "config.json").exists() else None,
-            "output_dir": Path(env.get("SM_MODEL_DIR", SM_MODEL_DIR)),
-            # the checkpoint folder exists when the job syncs it to S3 (CheckpointConfig); resume from it
-            "checkpoint_dir": ckpt if ckpt.is_dir() else None}
+    return {
+        "params": channel / "params.yaml",
+        "splits": channel / "splits",
+        "base_model": channel / "base-model" if (channel / "base-model" / "config.json").exists() else None,
+        "output_dir": Path(env.get("SM_MODEL_DIR", SM_MODEL_DIR)),
+        # the checkpoint folder exists when the job syncs it to S3 (CheckpointConfig); resume from it
+        "checkpoint_dir": ckpt if ckpt.is_dir() else None,
+    }
 
 
 def load_run_params(args):
@@ -72,17 +77,25 @@ def load_run_params(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m piimask.pipeline.train_entry",
-                                description="Fine-tune the PII tagger in this process (one of N under a launcher).")
+    p = argparse.ArgumentParser(
+        prog="python -m piimask.pipeline.train_entry",
+        description="Fine-tune the PII tagger in this process (one of N under a launcher).",
+    )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--profile", default="default", help="params/<profile>.yaml on params/base.yaml (default: default)")
+    src.add_argument(
+        "--profile", default="default", help="params/<profile>.yaml on params/base.yaml (default: default)"
+    )
     src.add_argument("--params", help="a resolved params file (what a run saved), instead of --profile")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (repeatable)"
+    )
     p.add_argument("--splits", help="folder with the split parquet files (default: the run's data/splits)")
     p.add_argument("--output-dir", help="where the model goes (default: the run's model/)")
     p.add_argument("--checkpoint-dir", help="where checkpoints go (default: beside the model)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --checkpoint-dir")
-    p.add_argument("--sagemaker", action="store_true", help="inside a SageMaker training job: paths from SM_* variables")
+    p.add_argument(
+        "--sagemaker", action="store_true", help="inside a SageMaker training job: paths from SM_* variables"
+    )
     return p
 
 
@@ -107,8 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     splits = dataset.load_splits(splits_dir)
     if not splits.get("train"):
         raise FileNotFoundError(f"no train split in {splits_dir}; run the label stage (02) first")
-    result = train(params, splits, output_dir=args.output_dir, progress=is_main_process(),  # plain lines, fine in logs
-                   checkpoint_dir=args.checkpoint_dir, resume=args.resume)
+    result = train(
+        params,
+        splits,
+        output_dir=args.output_dir,
+        progress=is_main_process(),  # plain lines, fine in logs
+        checkpoint_dir=args.checkpoint_dir,
+        resume=args.resume,
+    )
     if is_main_process():
         summary = {k: result.metrics.get(k) for k in ("processes", "steps", "train_seconds", "device")}
         print(f"piimask: model saved to {result.model_dir} {json.dumps(summary)}", flush=True)

@@ -14,13 +14,14 @@ Reason codes (a record may carry several):
 Generation already rejects refusals and unknown labels; the gate checks again, because records
 may also come from files.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
 import unicodedata
 from collections import Counter
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..core import recognizers
 from ..core.fill import find_placeholders
@@ -119,7 +120,9 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
         reasons.append("too_long")
     if not {"span_out_of_bounds", "span_mismatch"} & set(reasons) and unlabelled_pii(rec):
         reasons.append("unlabelled_pii")
-    bad_formats = sorted({e["label"] for e in mask if e["label"] in FORMAT_CHECKS and not FORMAT_CHECKS[e["label"]](e["value"])})
+    bad_formats = sorted(
+        {e["label"] for e in mask if e["label"] in FORMAT_CHECKS and not FORMAT_CHECKS[e["label"]](e["value"])}
+    )
     reasons += [f"format_mismatch:{lab}" for lab in bad_formats]
     return reasons
 
@@ -175,7 +178,8 @@ def dataset_stats(records: list[Record]) -> dict:
         "records": len(records),
         "median_chars": statistics.median(lengths) if lengths else 0,
         "median_entities": statistics.median(ents) if ents else 0,
-        "distinct_1": distinct_n(targets, 1), "distinct_2": distinct_n(targets, 2),
+        "distinct_1": distinct_n(targets, 1),
+        "distinct_2": distinct_n(targets, 2),
         "distinct_templates": len({r.template_id for r in records}),
         "distinct_target_texts": len(set(targets)),
         "duplicate_rate": round(1 - len(set(targets)) / len(targets), 4) if targets else 0.0,
@@ -205,7 +209,11 @@ def b_count_causes(records: Iterable[Record]) -> Counter:
         ents = sorted(r.privacy_mask, key=lambda e: (e["start"], e["end"]))
         owned, overlapped = set(), set()
         for s, e in offsets:
-            hits = [(min(e, x["end"]) - max(s, x["start"]), -i) for i, x in enumerate(ents) if s < x["end"] and x["start"] < e]
+            hits = [
+                (min(e, x["end"]) - max(s, x["start"]), -i)
+                for i, x in enumerate(ents)
+                if s < x["end"] and x["start"] < e
+            ]
             if e > s and hits:
                 overlapped.update(-i for _, i in hits)
                 owned.add(-max(hits)[1])  # the entity it overlaps most, the earlier on a tie (as bio_from_offsets)
@@ -219,4 +227,3 @@ def b_count_causes(records: Iterable[Record]) -> Counter:
         else:
             causes["other"] += 1
     return causes
-

@@ -1,8 +1,9 @@
 """Matplotlib figures for the notebooks' reports; each returns the figure and saves a PNG."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import matplotlib
 
@@ -18,15 +19,28 @@ def _save(fig, path: str | Path | None):
     return fig
 
 
-def bars(values: Mapping[str, float], title: str, path: str | Path | None = None, xlabel: str = "",
-         compare: Mapping[str, float] | None = None, labels: tuple[str, str] = ("this run", "reference"),
-         sort: bool = True, fmt: str = "{:.0f}"):
+def bars(
+    values: Mapping[str, float],
+    title: str,
+    path: str | Path | None = None,
+    xlabel: str = "",
+    compare: Mapping[str, float] | None = None,
+    labels: tuple[str, str] = ("this run", "reference"),
+    sort: bool = True,
+    fmt: str = "{:.0f}",
+):
     """Horizontal bars, one per key, sorted by value; ``compare`` adds a second series."""
     keys = sorted(values, key=lambda k: values[k]) if sort else list(values)
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.22 * len(keys) + 1)))
     y = range(len(keys))
     h = 0.4 if compare else 0.8
-    ax.barh([i + (h / 2 if compare else 0) for i in y], [values[k] for k in keys], height=h, label=labels[0], color="#3b75af")
+    ax.barh(
+        [i + (h / 2 if compare else 0) for i in y],
+        [values[k] for k in keys],
+        height=h,
+        label=labels[0],
+        color="#3b75af",
+    )
     if compare:
         ax.barh([i - h / 2 for i in y], [compare.get(k, 0) for k in keys], height=h, label=labels[1], color="#ef8636")
         ax.legend(loc="lower right")
@@ -50,8 +64,15 @@ def histogram(values: Sequence[float], title: str, xlabel: str, path: str | Path
     return _save(fig, path)
 
 
-def heatmap(matrix, row_labels: Sequence[str], col_labels: Sequence[str], title: str,
-            path: str | Path | None = None, xlabel: str = "predicted", ylabel: str = "gold"):
+def heatmap(
+    matrix,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    title: str,
+    path: str | Path | None = None,
+    xlabel: str = "predicted",
+    ylabel: str = "gold",
+):
     import numpy as np
 
     m = np.asarray(matrix, dtype=float)
@@ -69,8 +90,9 @@ def heatmap(matrix, row_labels: Sequence[str], col_labels: Sequence[str], title:
     return _save(fig, path)
 
 
-def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: str | Path | None = None,
-                 xlabel: str = ""):
+def grouped_bars(
+    series: Mapping[str, Mapping[str, float]], title: str, path: str | Path | None = None, xlabel: str = ""
+):
     """One group per key present in every series, one bar per series (e.g. synthetic vs real F1).
     Keys missing from a series are left out (and named in the title) rather than drawn as zero."""
     names = list(series)
@@ -93,8 +115,9 @@ def grouped_bars(series: Mapping[str, Mapping[str, float]], title: str, path: st
     return _save(fig, path)
 
 
-def overlaid_histograms(panels: Mapping[str, Mapping[str, Sequence[float]]], title: str,
-                        path: str | Path | None = None, bins: int = 30):
+def overlaid_histograms(
+    panels: Mapping[str, Mapping[str, Sequence[float]]], title: str, path: str | Path | None = None, bins: int = 30
+):
     """One panel per measure, each series drawn as a density histogram over the same bins, so
     samples of different sizes (400 real rows, 7,500 generated) compare by shape."""
     import numpy as np
@@ -119,8 +142,14 @@ def overlaid_histograms(panels: Mapping[str, Mapping[str, Sequence[float]]], tit
     return _save(fig, path)
 
 
-def threshold_curve(curves: Mapping[str, Sequence[Mapping[str, float]]], chosen: float | None, title: str,
-                    path: str | Path | None = None, max_leak: float | None = None, max_over_mask: float | None = None):
+def threshold_curve(
+    curves: Mapping[str, Sequence[Mapping[str, float]]],
+    chosen: float | None,
+    title: str,
+    path: str | Path | None = None,
+    max_leak: float | None = None,
+    max_over_mask: float | None = None,
+):
     """Leak rate and over-mask rate against the masking threshold, one pair of lines per dataset;
     the targets as dotted lines and the chosen threshold as a vertical line."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -128,8 +157,10 @@ def threshold_curve(curves: Mapping[str, Sequence[Mapping[str, float]]], chosen:
         xs = [p["threshold"] for p in pts]
         axes[0].plot(xs, [100 * p["leak_rate"] for p in pts], marker="o", ms=3, label=name)
         axes[1].plot(xs, [100 * p["over_mask_rate"] for p in pts], marker="o", ms=3, label=name)
-    for ax, target, what in ((axes[0], max_leak, "PII characters left unmasked (%)"),
-                             (axes[1], max_over_mask, "non-PII characters masked (%)")):
+    for ax, target, what in (
+        (axes[0], max_leak, "PII characters left unmasked (%)"),
+        (axes[1], max_over_mask, "non-PII characters masked (%)"),
+    ):
         if target is not None:
             ax.axhline(100 * target, ls=":", color="grey", label="target")
         if chosen is not None:
@@ -142,8 +173,9 @@ def threshold_curve(curves: Mapping[str, Sequence[Mapping[str, float]]], chosen:
     return _save(fig, path)
 
 
-def score_grid(rows: Sequence[str], columns: Sequence[str], values, title: str, path: str | Path | None = None,
-               vmax: float = 1.0):
+def score_grid(
+    rows: Sequence[str], columns: Sequence[str], values, title: str, path: str | Path | None = None, vmax: float = 1.0
+):
     """A table of distances in 0..``vmax`` as coloured cells with their numbers (blank for NaN)."""
     import numpy as np
 
@@ -153,8 +185,15 @@ def score_grid(rows: Sequence[str], columns: Sequence[str], values, title: str, 
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if not np.isnan(m[i, j]):
-                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                        color="white" if m[i, j] > 0.6 * vmax else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{m[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if m[i, j] > 0.6 * vmax else "black",
+                )
     ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
     ax.xaxis.tick_top()

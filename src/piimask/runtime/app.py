@@ -8,11 +8,12 @@ Served on localhost only and never shared on a public Gradio link unless ``--sha
 ``PIIMASK_APP_AUTH=user:password``) asks for a login. Input over ``--max-chars`` is refused with
 a message.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from .llm import echo_llm
 from .mask import InputError, Masker, check_text, unmask
@@ -21,9 +22,14 @@ from .predict import tokenizer_safe
 DEFAULT_MAX_CHARS = 100_000
 
 
-def run(masker: Masker, text: str | None, style: str = "[LABEL_n]", call_llm: bool = False,
-        llm: Callable[[str], str] | None = None,
-        max_chars: int | None = DEFAULT_MAX_CHARS) -> tuple[str, list[tuple[str, str | None]], str, str]:
+def run(
+    masker: Masker,
+    text: str | None,
+    style: str = "[LABEL_n]",
+    call_llm: bool = False,
+    llm: Callable[[str], str] | None = None,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+) -> tuple[str, list[tuple[str, str | None]], str, str]:
     """The demo's function: (masked text, highlighted segments, LLM answer, restored answer).
 
     Highlighted segments are (text, label or None) pairs, the shape Gradio's HighlightedText takes.
@@ -34,8 +40,8 @@ def run(masker: Masker, text: str | None, style: str = "[LABEL_n]", call_llm: bo
     segments, cursor = [], 0
     for e in res.entities:
         if e["start"] > cursor:
-            segments.append((text[cursor:e["start"]], None))
-        segments.append((text[e["start"]:e["end"]], e["label"]))
+            segments.append((text[cursor : e["start"]], None))
+        segments.append((text[e["start"] : e["end"]], e["label"]))
         cursor = e["end"]
     if cursor < len(text):
         segments.append((text[cursor:], None))
@@ -59,8 +65,12 @@ def build_demo(masker: Masker, llm: Callable[[str], str] | None = None, max_char
         except InputError as exc:  # shown to the user, not a stack trace
             raise gr.Error(str(exc)) from None
         # a lone surrogate cannot be sent to a browser as UTF-8: shown as U+FFFD (run() keeps it)
-        return (tokenizer_safe(masked_text), [(tokenizer_safe(x), lab) for x, lab in segments],
-                tokenizer_safe(answer), tokenizer_safe(restored))
+        return (
+            tokenizer_safe(masked_text),
+            [(tokenizer_safe(x), lab) for x, lab in segments],
+            tokenizer_safe(answer),
+            tokenizer_safe(restored),
+        )
 
     with gr.Blocks(title="piimask") as demo:
         gr.Markdown("# piimask\nPaste a prompt: see what would reach the LLM, and the answer restored.")
@@ -88,16 +98,24 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 def launch_options(args) -> dict:
     """Arguments for ``demo.launch``: localhost, no public link unless asked, login if given."""
-    return {"server_name": "127.0.0.1", "server_port": args.port, "share": bool(args.share),
-            "auth": parse_auth(args.auth or os.environ.get("PIIMASK_APP_AUTH"))}
+    return {
+        "server_name": "127.0.0.1",
+        "server_port": args.port,
+        "share": bool(args.share),
+        "auth": parse_auth(args.auth or os.environ.get("PIIMASK_APP_AUTH")),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="piimask web demo")
     p.add_argument("--model", default="outputs/default/model", help="local model folder")
     p.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
-    p.add_argument("--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)")
-    p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})")
+    p.add_argument(
+        "--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)"
+    )
+    p.add_argument(
+        "--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})"
+    )
     p.add_argument("--bedrock-model", help="call this Bedrock model (needs AWS credentials); default: offline echo")
     p.add_argument("--region", default=None, help="AWS region (default: the AWS session's, e.g. AWS_REGION)")
     p.add_argument("--aws-profile", default="", help="AWS profile (default: the default credential chain)")

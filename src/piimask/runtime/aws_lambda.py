@@ -12,6 +12,7 @@ Environment: ``PIIMASK_MODEL`` (a local model folder; a hub id only with ``PIIMA
 ``PIIMASK_MAX_CHARS`` (default 20,000), ``PIIMASK_THRESHOLD`` (default: the model's masking.json).
 The model is loaded once per container. Raw text is never logged: only sizes, counts and timings.
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,9 +38,11 @@ def get_masker() -> Masker:
     if _MASKER is None:
         t0 = time.perf_counter()
         threshold = os.environ.get("PIIMASK_THRESHOLD")
-        _MASKER = Masker.from_pretrained(os.environ.get("PIIMASK_MODEL", "/opt/ml/model"),
-                                         allow_hub=os.environ.get("PIIMASK_ALLOW_HUB", "") == "1",
-                                         score_threshold=float(threshold) if threshold else None)
+        _MASKER = Masker.from_pretrained(
+            os.environ.get("PIIMASK_MODEL", "/opt/ml/model"),
+            allow_hub=os.environ.get("PIIMASK_ALLOW_HUB", "") == "1",
+            score_threshold=float(threshold) if threshold else None,
+        )
         log.info("model loaded in %.2f s", time.perf_counter() - t0)
     return _MASKER
 
@@ -67,10 +70,12 @@ def parse_body(event, limit: int | None = None, what: str = "body") -> dict:
     ("body" for an HTTP request, "line" for a JSONL line)."""
     limit = max_chars() if limit is None else limit
     if not isinstance(event, dict):
-        raise BadRequest(400, f"the event must be an API Gateway proxy object with a 'body', not {type(event).__name__}")
+        raise BadRequest(
+            400, f"the event must be an API Gateway proxy object with a 'body', not {type(event).__name__}"
+        )
     raw = event.get("body")
     if raw is None:
-        raise BadRequest(400, f"missing {what}: send JSON like {{\"text\": \"...\", \"style\": \"[LABEL_n]\"}}")
+        raise BadRequest(400, f'missing {what}: send JSON like {{"text": "...", "style": "[LABEL_n]"}}')
     cap = raw_limit(limit)  # a JSON-escaped text takes at most 6 characters per character
     if isinstance(raw, (str, bytes)) and len(raw) > (4 * cap // 3 + 4 if event.get("isBase64Encoded") else cap):
         raise BadRequest(413, f"{what} is {len(raw):,} characters; the text limit is {limit:,} characters")
@@ -98,7 +103,7 @@ def parse_body(event, limit: int | None = None, what: str = "body") -> dict:
     else:
         body = raw
     if not isinstance(body, dict):
-        raise BadRequest(400, f"{what} must be a JSON object like {{\"text\": \"...\"}}")
+        raise BadRequest(400, f'{what} must be a JSON object like {{"text": "..."}}')
     return body
 
 

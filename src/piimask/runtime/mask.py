@@ -35,6 +35,7 @@ Bad input gets one error type, ``InputError`` (a ``TypeError`` and a ``ValueErro
 is not a ``str``, text over ``max_chars``, a malformed mapping. Characters a tokenizer cannot
 encode (lone surrogates) are accepted and kept.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -44,9 +45,9 @@ import re
 import string
 import threading
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from ..core import recognizers
 from ..core.recognizers import CodeContext, resolve_overlaps
@@ -71,8 +72,10 @@ def check_text(text, max_chars: int | None = None, what: str = "text") -> str:
         hint = "; decode it first (UTF-8)" if isinstance(text, (bytes, bytearray)) else ""
         raise InputError(f"{what} must be a str, not {type(text).__name__}{hint}")
     if max_chars is not None and len(text) > max_chars:
-        raise InputError(f"{what} is {len(text):,} characters; the limit is {max_chars:,} "
-                         "(raise it with max_chars, --max-chars or PIIMASK_MAX_CHARS)")
+        raise InputError(
+            f"{what} is {len(text):,} characters; the limit is {max_chars:,} "
+            "(raise it with max_chars, --max-chars or PIIMASK_MAX_CHARS)"
+        )
     return text
 
 
@@ -91,6 +94,7 @@ class MaskResult:
 
 
 # -- the threshold saved beside a model --------------------------------------------------------
+
 
 def load_masking_config(model_dir: str | Path) -> dict:
     """``<model_dir>/masking.json`` ({score_threshold, class_thresholds, decision, ...}), or {}."""
@@ -137,9 +141,18 @@ class Masker:
     the input size (``InputError`` past it).
     """
 
-    def __init__(self, tagger=None, score_threshold: float | None = None, class_thresholds: dict | None = None,
-                 use_recognizers: bool = True, seed: int = 0, decision: str = "pii", max_chars: int | None = None,
-                 keep_code_identifiers: bool = True, mask_repeats: bool = True):
+    def __init__(
+        self,
+        tagger=None,
+        score_threshold: float | None = None,
+        class_thresholds: dict | None = None,
+        use_recognizers: bool = True,
+        seed: int = 0,
+        decision: str = "pii",
+        max_chars: int | None = None,
+        keep_code_identifiers: bool = True,
+        mask_repeats: bool = True,
+    ):
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
         self.tagger = tagger
@@ -153,9 +166,19 @@ class Masker:
         self.mask_repeats = mask_repeats
 
     @classmethod
-    def from_pretrained(cls, model: str | Path, window: int | None = None, stride: int | None = None, batch_size: int = 32,
-                        int8: bool = False, allow_hub: bool = False, score_threshold: float | None = None,
-                        class_thresholds: dict | None = None, decision: str | None = None, **kw) -> "Masker":
+    def from_pretrained(
+        cls,
+        model: str | Path,
+        window: int | None = None,
+        stride: int | None = None,
+        batch_size: int = 32,
+        int8: bool = False,
+        allow_hub: bool = False,
+        score_threshold: float | None = None,
+        class_thresholds: dict | None = None,
+        decision: str | None = None,
+        **kw,
+    ) -> Masker:
         """A Masker over a saved model folder (a hub id only with ``allow_hub=True``).
 
         The threshold, per-class thresholds and decision come from the folder's ``masking.json``
@@ -169,15 +192,24 @@ class Masker:
         window = window or run["window_tokens"]
         stride = run["window_stride"] if stride is None else stride
         tagger = TokenTagger(name, window=window, stride=stride, batch_size=batch_size, int8=int8, allow_hub=allow_hub)
-        return cls(tagger, score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,
-                   class_thresholds=saved.get("class_thresholds") if class_thresholds is None else class_thresholds,
-                   decision=decision or saved.get("decision", "pii"), **kw)
+        return cls(
+            tagger,
+            score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,
+            class_thresholds=saved.get("class_thresholds") if class_thresholds is None else class_thresholds,
+            decision=decision or saved.get("decision", "pii"),
+            **kw,
+        )
 
     @classmethod
-    def from_params(cls, params, model: str | Path | None = None, **kw) -> "Masker":
-        return cls.from_pretrained(model or params.model_dir, window=params.window_tokens, stride=params.window_stride,
-                                   score_threshold=params.score_threshold,
-                                   class_thresholds=params.class_thresholds or None, **kw)
+    def from_params(cls, params, model: str | Path | None = None, **kw) -> Masker:
+        return cls.from_pretrained(
+            model or params.model_dir,
+            window=params.window_tokens,
+            stride=params.window_stride,
+            score_threshold=params.score_threshold,
+            class_thresholds=params.class_thresholds or None,
+            **kw,
+        )
 
     # -- detection ------------------------------------------------------------------------------
     def threshold(self, label: str) -> float:
@@ -284,7 +316,7 @@ def _join_neighbours(text: str, spans: list[Span]) -> list[Span]:
     "Basel" "Landschaft") become one value, so the separator is not left between two tags."""
     out: list[Span] = []
     for s in sorted(spans, key=lambda s: s.start):
-        if out and out[-1].label == s.label and text[out[-1].end:s.start] in (" ", "-"):
+        if out and out[-1].label == s.label and text[out[-1].end : s.start] in (" ", "-"):
             p = out[-1]
             n1, n2 = p.end - p.start, s.end - s.start
             out[-1] = Span(p.start, s.end, p.label, (p.score * n1 + s.score * n2) / (n1 + n2), p.source)
@@ -321,7 +353,7 @@ def repeats(text: str, spans: list[Span], min_support: float = MIN_REPEAT_SUPPOR
     by_rule: set[str] = set()
     index: dict[str, dict[int, dict[int, set[str]]]] = {}  # first word -> its offset -> length -> values
     for s in spans:
-        value = text[s.start:s.end]
+        value = text[s.start : s.end]
         m = _WORD.search(value) if len(value) >= 2 else None
         if m is None:
             continue
@@ -334,8 +366,9 @@ def repeats(text: str, spans: list[Span], min_support: float = MIN_REPEAT_SUPPOR
         index.setdefault(m.group(), {}).setdefault(m.start(), {}).setdefault(len(value), set()).add(value)
     if not index:
         return []
-    by_word = {w: [(off, sorted(lengths.items(), reverse=True)) for off, lengths in offs.items()]
-               for w, offs in index.items()}
+    by_word = {
+        w: [(off, sorted(lengths.items(), reverse=True)) for off, lengths in offs.items()] for w, offs in index.items()
+    }
     starts = [s.start for s in spans]
     ends = [s.end for s in spans]
     seen: dict[str, list[tuple[int, int]]] = {}  # value -> its occurrences not yet masked
@@ -368,8 +401,12 @@ def repeats(text: str, spans: list[Span], min_support: float = MIN_REPEAT_SUPPOR
         if hit:
             seen.setdefault(hit[2], []).append((hit[0], hit[1]))
             last_end = hit[1]
-    out = [Span(a, b, label_of[value], 1.0, "repeat") for value, occ in seen.items()
-           if value in by_rule or found[value] >= min_support * (found[value] + len(occ)) for a, b in occ]
+    out = [
+        Span(a, b, label_of[value], 1.0, "repeat")
+        for value, occ in seen.items()
+        if value in by_rule or found[value] >= min_support * (found[value] + len(occ))
+        for a, b in occ
+    ]
     return sorted(out, key=lambda s: s.start)
 
 
@@ -384,8 +421,10 @@ TAG = re.compile(TAG_PATTERN)
 _SEP = re.compile(r"[ \t_-]")
 # where a restored value could leave the answer: a URL (any scheme, //host or www.) and a markdown
 # link target. Both end before trailing sentence punctuation.
-CONTEXT_PATTERN = (r"(?:\b[A-Za-z][A-Za-z0-9+.-]{0,15}://|(?<![\w/:])//(?=[\w-]+\.)|\bwww\.)"
-                   r"(?:[^\s<>\"'`()]*[^\s<>\"'`().,;:!?])?|(?<=\])\([^()\s]*\)")
+CONTEXT_PATTERN = (
+    r"(?:\b[A-Za-z][A-Za-z0-9+.-]{0,15}://|(?<![\w/:])//(?=[\w-]+\.)|\bwww\.)"
+    r"(?:[^\s<>\"'`()]*[^\s<>\"'`().,;:!?])?|(?<=\])\([^()\s]*\)"
+)
 
 
 _TAGS_INNER = re.compile(f"(?P<tag>{TAG_PATTERN})")
@@ -431,7 +470,7 @@ def _trie(words: Iterable[str]) -> str:
         for ch in sorted(k for k in node if k):
             chain, child = [ch], node[ch]
             while len(child) == 1 and "" not in child:  # a chain without branches: one literal
-                (c2, child), = child.items()
+                ((c2, child),) = child.items()
                 chain.append(c2)
             alts.append(re.escape("".join(chain)) + emit(child))
         if "" in node:
@@ -457,8 +496,10 @@ def validate_mapping(mapping) -> list[dict]:
         mapping = mapping.mapping
     if isinstance(mapping, dict):
         if "mapping" not in mapping:
-            raise InputError("the mapping must be a list of {tag, value, label} entries "
-                             "(or an object with a 'mapping' list, as `piimask mask --json` writes)")
+            raise InputError(
+                "the mapping must be a list of {tag, value, label} entries "
+                "(or an object with a 'mapping' list, as `piimask mask --json` writes)"
+            )
         mapping = mapping["mapping"]
     if not isinstance(mapping, (list, tuple)):
         raise InputError(f"the mapping must be a list of {{tag, value, label}} entries, not {type(mapping).__name__}")
@@ -505,7 +546,9 @@ class _Restorer:
         a = fixed.search(text) if fixed is not None else None
         b = self.fakes.search(text) if self.fakes is not None else None
         while a is not None or b is not None:
-            if b is None or (a is not None and (a.start() < b.start() or (a.start() == b.start() and a.lastgroup == "ctx"))):
+            if b is None or (
+                a is not None and (a.start() < b.start() or (a.start() == b.start() and a.lastgroup == "ctx"))
+            ):
                 m = a
             else:
                 m = b
@@ -540,7 +583,7 @@ class _Restorer:
     def _restore(self, text: str, cursor: dict, fixed: re.Pattern | None, restore_in_links: bool) -> str:
         out, pos = [], 0
         for m in self._scan(text, fixed):
-            out.append(text[pos:m.start()])
+            out.append(text[pos : m.start()])
             pos = m.end()
             if m.lastgroup == "ctx":
                 ctx = m.group()
@@ -678,7 +721,7 @@ def mask_with(text: str, entities: list[dict], style: str = "[LABEL_n]", seed: i
         if found == placed:
             break
         bad = {ident for _, _, ident in set(found) ^ set(placed)}
-        for g, (p, q, ident) in zip(groups, placed):
+        for g, (_p, _q, ident) in zip(groups, placed):
             if ident in bad:
                 tagger.retag(g)
     else:
@@ -746,11 +789,43 @@ def _build(text: str, regions, tags, style: str) -> tuple[str, list[tuple[int, i
 class _Faker:
     """Format-preserving fake values: same class, and same shape where the class has no generator."""
 
-    _generated = {"EMAIL", "IPV4", "IPV6", "IP", "MAC", "URL", "FIRSTNAME", "LASTNAME", "MIDDLENAME", "CITY",
-                  "STREET", "STATE", "COUNTY", "COMPANYNAME", "JOBTITLE", "JOBAREA", "JOBTYPE", "PREFIX", "IBAN",
-                  "CREDITCARDNUMBER", "VEHICLEVIN", "ETHEREUMADDRESS", "BITCOINADDRESS", "LITECOINADDRESS",
-                  "USERAGENT", "GENDER", "SEX", "EYECOLOR", "CURRENCY", "CURRENCYNAME", "CURRENCYCODE",
-                  "ACCOUNTNAME", "CREDITCARDISSUER", "ORDINALDIRECTION", "USERNAME"}
+    _generated = {
+        "EMAIL",
+        "IPV4",
+        "IPV6",
+        "IP",
+        "MAC",
+        "URL",
+        "FIRSTNAME",
+        "LASTNAME",
+        "MIDDLENAME",
+        "CITY",
+        "STREET",
+        "STATE",
+        "COUNTY",
+        "COMPANYNAME",
+        "JOBTITLE",
+        "JOBAREA",
+        "JOBTYPE",
+        "PREFIX",
+        "IBAN",
+        "CREDITCARDNUMBER",
+        "VEHICLEVIN",
+        "ETHEREUMADDRESS",
+        "BITCOINADDRESS",
+        "LITECOINADDRESS",
+        "USERAGENT",
+        "GENDER",
+        "SEX",
+        "EYECOLOR",
+        "CURRENCY",
+        "CURRENCYNAME",
+        "CURRENCYCODE",
+        "ACCOUNTNAME",
+        "CREDITCARDISSUER",
+        "ORDINALDIRECTION",
+        "USERNAME",
+    }
 
     def __init__(self, seed: int = 0):
         self.rng = random.Random(seed)
@@ -798,8 +873,11 @@ def _value_factory(seed: int) -> ValueFactory:
     cache = _LOCAL.__dict__.setdefault("factories", {})
     if seed not in cache:
         vf = ValueFactory(seed=seed)
-        gens = [vf.rng] + [getattr(f, "random", None) for f in (*getattr(vf, "_fakers", {}).values(),
-                                                                 getattr(vf, "_en", None)) if f is not None]
+        gens = [vf.rng] + [
+            getattr(f, "random", None)
+            for f in (*getattr(vf, "_fakers", {}).values(), getattr(vf, "_en", None))
+            if f is not None
+        ]
         gens = [g for g in gens if isinstance(g, random.Random)]
         cache[seed] = (vf, gens, [g.getstate() for g in gens])
     vf, gens, states = cache[seed]
@@ -810,9 +888,16 @@ def _value_factory(seed: int) -> ValueFactory:
 
 # -- the LLM round trip ------------------------------------------------------------------------
 
+
 def roundtrip(masker: Masker, prompt: str, llm: Callable[[str], str], style: str = "[LABEL_n]") -> dict:
     """Mask the prompt, ask the LLM, restore the values in its answer."""
     masked = masker.mask(prompt, style)
     answer = llm(masked.masked_text)
-    return {"prompt": prompt, "masked_prompt": masked.masked_text, "entities": masked.entities,
-            "answer": answer, "restored_answer": unmask(answer, masked.mapping), "mapping": masked.mapping}
+    return {
+        "prompt": prompt,
+        "masked_prompt": masked.masked_text,
+        "entities": masked.entities,
+        "answer": answer,
+        "restored_answer": unmask(answer, masked.mapping),
+        "mapping": masked.mapping,
+    }

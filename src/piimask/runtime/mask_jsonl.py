@@ -8,10 +8,12 @@ number, in order: ``{"line": N, "id"?, "masked_text", "entities", "style", "mapp
 (not UTF-8, not JSON, no text, text over the limit, a bad style). A bad line never stops the run.
 Blank lines are skipped. Lines are masked in batches of ``batch_size`` (one model pass each).
 """
+
 from __future__ import annotations
 
 import json
-from typing import BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from .aws_lambda import BadRequest, parse_body, parse_request, raw_limit
 from .mask import InputError, Masker
@@ -44,8 +46,14 @@ def _answer(n: int, body: dict | None, result: dict) -> dict:
     return {**head, **result}
 
 
-def mask_jsonl(masker: Masker, stream: BinaryIO, write: Callable[[str], None], limit: int = DEFAULT_MAX_CHARS,
-               include_mapping: bool = False, batch_size: int = 32) -> dict:
+def mask_jsonl(
+    masker: Masker,
+    stream: BinaryIO,
+    write: Callable[[str], None],
+    limit: int = DEFAULT_MAX_CHARS,
+    include_mapping: bool = False,
+    batch_size: int = 32,
+) -> dict:
     """Answer every request line of ``stream`` with one JSON line through ``write``; return counts
     ``{"lines", "masked", "errors"}``. ``include_mapping`` is the default for lines that do not say."""
     counts = {"lines": 0, "masked": 0, "errors": 0}
@@ -66,8 +74,11 @@ def mask_jsonl(masker: Masker, stream: BinaryIO, write: Callable[[str], None], l
                     except InputError as exc:
                         masked.append(exc)
             for (i, req), res in zip(group, masked):
-                results[i] = ({"status": 400, "error": str(res)} if isinstance(res, Exception)
-                              else res.to_dict(with_mapping=req[2]))
+                results[i] = (
+                    {"status": 400, "error": str(res)}
+                    if isinstance(res, Exception)
+                    else res.to_dict(with_mapping=req[2])
+                )
         for i, (n, body, req) in enumerate(pending):
             out = results[i] if isinstance(req, tuple) else req
             counts["errors" if "error" in out else "masked"] += 1
@@ -79,8 +90,9 @@ def mask_jsonl(masker: Masker, stream: BinaryIO, write: Callable[[str], None], l
         body = None
         try:
             if raw is None:
-                raise BadRequest(413, f"line is longer than {raw_limit(limit):,} bytes; the text limit is "
-                                      f"{limit:,} characters")
+                raise BadRequest(
+                    413, f"line is longer than {raw_limit(limit):,} bytes; the text limit is {limit:,} characters"
+                )
             body = parse_body({"body": raw}, limit, what="line")
             pending.append((n, body, parse_request(body, limit, include_mapping)))
         except BadRequest as exc:

@@ -14,11 +14,12 @@ token is a few bytes whatever the number of classes:
 ``TaggedText.entities()`` decodes either view into character spans; sub-words of one word continue
 the entity their first tagged piece starts (``word_consistent``).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -49,8 +50,17 @@ class TaggedText:
     Classes are numbered from 1 (0 is O); ``classes[k]`` names class k.
     """
 
-    def __init__(self, text: str, offsets, labels: Sequence[str] | None = None, scores: Sequence[float] | None = None,
-                 pii: Sequence[float] | None = None, pii_labels: Sequence[str] | None = None, *, arrays: dict | None = None):
+    def __init__(
+        self,
+        text: str,
+        offsets,
+        labels: Sequence[str] | None = None,
+        scores: Sequence[float] | None = None,
+        pii: Sequence[float] | None = None,
+        pii_labels: Sequence[str] | None = None,
+        *,
+        arrays: dict | None = None,
+    ):
         self.text = text
         if arrays is not None:
             self._a = arrays
@@ -79,9 +89,17 @@ class TaggedText:
             pii = np.where(arg_cls > 0, scores, 1.0 - scores)
         best_cls, best_begin = parse(pii_labels) if pii_labels is not None else (arg_cls, arg_begin)
         offs = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-        self._a = {"starts": offs[:, 0], "ends": offs[:, 1], "arg_cls": arg_cls, "arg_begin": arg_begin,
-                   "arg_p": scores, "pii": np.asarray(pii, dtype=np.float32), "best_cls": best_cls,
-                   "best_begin": best_begin, "classes": classes}
+        self._a = {
+            "starts": offs[:, 0],
+            "ends": offs[:, 1],
+            "arg_cls": arg_cls,
+            "arg_begin": arg_begin,
+            "arg_p": scores,
+            "pii": np.asarray(pii, dtype=np.float32),
+            "best_cls": best_cls,
+            "best_begin": best_begin,
+            "classes": classes,
+        }
 
     # -- views ----------------------------------------------------------------------------------
     @property
@@ -145,8 +163,10 @@ class TaggedText:
         means = (csum[last + 1] - csum[first]) / (last + 1 - first)
         names = self.classes
         s_chars, e_chars = self._a["starts"][first].tolist(), self._a["ends"][last].tolist()
-        return [{"start": s, "end": e, "label": names[c], "score": float(m), "source": "model"}
-                for s, e, c, m in zip(s_chars, e_chars, cls[first].tolist(), means.tolist())]
+        return [
+            {"start": s, "end": e, "label": names[c], "score": float(m), "source": "model"}
+            for s, e, c, m in zip(s_chars, e_chars, cls[first].tolist(), means.tolist())
+        ]
 
 
 def _entity_starts(cls: np.ndarray, begin: np.ndarray) -> np.ndarray:
@@ -155,8 +175,9 @@ def _entity_starts(cls: np.ndarray, begin: np.ndarray) -> np.ndarray:
     return (cls != 0) & (begin | (prev != cls))
 
 
-def _word_consistent(text: str, starts: np.ndarray, ends: np.ndarray, cls: np.ndarray,
-                     begin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _word_consistent(
+    text: str, starts: np.ndarray, ends: np.ndarray, cls: np.ndarray, begin: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Within a word, every piece after the first tagged one continues its entity (vectorised)."""
     n = len(cls)
     if n < 2:
@@ -165,8 +186,10 @@ def _word_consistent(text: str, starts: np.ndarray, ends: np.ndarray, cls: np.nd
     glued[1:] = (starts[1:] == ends[:-1]) & (ends[:-1] > starts[:-1]) & (ends[1:] > starts[1:])
     idx = np.flatnonzero(glued)
     if len(idx):
-        glued[idx] = [_joined(text, int(s0), int(e0), int(s1), int(e1))
-                      for s0, e0, s1, e1 in zip(starts[idx - 1], ends[idx - 1], starts[idx], ends[idx])]
+        glued[idx] = [
+            _joined(text, int(s0), int(e0), int(s1), int(e1))
+            for s0, e0, s1, e1 in zip(starts[idx - 1], ends[idx - 1], starts[idx], ends[idx])
+        ]
     word_start = np.maximum.accumulate(np.where(~glued, np.arange(n), 0))
     tagged = cls != 0
     nxt = np.where(tagged, np.arange(n), n)
@@ -222,10 +245,19 @@ def window_starts(n: int, size: int, overlap: int) -> list[int]:
 
 
 class TokenTagger:
-    def __init__(self, model_dir: str | Path, window: int = DEFAULTS["window_tokens"],
-                 stride: int = DEFAULTS["window_stride"], batch_size: int = 32,
-                 device: str | None = None, model=None, tokenizer=None, int8: bool = False,
-                 runtime: str = "torch", allow_hub: bool = False):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        window: int = DEFAULTS["window_tokens"],
+        stride: int = DEFAULTS["window_stride"],
+        batch_size: int = 32,
+        device: str | None = None,
+        model=None,
+        tokenizer=None,
+        int8: bool = False,
+        runtime: str = "torch",
+        allow_hub: bool = False,
+    ):
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -302,12 +334,18 @@ class TokenTagger:
         out: list = [None] * len(texts)
         short = [i for i, t in enumerate(texts) if len(t) <= _PIECE_CHARS]
         for b in range(0, len(short), 256):
-            idx = short[b:b + 256]
-            enc = self.tokenizer([tokenizer_safe(texts[i]) for i in idx], add_special_tokens=False,
-                                 return_offsets_mapping=True, verbose=False)  # windows come later
+            idx = short[b : b + 256]
+            enc = self.tokenizer(
+                [tokenizer_safe(texts[i]) for i in idx],
+                add_special_tokens=False,
+                return_offsets_mapping=True,
+                verbose=False,
+            )  # windows come later
             for k, i in enumerate(idx):
-                out[i] = (np.asarray(enc["input_ids"][k], dtype=np.int64),
-                          np.asarray(enc["offset_mapping"][k], dtype=np.int64).reshape(-1, 2))
+                out[i] = (
+                    np.asarray(enc["input_ids"][k], dtype=np.int64),
+                    np.asarray(enc["offset_mapping"][k], dtype=np.int64).reshape(-1, 2),
+                )
         for i, t in enumerate(texts):
             if out[i] is None:
                 out[i] = self._encode_long(t)
@@ -316,8 +354,9 @@ class TokenTagger:
     def _encode_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids, offs = [], []
         for a, b in _pieces(text, _PIECE_CHARS):
-            enc = self.tokenizer(tokenizer_safe(text[a:b]), add_special_tokens=False, return_offsets_mapping=True,
-                                 verbose=False)
+            enc = self.tokenizer(
+                tokenizer_safe(text[a:b]), add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
             ids.append(np.asarray(enc["input_ids"], dtype=np.int64))
             offs.append(np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2) + a)
         return np.concatenate(ids), np.concatenate(offs)
@@ -338,11 +377,11 @@ class TokenTagger:
                 out[i] = self._tag_long(texts[i], ids, offs)
         pool.sort(key=lambda i: len(encoded[i][0]))
         for b in range(0, len(pool), self.batch_size):
-            idx = pool[b:b + self.batch_size]
+            idx = pool[b : b + self.batch_size]
             probs = self._run([encoded[i][0] for i in idx])
             for row, i in enumerate(idx):
                 ids, offs = encoded[i]
-                p = probs[row, len(self._prefix):len(self._prefix) + len(ids)]
+                p = probs[row, len(self._prefix) : len(self._prefix) + len(ids)]
                 out[i] = self._tagged(texts[i], offs, p)
         return out
 
@@ -354,8 +393,8 @@ class TokenTagger:
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for r, w in enumerate(windows):
             row = np.concatenate([self._prefix, w, self._suffix])
-            ids[r, :len(row)] = row
-            mask[r, :len(row)] = 1
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
         return self._forward({"input_ids": ids, "attention_mask": mask})
 
     def _tag_long(self, text: str, ids: np.ndarray, offs: np.ndarray) -> TaggedText:
@@ -364,20 +403,20 @@ class TokenTagger:
         red = _Reduced(n)
         carry, carry_at = None, 0
         for b in range(0, len(starts), self.batch_size):
-            batch = starts[b:b + self.batch_size]
+            batch = starts[b : b + self.batch_size]
             lo, hi = batch[0], batch[-1] + size
             acc = np.zeros((hi - lo, len(self.id2label)), dtype=np.float32)
             cnt = np.zeros(hi - lo, dtype=np.int32)
             if carry is not None:
-                acc[carry_at - lo:carry_at - lo + len(carry[0])] += carry[0]
-                cnt[carry_at - lo:carry_at - lo + len(carry[1])] += carry[1]
-            probs = self._run([ids[s:s + size] for s in batch])
+                acc[carry_at - lo : carry_at - lo + len(carry[0])] += carry[0]
+                cnt[carry_at - lo : carry_at - lo + len(carry[1])] += carry[1]
+            probs = self._run([ids[s : s + size] for s in batch])
             for r, s in enumerate(batch):
-                acc[s - lo:s - lo + size] += probs[r, len(self._prefix):len(self._prefix) + size]
-                cnt[s - lo:s - lo + size] += 1
+                acc[s - lo : s - lo + size] += probs[r, len(self._prefix) : len(self._prefix) + size]
+                cnt[s - lo : s - lo + size] += 1
             done = starts[b + self.batch_size] if b + self.batch_size < len(starts) else hi
-            red.put(lo, acc[:done - lo] / cnt[:done - lo, None], self)
-            carry, carry_at = (acc[done - lo:], cnt[done - lo:]), done
+            red.put(lo, acc[: done - lo] / cnt[: done - lo, None], self)
+            carry, carry_at = (acc[done - lo :], cnt[done - lo :]), done
         return TaggedText(text, None, arrays=red.arrays(offs, self.classes))
 
     def _tagged(self, text: str, offs: np.ndarray, probs: np.ndarray) -> TaggedText:
@@ -393,21 +432,32 @@ class TokenTagger:
         best = per_class[:, 1:].argmax(axis=1) + 1 if per_class.shape[1] > 1 else np.zeros(len(probs), dtype=np.int64)
         b_p = np.where(self._b_id[best] >= 0, probs[np.arange(len(probs)), np.maximum(self._b_id[best], 0)], 0)
         i_p = np.where(self._i_id[best] >= 0, probs[np.arange(len(probs)), np.maximum(self._i_id[best], 0)], 0)
-        return {"arg_cls": self._cls_of[arg], "arg_begin": self._begin_of[arg], "arg_p": probs[np.arange(len(probs)), arg],
-                "pii": 1.0 - o, "best_cls": best.astype(np.int16), "best_begin": b_p >= i_p}
+        return {
+            "arg_cls": self._cls_of[arg],
+            "arg_begin": self._begin_of[arg],
+            "arg_p": probs[np.arange(len(probs)), arg],
+            "pii": 1.0 - o,
+            "best_cls": best.astype(np.int16),
+            "best_begin": b_p >= i_p,
+        }
 
 
 class _Reduced:
     """Per-token results of one text, filled window batch by window batch."""
 
     def __init__(self, n: int):
-        self.a = {"arg_cls": np.zeros(n, dtype=np.int16), "arg_begin": np.zeros(n, dtype=bool),
-                  "arg_p": np.zeros(n, dtype=np.float32), "pii": np.zeros(n, dtype=np.float32),
-                  "best_cls": np.zeros(n, dtype=np.int16), "best_begin": np.zeros(n, dtype=bool)}
+        self.a = {
+            "arg_cls": np.zeros(n, dtype=np.int16),
+            "arg_begin": np.zeros(n, dtype=bool),
+            "arg_p": np.zeros(n, dtype=np.float32),
+            "pii": np.zeros(n, dtype=np.float32),
+            "best_cls": np.zeros(n, dtype=np.int16),
+            "best_begin": np.zeros(n, dtype=bool),
+        }
 
     def put(self, at: int, probs: np.ndarray, tagger: TokenTagger) -> None:
         for k, v in tagger.reduce(probs).items():
-            self.a[k][at:at + len(v)] = v
+            self.a[k][at : at + len(v)] = v
 
     def arrays(self, offs: np.ndarray, classes: list[str]) -> dict:
         keep = offs[:, 1] > offs[:, 0]  # tokens that cover no character carry no decision
@@ -425,10 +475,8 @@ def _pieces(text: str, size: int) -> Iterator[tuple[int, int]]:
         if b < n:
             cut = max(text.rfind(c, a + size // 2, b) for c in " \n\t")
             if cut <= a:
-                m = None
-                for m in re.finditer(r"[^\w\s]", text[a + size // 2:b]):
-                    pass
-                cut = a + size // 2 + m.start() if m else b
+                marks = list(re.finditer(r"[^\w\s]", text[a + size // 2 : b]))
+                cut = a + size // 2 + marks[-1].start() if marks else b
             b = cut + (1 if cut < b else 0)
         yield a, b
         a = b
@@ -439,8 +487,8 @@ def _special_tokens(tokenizer) -> tuple[np.ndarray, np.ndarray]:
     plain = tokenizer("a", add_special_tokens=False)["input_ids"]
     full = tokenizer("a", add_special_tokens=True)["input_ids"]
     for k in range(len(full) - len(plain) + 1):
-        if full[k:k + len(plain)] == plain:
-            return np.asarray(full[:k], dtype=np.int64), np.asarray(full[k + len(plain):], dtype=np.int64)
+        if full[k : k + len(plain)] == plain:
+            return np.asarray(full[:k], dtype=np.int64), np.asarray(full[k + len(plain) :], dtype=np.int64)
     return np.asarray([], dtype=np.int64), np.asarray([], dtype=np.int64)
 
 
@@ -452,8 +500,10 @@ def local_model(model_dir: str | Path, allow_hub: bool = False) -> str:
         return str(local)
     if allow_hub:
         return str(model_dir)
-    raise FileNotFoundError(f"no model folder at {local}: train one (`make finetune`), point to a local folder, "
-                            "or allow a hub id explicitly (allow_hub=True, --allow-hub, PIIMASK_ALLOW_HUB=1)")
+    raise FileNotFoundError(
+        f"no model folder at {local}: train one (`make finetune`), point to a local folder, "
+        "or allow a hub id explicitly (allow_hub=True, --allow-hub, PIIMASK_ALLOW_HUB=1)"
+    )
 
 
 def quantize_int8(model):
@@ -477,10 +527,21 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
     model = model.float().eval()
-    torch.onnx.export(model, (), str(path), kwargs=dummy, input_names=["input_ids", "attention_mask"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                                    "logits": {0: "batch", 1: "seq"}})
+    torch.onnx.export(
+        model,
+        (),
+        str(path),
+        kwargs=dummy,
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        opset_version=17,
+        dynamo=False,
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "seq"},
+            "logits": {0: "batch", 1: "seq"},
+        },
+    )
     return path
 
 

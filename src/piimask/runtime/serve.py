@@ -11,6 +11,7 @@ It binds 127.0.0.1 by default and has no authentication: it is for programs on t
 The model is loaded once, before the server starts; requests are masked one at a time. The log
 holds the method, path (without query), status and sizes, never the text.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,7 +61,7 @@ class MaskHandler(BaseHTTPRequestHandler):
         if self._path() == "/health":
             self._send(200, {"status": "ok"})
         elif self._path() == "/mask":
-            self._send(405, {"error": "use POST /mask with a JSON body like {\"text\": \"...\"}"})
+            self._send(405, {"error": 'use POST /mask with a JSON body like {"text": "..."}'})
         else:
             self._send(404, {"error": "no such path; use POST /mask or GET /health"})
 
@@ -106,7 +107,9 @@ class MaskHandler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
 
-def make_server(masker, host: str = "127.0.0.1", port: int = 8080, limit: int = DEFAULT_MAX_CHARS) -> ThreadingHTTPServer:
+def make_server(
+    masker, host: str = "127.0.0.1", port: int = 8080, limit: int = DEFAULT_MAX_CHARS
+) -> ThreadingHTTPServer:
     """A server (not yet serving) that masks with ``masker``; port 0 picks a free one."""
     server = ThreadingHTTPServer((host, port), MaskHandler)
     server.daemon_threads = True
@@ -114,8 +117,7 @@ def make_server(masker, host: str = "127.0.0.1", port: int = 8080, limit: int = 
     return server
 
 
-def serve(masker, host: str = "127.0.0.1", port: int = 8080, limit: int = DEFAULT_MAX_CHARS,
-          ready=None) -> None:
+def serve(masker, host: str = "127.0.0.1", port: int = 8080, limit: int = DEFAULT_MAX_CHARS, ready=None) -> None:
     """Serve until interrupted; ``ready(server)`` is called once the socket is bound."""
     server = make_server(masker, host, port, limit)
     if ready:

@@ -4,13 +4,14 @@ A backend turns ``Request``s into ``Result``s. On-demand backends implement ``co
 request; ``run`` drives many with bounded concurrency and calls ``on_result`` as each arrives,
 so the caller can write it to disk at once. The rest of the pipeline cannot tell backends apart.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,12 @@ class Backend:
         """Check, before the first request, that requests can succeed (credentials, model access);
         raise with a message that says what to fix. Nothing to check by default."""
 
-    def run(self, requests: Iterable[Request], on_result: Callable[[Result], None],
-            progress: Callable[[int], None] | None = None) -> None:
+    def run(
+        self,
+        requests: Iterable[Request],
+        on_result: Callable[[Result], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         """Complete every request, at most ``concurrency`` at a time; never drops one.
 
         A request whose ``complete`` raises is reported as a failed ``Result`` with the error.
@@ -91,5 +96,4 @@ class Backend:
         try:
             return self.complete(request)
         except Exception as exc:  # a bug or an unexpected error loses nothing: it is recorded
-            return Result(request.request_id, error=f"{type(exc).__name__}: {exc}",
-                          latency_s=time.perf_counter() - t0)
+            return Result(request.request_id, error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - t0)

@@ -6,13 +6,14 @@ InvokeModel body>}`` - the body itself, never wrapped in another ``modelInput``.
 response shape) or an ``error``. The job state is saved to ``work_dir/job.json`` so a user can
 submit today and collect tomorrow.
 """
+
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ...core.io import scan_jsonl
 from . import aws
@@ -27,34 +28,54 @@ TERMINAL = {"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}
 def model_family(model_id: str) -> str:
     """anthropic, meta, mistral or nova, from a model id (cross-region prefixes allowed)."""
     mid = model_id.lower()
-    for fam, keys in (("anthropic", ("anthropic.",)), ("meta", ("meta.",)), ("mistral", ("mistral.",)),
-                      ("nova", ("amazon.nova",))):
+    for fam, keys in (
+        ("anthropic", ("anthropic.",)),
+        ("meta", ("meta.",)),
+        ("mistral", ("mistral.",)),
+        ("nova", ("amazon.nova",)),
+    ):
         if any(k in mid for k in keys):
             return fam
-    raise ValueError(f"batch bodies are written for Anthropic, Meta Llama, Mistral and Amazon Nova "
-                     f"models; {model_id!r} is none of them")
+    raise ValueError(
+        f"batch bodies are written for Anthropic, Meta Llama, Mistral and Amazon Nova "
+        f"models; {model_id!r} is none of them"
+    )
 
 
 def model_input(family: str, req: Request) -> dict:
     """The native InvokeModel request body of ``family`` for one request."""
     if family == "anthropic":
-        return {"anthropic_version": "bedrock-2023-05-31", "system": req.system,
-                "messages": [{"role": "user", "content": [{"type": "text", "text": req.user}]}],
-                "max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p}
+        return {
+            "anthropic_version": "bedrock-2023-05-31",
+            "system": req.system,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": req.user}]}],
+            "max_tokens": req.max_tokens,
+            "temperature": req.temperature,
+            "top_p": req.top_p,
+        }
     if family == "meta":
-        prompt = ("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + req.system +
-                  "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n" + req.user +
-                  "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
-        return {"prompt": prompt, "max_gen_len": req.max_tokens, "temperature": req.temperature,
-                "top_p": req.top_p}
+        prompt = (
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+            + req.system
+            + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+            + req.user
+            + "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+        )
+        return {"prompt": prompt, "max_gen_len": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p}
     if family == "mistral":
-        return {"prompt": f"<s>[INST] {req.system}\n\n{req.user} [/INST]", "max_tokens": req.max_tokens,
-                "temperature": req.temperature, "top_p": req.top_p}
+        return {
+            "prompt": f"<s>[INST] {req.system}\n\n{req.user} [/INST]",
+            "max_tokens": req.max_tokens,
+            "temperature": req.temperature,
+            "top_p": req.top_p,
+        }
     if family == "nova":
-        return {"schemaVersion": "messages-v1", "system": [{"text": req.system}],
-                "messages": [{"role": "user", "content": [{"text": req.user}]}],
-                "inferenceConfig": {"maxTokens": req.max_tokens, "temperature": req.temperature,
-                                    "topP": req.top_p}}
+        return {
+            "schemaVersion": "messages-v1",
+            "system": [{"text": req.system}],
+            "messages": [{"role": "user", "content": [{"text": req.user}]}],
+            "inferenceConfig": {"maxTokens": req.max_tokens, "temperature": req.temperature, "topP": req.top_p},
+        }
     raise ValueError(f"unknown model family {family!r}")
 
 
@@ -125,11 +146,24 @@ def parse_output_lines(lines: Iterable[str | dict], family: str, id_map: dict[st
 class BedrockBatchBackend(Backend):
     name = "bedrock-batch"
 
-    def __init__(self, model_id: str, region: str | None = None, bucket: str = "", prefix: str = "piimask-batch",
-                 role_arn: str = "", work_dir: str | Path = "outputs/batch", poll_s: float = 60.0,
-                 s3=None, bedrock=None, sleep=time.sleep, min_records: int = MIN_RECORDS_PER_JOB,
-                 max_records_per_file: int = MAX_RECORDS_PER_FILE, max_file_bytes: int = MAX_FILE_BYTES,
-                 sts=None, profile: str = ""):
+    def __init__(
+        self,
+        model_id: str,
+        region: str | None = None,
+        bucket: str = "",
+        prefix: str = "piimask-batch",
+        role_arn: str = "",
+        work_dir: str | Path = "outputs/batch",
+        poll_s: float = 60.0,
+        s3=None,
+        bedrock=None,
+        sleep=time.sleep,
+        min_records: int = MIN_RECORDS_PER_JOB,
+        max_records_per_file: int = MAX_RECORDS_PER_FILE,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        sts=None,
+        profile: str = "",
+    ):
         self.model_id = model_id
         self.family = model_family(model_id)
         self.region, self.bucket, self.prefix, self.role_arn = region or "", bucket, prefix.strip("/"), role_arn
@@ -138,7 +172,11 @@ class BedrockBatchBackend(Backend):
         self.poll_s = poll_s
         self._s3, self._bedrock, self._sts, self._session = s3, bedrock, sts, None
         self._sleep = sleep
-        self.min_records, self.max_records_per_file, self.max_file_bytes = min_records, max_records_per_file, max_file_bytes
+        self.min_records, self.max_records_per_file, self.max_file_bytes = (
+            min_records,
+            max_records_per_file,
+            max_file_bytes,
+        )
         self.caller = ""
 
     def session(self):
@@ -163,7 +201,9 @@ class BedrockBatchBackend(Backend):
     def preflight(self) -> None:
         """Stop before building a job if the credentials or the bucket are not usable."""
         if not self.bucket:
-            raise aws.AwsSetupError("batch_bucket is not set: name an S3 bucket in params (see params/bedrock-batch.yaml)")
+            raise aws.AwsSetupError(
+                "batch_bucket is not set: name an S3 bucket in params (see params/bedrock-batch.yaml)"
+            )
         sts = self._sts or self.session().client("sts")
         self.caller = aws.check_batch_access(sts, self.s3, self.bucket, self.region or "this region")
 
@@ -174,8 +214,10 @@ class BedrockBatchBackend(Backend):
     def build(self, requests: list[Request], job_name: str) -> dict:
         """Write the input JSONL file(s) under work_dir/<job_name>/ and the job state; return it."""
         if len(requests) < self.min_records:
-            raise ValueError(f"Bedrock batch jobs need at least {self.min_records} records, got {len(requests)}; "
-                             "ask for more records or use the on-demand backend 'bedrock'")
+            raise ValueError(
+                f"Bedrock batch jobs need at least {self.min_records} records, got {len(requests)}; "
+                "ask for more records or use the on-demand backend 'bedrock'"
+            )
         job_dir = self.work_dir / job_name
         job_dir.mkdir(parents=True, exist_ok=True)
         id_map: dict[str, str] = {}
@@ -198,8 +240,16 @@ class BedrockBatchBackend(Backend):
             n_in_file += 1
             bytes_in_file += size
         fh.close()
-        state = {"job_name": job_name, "model_id": self.model_id, "family": self.family, "files": files,
-                 "id_map": id_map, "n_records": len(requests), "job_arn": None, "status": "Built"}
+        state = {
+            "job_name": job_name,
+            "model_id": self.model_id,
+            "family": self.family,
+            "files": files,
+            "id_map": id_map,
+            "n_records": len(requests),
+            "job_arn": None,
+            "status": "Built",
+        }
         self._save(state)
         return state
 
@@ -212,10 +262,15 @@ class BedrockBatchBackend(Backend):
         for f in state["files"]:
             self.s3.upload_file(f, self.bucket, in_prefix + Path(f).name)
         resp = self.bedrock.create_model_invocation_job(
-            jobName=state["job_name"], roleArn=self.role_arn, modelId=self.model_id,
-            inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{self.bucket}/{in_prefix}",
-                                                   "s3InputFormat": "JSONL"}},
-            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{self.bucket}/{self.prefix}/{state['job_name']}/output/"}},
+            jobName=state["job_name"],
+            roleArn=self.role_arn,
+            modelId=self.model_id,
+            inputDataConfig={
+                "s3InputDataConfig": {"s3Uri": f"s3://{self.bucket}/{in_prefix}", "s3InputFormat": "JSONL"}
+            },
+            outputDataConfig={
+                "s3OutputDataConfig": {"s3Uri": f"s3://{self.bucket}/{self.prefix}/{state['job_name']}/output/"}
+            },
         )
         state.update(job_arn=resp["jobArn"], status="Submitted")
         self._save(state)
@@ -259,8 +314,9 @@ class BedrockBatchBackend(Backend):
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=out_prefix):
             keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".jsonl.out")]
         if not keys:
-            raise FileNotFoundError(f"no .jsonl.out files under s3://{self.bucket}/{out_prefix}; "
-                                    f"job status is {state.get('status')}")
+            raise FileNotFoundError(
+                f"no .jsonl.out files under s3://{self.bucket}/{out_prefix}; job status is {state.get('status')}"
+            )
         rows: list[dict] = []
         damaged: list[str] = []
         local = self.work_dir / state["job_name"] / "output"
@@ -274,7 +330,7 @@ class BedrockBatchBackend(Backend):
         parsed = parse_output_lines(rows, state["family"], state["id_map"])
         parsed.skipped_lines += damaged
         seen = {r.request_id for r in parsed.results}
-        for rid, req_id in state["id_map"].items():  # a record the job never answered is not lost
+        for req_id in state["id_map"].values():  # a record the job never answered is not lost
             if req_id not in seen:
                 parsed.results.append(Result(req_id, error="no output line for this record"))
                 parsed.errors[req_id] = "no output line for this record"

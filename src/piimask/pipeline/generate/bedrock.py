@@ -1,5 +1,6 @@
 """Amazon Bedrock on demand through the Converse API (``runtime.llm``: retries, backoff),
 with bounded concurrency and a check of credentials and model access before the first request."""
+
 from __future__ import annotations
 
 import random
@@ -13,10 +14,21 @@ from .backends import Backend, Request, Result
 class BedrockConverseBackend(Backend):
     name = "bedrock"
 
-    def __init__(self, model_id: str, region: str | None = None, concurrency: int = 8, max_retries: int = 6,
-                 timeout_s: float = 60.0, base_delay_s: float = 1.0, max_delay_s: float = 30.0,
-                 client=None, sleep=time.sleep, rng: random.Random | None = None, profile: str = "",
-                 sts=None):
+    def __init__(
+        self,
+        model_id: str,
+        region: str | None = None,
+        concurrency: int = 8,
+        max_retries: int = 6,
+        timeout_s: float = 60.0,
+        base_delay_s: float = 1.0,
+        max_delay_s: float = 30.0,
+        client=None,
+        sleep=time.sleep,
+        rng: random.Random | None = None,
+        profile: str = "",
+        sts=None,
+    ):
         self.model_id = model_id
         self.concurrency = concurrency
         self.profile, self.region = profile, region or ""
@@ -47,6 +59,13 @@ class BedrockConverseBackend(Backend):
 
     def complete(self, request: Request) -> Result:
         r = self.converse(request.user, request.system, request.max_tokens, request.temperature, request.top_p)
-        return Result(request.request_id, text=None if r.error else r.text, error=r.error or None,
-                      input_tokens=r.input_tokens, output_tokens=r.output_tokens, attempts=r.attempts,
-                      latency_s=r.latency_s, metadata=r.metadata)
+        return Result(
+            request.request_id,
+            text=None if r.error else r.text,
+            error=r.error or None,
+            input_tokens=r.input_tokens,
+            output_tokens=r.output_tokens,
+            attempts=r.attempts,
+            latency_s=r.latency_s,
+            metadata=r.metadata,
+        )

@@ -14,6 +14,7 @@ exactly as in an English-only run, and an English-only run does not use this mod
 ``template_id`` of a text in another language is ``<code>-fNN/<fragment ids>``, so its split
 group (``<code>-fNN``) is one family of one language.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,35 +31,101 @@ import yaml
 from ...core.languages import LANGUAGES, apportion, language_weights
 from ...core.locale_values import LocaleValueFactory
 from .backends import Request, Result
-from .offline import (CLOSING_RATE, DEFAULT_CLOSING_RATE, DEFAULT_OPENING_RATE, DIGEST_SEED, DIGEST_TEXTS,
-                      DIGEST_VALUES, ENTITY_COUNTS, LEAD_TRIES, MAX_BODY_SENTENCES, MAX_ENTITIES, MAX_TEXT_CHARS,
-                      N_FAMILIES, OPENING_NEWLINE_RATE, OPENING_RATE, PARAGRAPH_BREAK_RATE, Grammar, OfflineBackend,
-                      _parse_bank, bank_digest, class_shares)
+from .offline import (
+    CLOSING_RATE,
+    DEFAULT_CLOSING_RATE,
+    DEFAULT_OPENING_RATE,
+    DIGEST_SEED,
+    DIGEST_TEXTS,
+    DIGEST_VALUES,
+    ENTITY_COUNTS,
+    LEAD_TRIES,
+    MAX_BODY_SENTENCES,
+    MAX_ENTITIES,
+    MAX_TEXT_CHARS,
+    N_FAMILIES,
+    OPENING_NEWLINE_RATE,
+    OPENING_RATE,
+    PARAGRAPH_BREAK_RATE,
+    Grammar,
+    OfflineBackend,
+    _parse_bank,
+    bank_digest,
+    class_shares,
+)
 
 BANK_FILES = {"opening": "openings.txt", "body": "bodies.txt", "closing": "closings.txt"}
 
 # (connective, whether the next word keeps its case)
 CONNECTIVES: dict[str, list[tuple[str, bool]]] = {
-    "fr": [("Par ailleurs, ", False), ("De plus, ", False), ("À noter : ", False), ("Pour info : ", False),
-           ("Autre point : ", False), ("Au passage, ", False), ("P.-S. : ", False), ("En outre, ", False),
-           ("Petite précision : ", False), ("Mise à jour : ", False), ("Rappel : ", False), ("Enfin, ", False),
-           ("Pour rappel, ", False), ("Sinon, ", False)],
-    "de": [("Übrigens: ", True), ("Zur Info: ", True), ("Hinweis: ", True), ("Nachtrag: ", True), ("Wichtig: ", True),
-           ("Kurzer Hinweis: ", True), ("Noch etwas: ", True), ("PS: ", True), ("Ergänzend: ", True),
-           ("Zur Erinnerung: ", True), ("Update: ", True), ("Außerdem gilt: ", True), ("Nebenbei: ", True)],
-    "it": [("Inoltre, ", False), ("Tra l'altro, ", False), ("Nota: ", False), ("Per info: ", False),
-           ("Ricordo che ", False), ("P.S. ", True), ("A proposito, ", False), ("Aggiornamento: ", False),
-           ("Infine, ", False), ("Da segnalare: ", False), ("Ah, e ", False), ("Un'ultima cosa: ", False)],
-    "nl": [("Overigens: ", False), ("Let op: ", False), ("Ter info: ", False), ("Nog iets: ", False), ("PS: ", False),
-           ("Update: ", False), ("Ter herinnering: ", False), ("Tussen haakjes: ", False), ("Belangrijk: ", False),
-           ("Aanvulling: ", False), ("Verder nog: ", False), ("Trouwens: ", False)],
+    "fr": [
+        ("Par ailleurs, ", False),
+        ("De plus, ", False),
+        ("À noter : ", False),
+        ("Pour info : ", False),
+        ("Autre point : ", False),
+        ("Au passage, ", False),
+        ("P.-S. : ", False),
+        ("En outre, ", False),
+        ("Petite précision : ", False),
+        ("Mise à jour : ", False),
+        ("Rappel : ", False),
+        ("Enfin, ", False),
+        ("Pour rappel, ", False),
+        ("Sinon, ", False),
+    ],
+    "de": [
+        ("Übrigens: ", True),
+        ("Zur Info: ", True),
+        ("Hinweis: ", True),
+        ("Nachtrag: ", True),
+        ("Wichtig: ", True),
+        ("Kurzer Hinweis: ", True),
+        ("Noch etwas: ", True),
+        ("PS: ", True),
+        ("Ergänzend: ", True),
+        ("Zur Erinnerung: ", True),
+        ("Update: ", True),
+        ("Außerdem gilt: ", True),
+        ("Nebenbei: ", True),
+    ],
+    "it": [
+        ("Inoltre, ", False),
+        ("Tra l'altro, ", False),
+        ("Nota: ", False),
+        ("Per info: ", False),
+        ("Ricordo che ", False),
+        ("P.S. ", True),
+        ("A proposito, ", False),
+        ("Aggiornamento: ", False),
+        ("Infine, ", False),
+        ("Da segnalare: ", False),
+        ("Ah, e ", False),
+        ("Un'ultima cosa: ", False),
+    ],
+    "nl": [
+        ("Overigens: ", False),
+        ("Let op: ", False),
+        ("Ter info: ", False),
+        ("Nog iets: ", False),
+        ("PS: ", False),
+        ("Update: ", False),
+        ("Ter herinnering: ", False),
+        ("Tussen haakjes: ", False),
+        ("Belangrijk: ", False),
+        ("Aanvulling: ", False),
+        ("Verder nog: ", False),
+        ("Trouwens: ", False),
+    ],
 }
 
 
 def _check_language(language: str) -> None:
     if language not in CONNECTIVES:
-        raise ValueError(f"no fragment bank for language {language!r}; piimask has banks for en (the default "
-                         f"grammar) and {', '.join(CONNECTIVES)}")
+        raise ValueError(
+            f"no fragment bank for language {language!r}; piimask has banks for en (the default "
+            f"grammar) and {', '.join(CONNECTIVES)}"
+        )
 
 
 def _bank_dir(language: str):
@@ -106,8 +173,12 @@ def language_bank_stats(language: str) -> dict:
     for f in b["body"]:
         for c in set(f.classes):
             per_class[c] += 1
-    return {"openings": len(b["opening"]), "bodies": len(b["body"]), "closings": len(b["closing"]),
-            "bodies_per_class": dict(sorted(per_class.items()))}
+    return {
+        "openings": len(b["opening"]),
+        "bodies": len(b["body"]),
+        "closings": len(b["closing"]),
+        "bodies_per_class": dict(sorted(per_class.items())),
+    }
 
 
 _FIRST_LAST = re.compile(r"\[FIRSTNAME\] \[LASTNAME\]")
@@ -123,6 +194,7 @@ def language_name_habits(text: str, rng: random.Random) -> str:
     surname more often than by a given name, and a full name now and then has a middle name. (A
     given name standing alone stays a given name: middle names here are the locale's given names,
     so the value cannot tell them apart.)"""
+
     def title(m: re.Match) -> str:
         r = rng.random()
         if m.group(1):
@@ -130,8 +202,9 @@ def language_name_habits(text: str, rng: random.Random) -> str:
         return "[PREFIX] [LASTNAME]" if r < TITLE_THEN_SURNAME else m.group(0)
 
     text = _PREFIX_NAME.sub(title, text)
-    return _FIRST_LAST.sub(lambda m: "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if rng.random() < FULL_NAME_WITH_MIDDLE
-                          else m.group(0), text)
+    return _FIRST_LAST.sub(
+        lambda m: "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if rng.random() < FULL_NAME_WITH_MIDDLE else m.group(0), text
+    )
 
 
 _PLAIN_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]*\b(?![.'’-])")  # a capitalised word, not an abbreviation
@@ -157,15 +230,23 @@ class LanguageGrammar(Grammar):
     """``Grammar`` over the bank of ``language`` (fr, de, it, nl): the same composition, the same
     calibration towards the class shares, the language's own connectives and punctuation."""
 
-    def __init__(self, language: str, max_chars: int = MAX_TEXT_CHARS, max_entities: int = MAX_ENTITIES,
-                 calibrate: bool = True):
+    def __init__(
+        self, language: str, max_chars: int = MAX_TEXT_CHARS, max_entities: int = MAX_ENTITIES, calibrate: bool = True
+    ):
         _check_language(language)
         self.language = language
         b = language_bank(language)
         self.vocab = b["vocab"]
         self.max_chars, self.max_entities = max_chars, max_entities
-        self.by_family = defaultdict(lambda: {"opening": defaultdict(list), "closing": defaultdict(list),
-                                              "body": defaultdict(list), "lead": defaultdict(list), "all_bodies": []})
+        self.by_family = defaultdict(
+            lambda: {
+                "opening": defaultdict(list),
+                "closing": defaultdict(list),
+                "body": defaultdict(list),
+                "lead": defaultdict(list),
+                "all_bodies": [],
+            }
+        )
         for kind in ("opening", "closing"):
             for f in b[kind]:
                 self.by_family[f.family][kind][f.key].append(f)
@@ -196,8 +277,11 @@ class LanguageGrammar(Grammar):
             having = [f for f in range(N_FAMILIES) if score[f] and score[f] == max(score)]
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
-        opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
-                   if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE) else None)
+        opening = (
+            self._pick_frame(fam, "opening", style, rng, budget=k - 1)
+            if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE)
+            else None
+        )
         n = len(opening.classes) if opening else 0
         chosen = []
         for _ in range(LEAD_TRIES):
@@ -214,12 +298,17 @@ class LanguageGrammar(Grammar):
             n += len(chosen[-1].classes)
         if not chosen:
             chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
-        closing = (self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
-                   if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE) else None)
+        closing = (
+            self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
+            if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE)
+            else None
+        )
         parts = [f for f in (opening, *chosen, closing) if f is not None]
         while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
             parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
-        sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
+        sep_after_opening = (
+            "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
+        )
         pieces = []
         for i, p in enumerate(parts):
             sentence = self._realise(p.text, field, rng)
@@ -243,29 +332,35 @@ class MultilingualOfflineBackend(OfflineBackend):
         super().__init__(max_chars=max_chars, max_tries=max_tries)
         self.grammars = {code: LanguageGrammar(code, max_chars=max_chars) for code in languages if code != "en"}
         self.model_id = "piimask-grammar-" + "-".join(
-            bank_digest() if code == "en" else f"{code}{language_digest(code)}" for code in languages)
+            bank_digest() if code == "en" else f"{code}{language_digest(code)}" for code in languages
+        )
 
     def complete(self, request: Request) -> Result:
         language = request.metadata.get("language", "en")
         if language == "en":
             return super().complete(request)
         if language not in self.grammars:
-            raise ValueError(f"request {request.request_id} asks for language {language!r}, which this backend "
-                             f"was not built for ({', '.join(self.grammars) or 'English only'})")
+            raise ValueError(
+                f"request {request.request_id} asks for language {language!r}, which this backend "
+                f"was not built for ({', '.join(self.grammars) or 'English only'})"
+            )
         t0 = time.perf_counter()
         md = request.metadata
         rng = random.Random(md.get("seed", 0))
         for _ in range(self.max_tries):
-            text, template_id = self.grammars[language].compose(md.get("field", ""), md.get("style", ""),
-                                                                list(md.get("required", ())), rng)
+            text, template_id = self.grammars[language].compose(
+                md.get("field", ""), md.get("style", ""), list(md.get("required", ())), rng
+            )
             if text not in self._seen:
                 break
         self._seen.add(text)
-        return Result(request.request_id, text=text, latency_s=time.perf_counter() - t0,
-                      metadata={"template_id": template_id})
+        return Result(
+            request.request_id, text=text, latency_s=time.perf_counter() - t0, metadata={"template_id": template_id}
+        )
 
 
 # -- plans --------------------------------------------------------------------------------------
+
 
 def reference_for(params, language: str) -> list[dict]:
     """Few-shot examples in ``language``: the configured reference dataset's rows in it, else the
@@ -282,7 +377,7 @@ def reference_for(params, language: str) -> list[dict]:
 
 def language_seed(seed: int, language: str) -> int:
     """The planning seed of one language's share of a run (string seeding: independent of the hash seed)."""
-    return random.Random(f"{seed}:{language}").randrange(2 ** 31)
+    return random.Random(f"{seed}:{language}").randrange(2**31)
 
 
 def plan_languages(params, salt: str) -> list:
@@ -300,11 +395,19 @@ def plan_languages(params, salt: str) -> list:
     for code, n in apportion(params.n_records, language_weights(params.languages)).items():
         if not n:
             continue
-        for p in plan_requests(params.strategy, n, params.fields, params.styles, reference_for(params, code),
-                               seed=language_seed(params.seed, code), salt=f"{salt}:{code}",
-                               temperature_range=(params.temperature_min, params.temperature_max),
-                               min_class_count=params.min_class_count, extra_classes=params.extra_classes,
-                               expected=expected):
+        for p in plan_requests(
+            params.strategy,
+            n,
+            params.fields,
+            params.styles,
+            reference_for(params, code),
+            seed=language_seed(params.seed, code),
+            salt=f"{salt}:{code}",
+            temperature_range=(params.temperature_min, params.temperature_max),
+            min_class_count=params.min_class_count,
+            extra_classes=params.extra_classes,
+            expected=expected,
+        ):
             plans.append(dataclasses.replace(p, extra={**p.extra, "language": code}))
     return plans
 
@@ -314,5 +417,15 @@ def language_of(plan) -> str | None:
     return plan.extra.get("language")
 
 
-__all__ = ["LANGUAGES", "LanguageGrammar", "MultilingualOfflineBackend", "language_bank", "language_bank_stats",
-           "language_digest", "language_name_habits", "plan_languages", "punctuation_habits", "reference_for"]
+__all__ = [
+    "LANGUAGES",
+    "LanguageGrammar",
+    "MultilingualOfflineBackend",
+    "language_bank",
+    "language_bank_stats",
+    "language_digest",
+    "language_name_habits",
+    "plan_languages",
+    "punctuation_habits",
+    "reference_for",
+]

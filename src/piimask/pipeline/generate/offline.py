@@ -9,6 +9,7 @@ dealt to the families in turn, so each family has every class), and one text is 
 single family. ``template_id`` is ``fNN/<fragment ids>``: the splits group by
 family, so no fragment of a test text was ever seen in training.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,15 +49,45 @@ CALIBRATION_CLAMP, CALIBRATION_DAMPING = 4.0, 0.8
 DIGEST_SEED, DIGEST_TEXTS, DIGEST_VALUES = 0, 300, 4
 _ALT = re.compile(r"\{([^{}]*\|[^{}]*)\}")
 _SLOT = re.compile(r"\{(topic|event|org|doc|person)\}")
-OPENING_RATE = {"email": 0.85, "notification": 0.45, "casual conversation": 0.55, "formal document": 0.4,
-                "social media post": 0.35, "review": 0.2, "blog post": 0.25, "academic paper": 0.1,
-                "presentation": 0.3}
-CONNECTIVES = ["Also, ", "In addition, ", "By the way, ", "Note: ", "Please note: ", "Meanwhile, ",
-               "As a reminder, ", "FYI: ", "One more thing: ", "Separately, ", "P.S. ", "Update: ",
-               "Additionally, ", "On another note, ", "Just so you know, "]
-CLOSING_RATE = {"email": 0.6, "notification": 0.35, "casual conversation": 0.3, "formal document": 0.35,
-                "social media post": 0.35, "review": 0.25, "blog post": 0.3, "academic paper": 0.15,
-                "presentation": 0.3}
+OPENING_RATE = {
+    "email": 0.85,
+    "notification": 0.45,
+    "casual conversation": 0.55,
+    "formal document": 0.4,
+    "social media post": 0.35,
+    "review": 0.2,
+    "blog post": 0.25,
+    "academic paper": 0.1,
+    "presentation": 0.3,
+}
+CONNECTIVES = [
+    "Also, ",
+    "In addition, ",
+    "By the way, ",
+    "Note: ",
+    "Please note: ",
+    "Meanwhile, ",
+    "As a reminder, ",
+    "FYI: ",
+    "One more thing: ",
+    "Separately, ",
+    "P.S. ",
+    "Update: ",
+    "Additionally, ",
+    "On another note, ",
+    "Just so you know, ",
+]
+CLOSING_RATE = {
+    "email": 0.6,
+    "notification": 0.35,
+    "casual conversation": 0.3,
+    "formal document": 0.35,
+    "social media post": 0.35,
+    "review": 0.25,
+    "blog post": 0.3,
+    "academic paper": 0.15,
+    "presentation": 0.3,
+}
 
 
 @dataclass(frozen=True)
@@ -138,8 +169,12 @@ def bank_stats() -> dict:
     for f in b["body"]:
         for c in set(f.classes):
             per_class[c] += 1
-    return {"openings": len(b["opening"]), "bodies": len(b["body"]), "closings": len(b["closing"]),
-            "bodies_per_class": dict(sorted(per_class.items()))}
+    return {
+        "openings": len(b["opening"]),
+        "bodies": len(b["body"]),
+        "closings": len(b["closing"]),
+        "bodies_per_class": dict(sorted(per_class.items())),
+    }
 
 
 # The composition's targets, from statistics of the 200k dataset's English rows (counts and
@@ -183,9 +218,15 @@ class Grammar:
         b = bank()
         self.vocab = b["vocab"]
         self.max_chars, self.max_entities = max_chars, max_entities
-        self.by_family: dict[int, dict] = defaultdict(lambda: {"opening": defaultdict(list), "closing": defaultdict(list),
-                                                               "body": defaultdict(list), "lead": defaultdict(list),
-                                                               "all_bodies": []})
+        self.by_family: dict[int, dict] = defaultdict(
+            lambda: {
+                "opening": defaultdict(list),
+                "closing": defaultdict(list),
+                "body": defaultdict(list),
+                "lead": defaultdict(list),
+                "all_bodies": [],
+            }
+        )
         for kind in ("opening", "closing"):
             for f in b[kind]:
                 self.by_family[f.family][kind][f.key].append(f)
@@ -213,9 +254,11 @@ class Grammar:
                 for h in find_placeholders(text):
                     counts[h.label] += 1
             total = sum(counts.values()) or 1
-            ratio = {c: min(CALIBRATION_CLAMP, max(1 / CALIBRATION_CLAMP, self.targets[c] / max(counts[c] / total, 1e-4)))
-                     ** CALIBRATION_DAMPING
-                     for c in self.classes}
+            ratio = {
+                c: min(CALIBRATION_CLAMP, max(1 / CALIBRATION_CLAMP, self.targets[c] / max(counts[c] / total, 1e-4)))
+                ** CALIBRATION_DAMPING
+                for c in self.classes
+            }
             self.lead_weights = [w * ratio[c] for w, c in zip(self.lead_weights, self.classes)]
             self.damping = {c: min(1.0, d * ratio[c]) for c, d in self.damping.items()}
 
@@ -245,8 +288,11 @@ class Grammar:
         having = [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["lead"].get(wanted[0])]
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
-        opening = (self._pick_frame(fam, "opening", style, rng, budget=k - 1)
-                   if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE) else None)
+        opening = (
+            self._pick_frame(fam, "opening", style, rng, budget=k - 1)
+            if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE)
+            else None
+        )
         n = len(opening.classes) if opening else 0
         chosen: list[Fragment] = []
         for _ in range(LEAD_TRIES):
@@ -264,18 +310,26 @@ class Grammar:
             n += len(chosen[-1].classes)
         if not chosen:  # a short budget no sentence fits: any one-value sentence of the family
             chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
-        closing = (self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
-                   if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE) else None)
+        closing = (
+            self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
+            if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE)
+            else None
+        )
         parts = [f for f in (opening, *chosen, closing) if f is not None]
         while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
             parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
-        sep_after_opening = "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
+        sep_after_opening = (
+            "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
+        )
         pieces = []
         for i, p in enumerate(parts):
             sentence = self._realise(p.text, field, rng)
             if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < PARAGRAPH_BREAK_RATE:
-                sentence = rng.choice(CONNECTIVES) + sentence[0].lower() + sentence[1:] \
-                    if not sentence.startswith("[") else rng.choice(CONNECTIVES) + sentence
+                sentence = (
+                    rng.choice(CONNECTIVES) + sentence[0].lower() + sentence[1:]
+                    if not sentence.startswith("[")
+                    else rng.choice(CONNECTIVES) + sentence
+                )
             pieces.append(sentence)
             pieces.append(sep_after_opening if p is opening else " ")
         text = name_habits("".join(pieces).strip(), rng)
@@ -291,6 +345,7 @@ def name_habits(text: str, rng: random.Random) -> str:
     """Rewrite name placeholders as the dataset's texts use them (measured on its English rows):
     after a title comes a surname more often than a given name; a lone given name is now and then
     a middle name (the middle-name pool decides the label), and a full name sometimes has one."""
+
     def swap(m: re.Match) -> str:
         prefix, after = m.group(1) or "", m.group(2) or ""
         r = rng.random()
@@ -299,8 +354,9 @@ def name_habits(text: str, rng: random.Random) -> str:
                 return prefix + ("[LASTNAME]" if r < TITLE_SURNAME_ONLY else "[FIRSTNAME]" + after)
             if after:
                 return m.group(0)
-            return prefix + ("[LASTNAME]" if r < TITLE_THEN_SURNAME else "[MIDDLENAME]" if r < TITLE_THEN_MIDDLE
-                             else "[FIRSTNAME]")
+            return prefix + (
+                "[LASTNAME]" if r < TITLE_THEN_SURNAME else "[MIDDLENAME]" if r < TITLE_THEN_MIDDLE else "[FIRSTNAME]"
+            )
         if after == " [LASTNAME]":
             return "[FIRSTNAME] [MIDDLENAME] [LASTNAME]" if r < FULL_NAME_WITH_MIDDLE else m.group(0)
         if not after:
@@ -333,10 +389,12 @@ class OfflineBackend(Backend):
         for _ in range(self.max_tries):  # same seed, same sequence of tries: still reproducible
             # the grammar follows the dataset's class shares; only the classes a balanced plan
             # still needs are imposed (the few-shot example's classes are a prompt for an LLM)
-            text, template_id = self.grammar.compose(md.get("field", ""), md.get("style", ""),
-                                                     list(md.get("required", ())), rng)
+            text, template_id = self.grammar.compose(
+                md.get("field", ""), md.get("style", ""), list(md.get("required", ())), rng
+            )
             if text not in self._seen:
                 break
         self._seen.add(text)
-        return Result(request.request_id, text=text, latency_s=time.perf_counter() - t0,
-                      metadata={"template_id": template_id})
+        return Result(
+            request.request_id, text=text, latency_s=time.perf_counter() - t0, metadata={"template_id": template_id}
+        )

@@ -1,4 +1,5 @@
 """System and user prompts from the templates in package data (data/prompts.yaml)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,15 +27,28 @@ class Prompt:
         return hashlib.sha256((self.system + "\x00" + self.user).encode()).hexdigest()[:16]
 
 
-def build_prompt(field: str, style: str, example_target: str, classes: list[str],
-                 min_chars: int = 50, max_chars: int = 420, language: str = "en") -> Prompt:
+def build_prompt(
+    field: str,
+    style: str,
+    example_target: str,
+    classes: list[str],
+    min_chars: int = 50,
+    max_chars: int = 420,
+    language: str = "en",
+) -> Prompt:
     """The prompt for one request: topic, style, the class list and one few-shot example; a text
     in another language than English is asked for in that language (the example is in it too)."""
     t = templates()
     values = {
-        "field": field, "style": style, "style_article": "an" if style[:1].lower() in "aeiou" else "a",
-        "classes": ", ".join(f"[{c}]" for c in classes), "example": example_target.strip(),
-        "min_chars": min_chars, "max_chars": max_chars, "language_rule": "", "language_hint": "",
+        "field": field,
+        "style": style,
+        "style_article": "an" if style[:1].lower() in "aeiou" else "a",
+        "classes": ", ".join(f"[{c}]" for c in classes),
+        "example": example_target.strip(),
+        "min_chars": min_chars,
+        "max_chars": max_chars,
+        "language_rule": "",
+        "language_hint": "",
     }
     if language != "en":
         if language not in LANGUAGES:

@@ -4,6 +4,7 @@
 parquet / csv in the 200k schema), a local folder, or a hub id such as
 ``ai4privacy/pii-masking-200k`` loaded with ``datasets.load_dataset`` where the hub is reachable.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ simply asked again) and counted in the summary's ``quarantined``.
 Reproducible: with the offline backend, the same params and seed give a byte-identical
 ``generated.jsonl`` whatever ``PYTHONHASHSEED`` (no wall-clock time is written into a record).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,9 +61,11 @@ class GenerationFailed(RuntimeError):
 
     def __init__(self, summary: GenerationSummary, errors_path: Path):
         top = ", ".join(f"{code} x{n}" for code, n in summary.errors.most_common(3)) or "no error recorded"
-        super().__init__(f"all {summary.failed} requests failed ({top}); nothing was generated, so the next stages "
-                         f"would write empty splits. The errors, one per request, are in {errors_path}; fix the "
-                         "cause and run again (failed requests are retried, answers already paid for are kept)")
+        super().__init__(
+            f"all {summary.failed} requests failed ({top}); nothing was generated, so the next stages "
+            f"would write empty splits. The errors, one per request, are in {errors_path}; fix the "
+            "cause and run again (failed requests are retried, answers already paid for are kept)"
+        )
         self.summary = summary
 
 
@@ -73,8 +76,10 @@ def run_salt(params: Params, model_id: str | None = None) -> str:
 
 
 def request_hash(req: Request, model_id: str) -> str:
-    payload = json.dumps([model_id, req.system, req.user, req.temperature, req.max_tokens, req.top_p,
-                          req.metadata.get("seed")], sort_keys=True)
+    payload = json.dumps(
+        [model_id, req.system, req.user, req.temperature, req.max_tokens, req.top_p, req.metadata.get("seed")],
+        sort_keys=True,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
@@ -90,11 +95,19 @@ def plans_for(params: Params, model_id: str | None = None) -> list[Plan]:
 
         per_text = sum(k * w for k, w in ENTITY_COUNTS.items())
         expected = {c: share * per_text for c, share in class_shares().items()}
-    return plan_requests(params.strategy, params.n_records, params.fields, params.styles, reference,
-                         seed=params.seed, salt=run_salt(params, model_id),
-                         temperature_range=(params.temperature_min, params.temperature_max),
-                         min_class_count=params.min_class_count, extra_classes=params.extra_classes,
-                         expected=expected)
+    return plan_requests(
+        params.strategy,
+        params.n_records,
+        params.fields,
+        params.styles,
+        reference,
+        seed=params.seed,
+        salt=run_salt(params, model_id),
+        temperature_range=(params.temperature_min, params.temperature_max),
+        min_class_count=params.min_class_count,
+        extra_classes=params.extra_classes,
+        expected=expected,
+    )
 
 
 def _record_row(row: dict) -> dict:
@@ -112,16 +125,35 @@ def _cache_row(row: dict) -> dict:
 
 def to_request(plan: Plan, params: Params) -> Request:
     language = plan.extra.get("language")  # None in an English-only run: its requests stay as they were
-    prompt = build_prompt(plan.field, plan.style, plan.example_target, list(plan.classes),
-                          min_chars=max(params.min_chars, 50), max_chars=min(params.max_chars, 420),
-                          language=language or "en")
-    metadata = {"field": plan.field, "style": plan.style, "classes": list(plan.classes),
-                "required": list(plan.extra.get("required", ())),
-                "seed": plan.seed, "example_id": plan.example_id, "prompt_hash": prompt.hash}
+    prompt = build_prompt(
+        plan.field,
+        plan.style,
+        plan.example_target,
+        list(plan.classes),
+        min_chars=max(params.min_chars, 50),
+        max_chars=min(params.max_chars, 420),
+        language=language or "en",
+    )
+    metadata = {
+        "field": plan.field,
+        "style": plan.style,
+        "classes": list(plan.classes),
+        "required": list(plan.extra.get("required", ())),
+        "seed": plan.seed,
+        "example_id": plan.example_id,
+        "prompt_hash": prompt.hash,
+    }
     if language:
         metadata["language"] = language
-    return Request(plan.request_id, prompt.system, prompt.user, temperature=plan.temperature,
-                   max_tokens=params.max_tokens, top_p=params.top_p, metadata=metadata)
+    return Request(
+        plan.request_id,
+        prompt.system,
+        prompt.user,
+        temperature=plan.temperature,
+        max_tokens=params.max_tokens,
+        top_p=params.top_p,
+        metadata=metadata,
+    )
 
 
 def answer_to_record(result: Result, request: Request, params: Params, backend: Backend) -> Record:
@@ -134,18 +166,32 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
     values = value_factory(language or "en", md["seed"], tuple(params.locales))
     filled, reasons = fill_answer(text, values)
     rec = Record(
-        id=f"pm-{request.request_id}", source_text=text, language=language or params.language, field=md["field"],
-        style=md["style"], backend=backend.name, model_id=backend.model_id,
+        id=f"pm-{request.request_id}",
+        source_text=text,
+        language=language or params.language,
+        field=md["field"],
+        style=md["style"],
+        backend=backend.name,
+        model_id=backend.model_id,
         template_id=result.metadata.get("template_id", "") or f"prompt/{md['example_id']}",
-        prompt_hash=md["prompt_hash"], example_id=md["example_id"], request_id=request.request_id,
-        seed=md["seed"], reject_reasons=reasons)
+        prompt_hash=md["prompt_hash"],
+        example_id=md["example_id"],
+        request_id=request.request_id,
+        seed=md["seed"],
+        reject_reasons=reasons,
+    )
     if filled:
-        rec.source_text, rec.target_text, rec.privacy_mask = filled["source_text"], filled["target_text"], filled["privacy_mask"]
+        rec.source_text, rec.target_text, rec.privacy_mask = (
+            filled["source_text"],
+            filled["target_text"],
+            filled["privacy_mask"],
+        )
     return rec
 
 
-def generate(params: Params, backend: Backend | None = None, progress: bool = True,
-             out_dir: str | Path | None = None) -> GenerationSummary:
+def generate(
+    params: Params, backend: Backend | None = None, progress: bool = True, out_dir: str | Path | None = None
+) -> GenerationSummary:
     """Run the generate stage for ``params``; records go to ``<run>/data/generated.jsonl``."""
     from ...core.progress import bar as progress_bar
 
@@ -192,12 +238,24 @@ def generate(params: Params, backend: Backend | None = None, progress: bool = Tr
             if not result.ok:
                 summary.failed += 1
                 summary.errors[result.error.split(":")[0]] += 1
-                errs.write({"request_id": result.request_id, "error": result.error, "attempts": result.attempts,
-                            "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                errs.write(
+                    {
+                        "request_id": result.request_id,
+                        "error": result.error,
+                        "attempts": result.attempts,
+                        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    }
+                )
                 return
             if cache_out is not None and not result.metadata.get("cached"):
-                cache_out.write({"hash": request_hash(req, backend.model_id), "text": result.text,
-                                 "input_tokens": result.input_tokens, "output_tokens": result.output_tokens})
+                cache_out.write(
+                    {
+                        "hash": request_hash(req, backend.model_id),
+                        "text": result.text,
+                        "input_tokens": result.input_tokens,
+                        "output_tokens": result.output_tokens,
+                    }
+                )
             rec = answer_to_record(result, req, params, backend)
             out.write(rec.to_dict())
             if rec.reject_reasons:
@@ -239,7 +297,13 @@ def cost_table(input_tokens: int, output_tokens: int, n_records: int, params: Pa
     discount = params.prices.get("batch_discount", 0.5)
     on_demand = input_tokens / 1000 * prices["input"] + output_tokens / 1000 * prices["output"]
     per_1k = on_demand / max(n_records, 1) * 1000
-    return {"model_id": model_id, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "records": n_records, "cost_on_demand_usd": round(on_demand, 4),
-            "cost_batch_usd": round(on_demand * discount, 4),
-            "per_1k_records_on_demand_usd": round(per_1k, 4), "per_1k_records_batch_usd": round(per_1k * discount, 4)}
+    return {
+        "model_id": model_id,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "records": n_records,
+        "cost_on_demand_usd": round(on_demand, 4),
+        "cost_batch_usd": round(on_demand * discount, 4),
+        "per_1k_records_on_demand_usd": round(per_1k, 4),
+        "per_1k_records_batch_usd": round(per_1k * discount, 4),
+    }

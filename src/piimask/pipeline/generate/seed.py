@@ -5,6 +5,7 @@ the output, seed_examples.jsonl, is package data in the 200k schema (tokens from
 WordPiece tokenizer): the English examples (seed_masked.txt) first, then those of every other
 language (seed_masked_<code>.txt, filled with that language's locale values).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,17 @@ def build_seed_examples(tokenizer=None, seed: int = 2024) -> list[dict]:
         prefix = "seed-" if language == "en" else f"seed-{language}-"
         for i, m in enumerate(masked_seed_texts(language)):
             f = fill(m, factory)
-            rows.append({"id": f"{prefix}{i:03d}", "source_text": f.source_text, "target_text": f.target_text,
-                         "privacy_mask": f.privacy_mask, "span_labels": span_labels(f.source_text, f.privacy_mask),
-                         "language": language, "set": "seed"})
+            rows.append(
+                {
+                    "id": f"{prefix}{i:03d}",
+                    "source_text": f.source_text,
+                    "target_text": f.target_text,
+                    "privacy_mask": f.privacy_mask,
+                    "span_labels": span_labels(f.source_text, f.privacy_mask),
+                    "language": language,
+                    "set": "seed",
+                }
+            )
     if tokenizer is not None:
         labelled = tokenize_and_label([r["source_text"] for r in rows], [r["privacy_mask"] for r in rows], tokenizer)
         for r, (tokens, labels, _) in zip(rows, labelled):

@@ -1,4 +1,5 @@
 """Which field, style, few-shot example and classes each request asks for."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ from .reference import example_classes
 @dataclass(frozen=True)
 class Plan:
     """One planned request; ``request_id`` is stable for the same run params and index."""
+
     request_id: str
     index: int
     field: str
@@ -30,10 +32,19 @@ def _request_id(salt: str, index: int) -> str:
     return hashlib.sha256(f"{salt}:{index}".encode()).hexdigest()[:16]
 
 
-def plan_requests(strategy: str, n: int, fields: list[str], styles: list[str], reference: list[dict],
-                  seed: int, salt: str, temperature_range: tuple[float, float] = (0.7, 1.0),
-                  min_class_count: int = 30, extra_classes: int = 2,
-                  expected: dict[str, float] | None = None) -> list[Plan]:
+def plan_requests(
+    strategy: str,
+    n: int,
+    fields: list[str],
+    styles: list[str],
+    reference: list[dict],
+    seed: int,
+    salt: str,
+    temperature_range: tuple[float, float] = (0.7, 1.0),
+    min_class_count: int = 30,
+    extra_classes: int = 2,
+    expected: dict[str, float] | None = None,
+) -> list[Plan]:
     """Plan ``n`` requests.
 
     - ``random``: a random field x style per request;
@@ -62,8 +73,10 @@ def plan_requests(strategy: str, n: int, fields: list[str], styles: list[str], r
         rng.shuffle(classes)
         required: list[str] = []
         if strategy == "balanced":
-            below = sorted((c for c in LABELS if counts[c] < min_class_count and c not in classes),
-                           key=lambda c: (counts[c], rng.random()))
+            below = sorted(
+                (c for c in LABELS if counts[c] < min_class_count and c not in classes),
+                key=lambda c: (counts[c], rng.random()),
+            )
             required = below[:extra_classes]
             classes = required + classes  # first, so short texts still carry them
         if expected is None:
@@ -72,11 +85,20 @@ def plan_requests(strategy: str, n: int, fields: list[str], styles: list[str], r
             counts.update(required)
             for c, share in expected.items():
                 counts[c] += share
-        plans.append(Plan(
-            request_id=_request_id(salt, i), index=i, field=f, style=s,
-            example_id=str(ex.get("id", "")), example_target=ex.get("target_text", ""),
-            classes=tuple(classes), temperature=round(rng.uniform(*temperature_range), 3),
-            seed=rng.randrange(2 ** 31), extra={"required": tuple(required)}))
+        plans.append(
+            Plan(
+                request_id=_request_id(salt, i),
+                index=i,
+                field=f,
+                style=s,
+                example_id=str(ex.get("id", "")),
+                example_target=ex.get("target_text", ""),
+                classes=tuple(classes),
+                temperature=round(rng.uniform(*temperature_range), 3),
+                seed=rng.randrange(2**31),
+                extra={"required": tuple(required)},
+            )
+        )
     return plans
 
 

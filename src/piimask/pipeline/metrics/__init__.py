@@ -1,4 +1,5 @@
 """Metric modules loadable with ``evaluate.load(path)`` offline."""
+
 from importlib import resources
 from pathlib import Path
 
