@@ -32,21 +32,14 @@ from ...core.languages import LANGUAGES, apportion, language_weights
 from ...core.locale_values import LocaleValueFactory
 from .backends import Request, Result
 from .offline import (
-    CLOSING_RATE,
-    DEFAULT_CLOSING_RATE,
-    DEFAULT_OPENING_RATE,
     DIGEST_SEED,
     DIGEST_TEXTS,
     DIGEST_VALUES,
     ENTITY_COUNTS,
-    LEAD_TRIES,
-    MAX_BODY_SENTENCES,
     MAX_ENTITIES,
     MAX_TEXT_CHARS,
     N_FAMILIES,
-    OPENING_NEWLINE_RATE,
     OPENING_RATE,
-    PARAGRAPH_BREAK_RATE,
     Grammar,
     OfflineBackend,
     _parse_bank,
@@ -264,64 +257,26 @@ class LanguageGrammar(Grammar):
             weights, damping = _language_calibration(language, max_chars, max_entities)
             self.lead_weights, self.damping = list(weights), dict(damping)
 
-    def compose(self, field: str, style: str, classes: list[str], rng: random.Random) -> tuple[str, str]:
-        """(masked text, template_id) as ``Grammar.compose``; template ids carry the language."""
-        wanted = list(classes)
-        k = rng.choices(list(ENTITY_COUNTS), weights=list(ENTITY_COUNTS.values()))[0]
-        k = max(k, min(len(wanted), self.max_entities))
-        # a bank of a few hundred sentences has a class in a few families only: the family that
-        # leads with most of the wanted classes (English: the first one's)
-        having = []
-        if wanted:
-            score = [sum(bool(self.by_family[f]["lead"].get(c)) for c in wanted) for f in range(N_FAMILIES)]
-            having = [f for f in range(N_FAMILIES) if score[f] and score[f] == max(score)]
-        family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
-        fam = self.by_family[family]
-        opening = (
-            self._pick_frame(fam, "opening", style, rng, budget=k - 1)
-            if rng.random() < OPENING_RATE.get(style, DEFAULT_OPENING_RATE)
-            else None
-        )
-        n = len(opening.classes) if opening else 0
-        chosen = []
-        for _ in range(LEAD_TRIES):
-            if (n >= k and not wanted) or len(chosen) >= MAX_BODY_SENTENCES:
-                break
-            imposed = bool(wanted)
-            lead = wanted.pop(0) if imposed else rng.choices(self.classes, weights=self.lead_weights)[0]
-            pool = [f for f in fam["lead"].get(lead, ()) if f not in chosen]
-            fits = [f for f in pool if len(f.classes) <= k - n]
-            pool = fits or ([f for f in pool if len(f.classes) == min(len(g.classes) for g in pool)] if imposed else [])
-            if not pool:
-                continue
-            chosen.append(rng.choices(pool, weights=[self._weight(f, lead) for f in pool])[0])
-            n += len(chosen[-1].classes)
-        if not chosen:
-            chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
-        closing = (
-            self._pick_frame(fam, "closing", style, rng, budget=max(0, k - n))
-            if rng.random() < CLOSING_RATE.get(style, DEFAULT_CLOSING_RATE)
-            else None
-        )
-        parts = [f for f in (opening, *chosen, closing) if f is not None]
-        while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
-            parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
-        sep_after_opening = (
-            "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
-        )
-        pieces = []
-        for i, p in enumerate(parts):
-            sentence = self._realise(p.text, field, rng)
-            if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < PARAGRAPH_BREAK_RATE:
-                word, keep_case = rng.choice(CONNECTIVES[self.language])
-                if not keep_case and _PLAIN_WORD.match(sentence):  # not "[EMAIL]", "C.F.:", "BIC:", "IBAN"
-                    sentence = sentence[0].lower() + sentence[1:]
-                sentence = word + sentence
-            pieces.append(sentence)
-            pieces.append(sep_after_opening if p is opening else " ")
-        text = language_name_habits("".join(pieces).strip(), rng)
-        text = punctuation_habits(self.language, text, rng)
-        return text, f"{self.language}-f{family:02d}/" + "+".join(p.fid for p in parts)
+    # ``Grammar.compose`` with the language's choices of family, connective, habits and template id
+    def _families(self, wanted: list[str]) -> list[int]:
+        """A bank of a few hundred sentences has a class in a few families only: the families
+        that lead with most of the wanted classes (English: the first one's)."""
+        if not wanted:
+            return []
+        score = [sum(bool(self.by_family[f]["lead"].get(c)) for c in wanted) for f in range(N_FAMILIES)]
+        return [f for f in range(N_FAMILIES) if score[f] and score[f] == max(score)]
+
+    def _connect(self, sentence: str, rng: random.Random) -> str:
+        word, keep_case = rng.choice(CONNECTIVES[self.language])
+        if not keep_case and _PLAIN_WORD.match(sentence):  # not "[EMAIL]", "C.F.:", "BIC:", "IBAN"
+            sentence = sentence[0].lower() + sentence[1:]
+        return word + sentence
+
+    def _finish(self, text: str, rng: random.Random) -> str:
+        return punctuation_habits(self.language, language_name_habits(text, rng), rng)
+
+    def _template_id(self, family: int, parts: list) -> str:
+        return f"{self.language}-f{family:02d}/" + "+".join(p.fid for p in parts)
 
 
 class MultilingualOfflineBackend(OfflineBackend):

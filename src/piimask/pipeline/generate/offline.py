@@ -285,7 +285,7 @@ class Grammar:
         wanted = list(classes)
         k = rng.choices(list(ENTITY_COUNTS), weights=list(ENTITY_COUNTS.values()))[0]
         k = max(k, min(len(wanted), self.max_entities))
-        having = [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["lead"].get(wanted[0])]
+        having = self._families(wanted)
         family = rng.choice(having) if having else rng.randrange(N_FAMILIES)
         fam = self.by_family[family]
         opening = (
@@ -325,17 +325,30 @@ class Grammar:
         for i, p in enumerate(parts):
             sentence = self._realise(p.text, field, rng)
             if p in chosen and i > 0 and parts[i - 1] in chosen and rng.random() < PARAGRAPH_BREAK_RATE:
-                sentence = (
-                    rng.choice(CONNECTIVES) + sentence[0].lower() + sentence[1:]
-                    if not sentence.startswith("[")
-                    else rng.choice(CONNECTIVES) + sentence
-                )
+                sentence = self._connect(sentence, rng)
             pieces.append(sentence)
             pieces.append(sep_after_opening if p is opening else " ")
-        text = name_habits("".join(pieces).strip(), rng)
+        return self._finish("".join(pieces).strip(), rng), self._template_id(family, parts)
+
+    # -- what a language grammar changes (generate/multilingual.py) ---------------------------
+    def _families(self, wanted: list[str]) -> list[int]:
+        """The families a text may come from: those with a sentence led by the first wanted class."""
+        return [f for f in range(N_FAMILIES) if wanted and self.by_family[f]["lead"].get(wanted[0])]
+
+    def _connect(self, sentence: str, rng: random.Random) -> str:
+        """A body sentence that follows another gets a connective ("Also, ...")."""
+        word = rng.choice(CONNECTIVES)
+        return word + sentence[0].lower() + sentence[1:] if not sentence.startswith("[") else word + sentence
+
+    def _finish(self, text: str, rng: random.Random) -> str:
+        """The dataset's name and currency-sign habits over the composed text."""
+        text = name_habits(text, rng)
         if rng.random() < CURRENCY_SPACE_RATE:  # a currency sign set apart from its amount
             text = text.replace("[CURRENCYSYMBOL][AMOUNT]", "[CURRENCYSYMBOL] [AMOUNT]")
-        return text, f"f{family:02d}/" + "+".join(p.fid for p in parts)
+        return text
+
+    def _template_id(self, family: int, parts: list) -> str:
+        return f"f{family:02d}/" + "+".join(p.fid for p in parts)
 
 
 _NAME_RUN = re.compile(r"(\[PREFIX\] ?)?\[FIRSTNAME\]( \[(?:MIDDLENAME|LASTNAME)\])?")
