@@ -36,6 +36,7 @@ def _default_factory(key: str):
 
 BACKENDS = ("offline", "bedrock", "bedrock-batch")
 TRAIN_ON = ("local", "sagemaker")
+TRAIN_SAMPLING = ("random", "group_by_length")
 DISTRIBUTIONS = ("none", "torchrun")  # SageMaker: one process per instance, or one per GPU (torchrun)
 # report_to -> the package it needs (transformers' integration does the logging)
 TRACKERS = {"none": None, "tensorboard": "tensorboard", "mlflow": "mlflow"}
@@ -96,6 +97,7 @@ class Params:
     max_train_records: int = DEFAULTS["max_train_records"]
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
+    train_sampling: str = DEFAULTS["train_sampling"]  # random, or group_by_length (less padding)
     report_to: str = DEFAULTS["report_to"]  # tracking: none, tensorboard (<run>/tensorboard/) or mlflow
     train_on: str = DEFAULTS["train_on"]  # local: this machine; sagemaker: a SageMaker training job
     train_processes: int = DEFAULTS[
@@ -353,6 +355,7 @@ def _problems(p: Params) -> list[str]:
         ("strategy", STRATEGIES),
         ("mask_style", MASK_STYLES),
         ("train_on", TRAIN_ON),
+        ("train_sampling", TRAIN_SAMPLING),
         ("sagemaker_distribution", DISTRIBUTIONS),
         ("report_to", tuple(TRACKERS)),
     ):

@@ -84,6 +84,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "max_train_records",
         "max_steps",
         "early_stopping_patience",
+        "train_sampling",
         "report_to",
         "train_on",
         "train_processes",

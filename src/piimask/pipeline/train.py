@@ -50,6 +50,19 @@ def encode(texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, max
     return enc
 
 
+def sampling_args(sampling: str) -> dict:
+    """TrainingArguments for the order of training texts: ``train_sampling_strategy`` where this
+    transformers has it (5.x), else the older ``group_by_length`` flag (4.x)."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in dataclasses.fields(TrainingArguments)}
+    if "train_sampling_strategy" in names:
+        return {"train_sampling_strategy": sampling}
+    return {"group_by_length": sampling == "group_by_length"}
+
+
 def to_hf_dataset(records: Sequence[Record], tokenizer, max_length: int):
     import datasets
 
@@ -319,6 +332,7 @@ def train(
         disable_tqdm=True,
         dataloader_num_workers=0,
         dataloader_pin_memory=gpu,
+        **sampling_args(params.train_sampling),
     )
     callbacks = (
         [EarlyStoppingCallback(params.early_stopping_patience)] if params.early_stopping_patience > 0 and val_ds else []
