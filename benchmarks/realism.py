@@ -1,6 +1,8 @@
 """Realism experiments: generate -> gate -> label -> split -> train -> score on real rows, one call.
 
     python -m benchmarks.realism --name v2 [--records 7500] [--epochs 2] [--seed 42]
+    python -m benchmarks.realism --name v2g --corpus v2 --set train_sampling=group_by_length
+                                                    # v2's corpus, trained another way (paired)
     python -m benchmarks.realism --table            # every finished experiment as a markdown table
     python -m benchmarks.realism --budget v2        # each epoch's checkpoint of an experiment, scored
     python -m benchmarks.realism --rescore v2       # the model scored again with the current decoding
@@ -40,8 +42,16 @@ def _splits(params) -> dict:
 
 
 def run_experiment(
-    name: str, records: int, epochs: float, seed: int, profile: str = "default", extra: dict | None = None
+    name: str,
+    records: int,
+    epochs: float,
+    seed: int,
+    profile: str = "default",
+    extra: dict | None = None,
+    corpus: str | None = None,
 ) -> dict:
+    """One experiment; ``corpus`` names an earlier experiment whose generated records are reused
+    as they are (a paired comparison: only the training differs)."""
     from piimask.core import config, io
     from piimask.pipeline import evaluate, train
     from piimask.pipeline.generate import generate
@@ -52,7 +62,12 @@ def run_experiment(
         {"run_name": f"exp-{name}", "n_records": records, "num_train_epochs": epochs, "seed": seed, **(extra or {})},
     )
     t0 = time.perf_counter()
-    generate(params, progress=False)
+    if corpus:
+        params.data_dir.mkdir(parents=True, exist_ok=True)
+        source = params.run_dir.parent / f"exp-{corpus}" / "data" / "generated.jsonl"
+        (params.data_dir / "generated.jsonl").write_bytes(source.read_bytes())
+    else:
+        generate(params, progress=False)
     splits = _splits(params)
     accepted = sum(len(v) for v in splits.values())
     rejected = len(io.read_records(params.data_dir / "generated.jsonl")) - accepted
@@ -70,6 +85,7 @@ def run_experiment(
         "seed": seed,
         "profile": profile,
         "extra": extra or {},
+        "corpus": corpus or name,
         "accepted": accepted,
         "rejected": rejected,
         "train_records": result.metrics["train_records"],
@@ -178,6 +194,7 @@ def main(argv=None) -> None:
         metavar="KEY=YAML",
         help="another params override, e.g. --set max_train_records=2000",
     )
+    ap.add_argument("--corpus", metavar="NAME", help="reuse experiment NAME's generated records (no generation)")
     ap.add_argument("--table", action="store_true")
     ap.add_argument("--budget", metavar="NAME", help="score each epoch's checkpoint of experiment NAME")
     ap.add_argument("--rescore", metavar="NAME", help="score experiment NAME's model again with the current code")
@@ -195,7 +212,7 @@ def main(argv=None) -> None:
     import yaml
 
     extra = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)}
-    out = run_experiment(args.name, args.records, args.epochs, args.seed, args.profile, extra)
+    out = run_experiment(args.name, args.records, args.epochs, args.seed, args.profile, extra, args.corpus)
     print(json.dumps({k: out[k] for k in ("name", "train_seconds", "synthetic_test", "real")}, indent=1))
 
 
