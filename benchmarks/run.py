@@ -287,8 +287,9 @@ def bench_generation(latency_s: float = 0.5) -> list[dict]:
 
 
 def bench_training() -> dict:
-    """Samples/s of the default profile's training setup, measured on a short run here; the
-    default run's own numbers are added when outputs/default/model/metrics.json exists."""
+    """Samples/s of the default profile's training setup, measured on a short run here with each
+    ``train_sampling`` on the same corpus (random order, the baseline; batches grouped by length);
+    the default run's own numbers are added when outputs/default/model/metrics.json exists."""
     import tempfile
 
     from transformers import AutoTokenizer
@@ -299,17 +300,32 @@ def bench_training() -> dict:
     from piimask.pipeline.generate import generate
     from piimask.pipeline.train import train
 
+    speed = {}
     with tempfile.TemporaryDirectory() as tmp:
-        p = load_params("default", {"output_root": tmp, "run_name": "bench", "n_records": 600, "num_train_epochs": 1.0})
+        p = load_params(
+            "default", {"output_root": tmp, "run_name": "bench", "n_records": 1500, "num_train_epochs": 1.0}
+        )
         generate(p, progress=False)
         acc, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
         dataset.label_records(acc, AutoTokenizer.from_pretrained(str(ROOT / "outputs" / "base-model")))
         splits = dataset.split_records(acc, 0.1, 0.1, p.seed)
-        res = train(p, splits, progress=False)
+        for sampling in ("random", "group_by_length"):
+            q = load_params(
+                "default",
+                {
+                    **{k: getattr(p, k) for k in ("output_root", "n_records", "num_train_epochs")},
+                    "run_name": f"bench-{sampling}",
+                    "train_sampling": sampling,
+                },
+            )
+            res = train(q, splits, progress=False)
+            speed[sampling] = res.metrics["train_samples_per_second"]
     default = load_params("default")
     out = {
         "short_run_records": res.metrics["train_records"],
-        "samples_per_s": res.metrics["train_samples_per_second"],
+        "samples_per_s": speed["random"],
+        "samples_per_s_group_by_length": speed["group_by_length"],
+        "speed_up_group_by_length": round(speed["group_by_length"] / speed["random"], 2),
         "batch_size": default.per_device_train_batch_size,
         "max_length": default.max_length,
     }
