@@ -210,3 +210,33 @@ def test_national_phone_formats_near_misses():
         "version 10.2.3 build 0451",
     ]:
         assert not recognizers.find_phones(text), text
+
+
+def test_a_dotted_call_read_as_one_span_stays_readable():
+    """A model that joins ``psycopg2.connect`` into one span (no space inside) leaves the call
+    readable; a dotted value that is not called (an e-mail's host) is still masked."""
+    text = "conn = psycopg2.connect(host='db.example.org')\nmail john.doe please"
+
+    class JoinedTagger:
+        def tag(self, texts):
+            import re
+
+            out = []
+            for t in texts:
+                offs, labs = [], []
+                for m in re.finditer(r"\w+|[^\w\s]", t):
+                    offs.append((m.start(), m.end()))
+                    if (
+                        m.start() >= t.index("psycopg2")
+                        and m.end() <= t.index("(")
+                        or "john" in t[m.start() : m.end() + 4]
+                    ):
+                        labs.append("I-BIC" if labs and labs[-1] != "O" else "B-BIC")
+                    else:
+                        labs.append("O")
+                out.append(TaggedText(t, offs, labs, [0.9] * len(labs)))
+            return out
+
+    masked = Masker(JoinedTagger()).mask(text, "[LABEL_n]").masked_text
+    assert "psycopg2.connect(" in masked
+    assert "john" not in masked

@@ -333,6 +333,7 @@ _IMPORT_LINE = re.compile(
 )
 _ASSIGNED = re.compile(r"(?m)^[ \t]*(?P<name>[A-Za-z_]\w{0,63})[ \t]*(?:=(?!=)|\+=|-=|:[ \t]*[A-Za-z_]\w*[ \t]*=)")
 _METHOD_CALL = re.compile(r"\.[A-Za-z_]\w{0,63}\(")
+_DOTTED = re.compile(r"[A-Za-z_]\w{0,63}(?:\.[A-Za-z_]\w{0,63}){1,8}")
 
 
 class CodeContext:
@@ -354,7 +355,10 @@ class CodeContext:
     def is_identifier(self, s: int, e: int) -> bool:
         text = self.text
         if not IDENTIFIER.fullmatch(text, s, e):
-            return False
+            # a dotted name read as one span: a call (psycopg2.connect(, conn.cursor().execute() or an import
+            return bool(_DOTTED.fullmatch(text, s, e)) and (
+                text[e : e + 1] == "(" or bool(_METHOD_CALL.match(text, e)) or self._in_import(s, e)
+            )
         before = text[s - 1] if s > 0 else ""
         after = text[e] if e < len(text) else ""
         if after == "(":  # a call: connect(, cursorr(
