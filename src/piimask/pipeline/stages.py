@@ -36,6 +36,7 @@ _GEN = (
     "language",
     "locales",
     "languages",
+    "record_share",
     "backend",
     "strategy",
     "n_records",

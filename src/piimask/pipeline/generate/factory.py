@@ -17,9 +17,11 @@ def make_backend(params, **clients) -> Backend:
             from .multilingual import MultilingualOfflineBackend
 
             return MultilingualOfflineBackend(
-                list(language_weights(params.languages)), max_chars=min(params.max_chars, MAX_TEXT_CHARS)
+                list(language_weights(params.languages)),
+                max_chars=min(params.max_chars, MAX_TEXT_CHARS),
+                record_share=params.record_share,
             )
-        return OfflineBackend(max_chars=min(params.max_chars, MAX_TEXT_CHARS))
+        return OfflineBackend(max_chars=min(params.max_chars, MAX_TEXT_CHARS), record_share=params.record_share)
     if params.backend == "bedrock":
         return BedrockConverseBackend(
             params.model_id,

@@ -283,11 +283,15 @@ class MultilingualOfflineBackend(OfflineBackend):
     """The offline backend of a run in several languages: a request's ``language`` (metadata)
     picks the grammar; English requests are answered exactly as ``OfflineBackend`` answers them."""
 
-    def __init__(self, languages: list[str], max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8):
-        super().__init__(max_chars=max_chars, max_tries=max_tries)
+    def __init__(
+        self, languages: list[str], max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8, record_share: float = 0.0
+    ):
+        super().__init__(max_chars=max_chars, max_tries=max_tries, record_share=record_share)
         self.grammars = {code: LanguageGrammar(code, max_chars=max_chars) for code in languages if code != "en"}
-        self.model_id = "piimask-grammar-" + "-".join(
-            bank_digest() if code == "en" else f"{code}{language_digest(code)}" for code in languages
+        self.model_id = (
+            "piimask-grammar-"
+            + "-".join(bank_digest() if code == "en" else f"{code}{language_digest(code)}" for code in languages)
+            + self._records_id()
         )
 
     def complete(self, request: Request) -> Result:
@@ -302,10 +306,9 @@ class MultilingualOfflineBackend(OfflineBackend):
         t0 = time.perf_counter()
         md = request.metadata
         rng = random.Random(md.get("seed", 0))
+        compose = self._composer(language, self.grammars[language], md, rng)
         for _ in range(self.max_tries):
-            text, template_id = self.grammars[language].compose(
-                md.get("field", ""), md.get("style", ""), list(md.get("required", ())), rng
-            )
+            text, template_id = compose()
             if text not in self._seen:
                 break
         self._seen.add(text)

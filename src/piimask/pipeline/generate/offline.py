@@ -385,11 +385,31 @@ class OfflineBackend(Backend):
     name = "offline"
     concurrency = 1
 
-    def __init__(self, max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8):
+    def __init__(self, max_chars: int = MAX_TEXT_CHARS, max_tries: int = 8, record_share: float = 0.0):
         self.grammar = Grammar(max_chars=max_chars)
-        self.model_id = f"piimask-grammar-{bank_digest()}"
+        self.max_chars = max_chars
+        self.record_share = float(record_share)
+        self.model_id = f"piimask-grammar-{bank_digest()}" + self._records_id()
         self.max_tries = max_tries
         self._seen: set[str] = set()
+
+    def _records_id(self) -> str:
+        if not self.record_share:
+            return ""
+        from .records import records_digest
+
+        return f"-rec{self.record_share:g}-{records_digest()}"
+
+    def _composer(self, language: str, grammar, md: dict, rng: random.Random):
+        """What writes this request's text: the grammar (prose) or, for a ``record_share`` of the
+        requests (decided by the request's seed alone, so a share of 0 changes nothing), a record."""
+        required = list(md.get("required", ()))
+        seed = md.get("seed", 0)
+        if self.record_share and random.Random(f"record/{seed}").random() < self.record_share:
+            from .records import compose_record
+
+            return lambda: compose_record(language, required, rng, self.max_chars)
+        return lambda: grammar.compose(md.get("field", ""), md.get("style", ""), required, rng)
 
     def prime(self, texts) -> None:
         """Masked texts already produced in this run (on resume), so they are not produced again."""
@@ -399,12 +419,11 @@ class OfflineBackend(Backend):
         t0 = time.perf_counter()
         md = request.metadata
         rng = random.Random(md.get("seed", 0))
+        # the grammar follows the dataset's class shares; only the classes a balanced plan still
+        # needs are imposed (the few-shot example's classes are a prompt for an LLM)
+        compose = self._composer("en", self.grammar, md, rng)
         for _ in range(self.max_tries):  # same seed, same sequence of tries: still reproducible
-            # the grammar follows the dataset's class shares; only the classes a balanced plan
-            # still needs are imposed (the few-shot example's classes are a prompt for an LLM)
-            text, template_id = self.grammar.compose(
-                md.get("field", ""), md.get("style", ""), list(md.get("required", ())), rng
-            )
+            text, template_id = compose()
             if text not in self._seen:
                 break
         self._seen.add(text)

@@ -1,0 +1,294 @@
+"""Structured records: texts that are a form, not prose.
+
+People paste records into prompts as often as they write sentences: a customer's details as
+``Key: value`` lines, a markdown list or table, a JSON object, an XML element or a CSV row, with
+a line asking for something around it. ``compose_record`` writes such a masked text in any of
+the offline grammar's languages, with the field names a person of that language writes (package
+data ``data/fragments/record_fields.yaml``) and the machine-style keys systems write (``first_name``,
+``firstName``, ``FirstName``), in the layouts below. The offline backends write a share of their
+texts this way (params ``record_share``; 0 keeps the prose-only corpus byte for byte).
+
+``template_id`` is ``<code>-r<layout><kind>/<classes>``: a split group is one layout of one record
+kind in one language, so the test split holds layouts the model did not see in training.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline")
+# classes that make up a record of each kind, in the order a form lists them
+KINDS: dict[str, tuple[str, ...]] = {
+    "person": (
+        "PREFIX",
+        "FIRSTNAME",
+        "MIDDLENAME",
+        "LASTNAME",
+        "DOB",
+        "AGE",
+        "SEX",
+        "GENDER",
+        "HEIGHT",
+        "EYECOLOR",
+        "SSN",
+    ),
+    "contact": ("EMAIL", "PHONENUMBER", "USERNAME", "URL"),
+    "address": (
+        "BUILDINGNUMBER",
+        "STREET",
+        "SECONDARYADDRESS",
+        "ZIPCODE",
+        "CITY",
+        "COUNTY",
+        "STATE",
+        "ORDINALDIRECTION",
+        "NEARBYGPSCOORDINATE",
+    ),
+    "payment": (
+        "ACCOUNTNAME",
+        "ACCOUNTNUMBER",
+        "IBAN",
+        "BIC",
+        "CREDITCARDISSUER",
+        "CREDITCARDNUMBER",
+        "CREDITCARDCVV",
+        "MASKEDNUMBER",
+        "PIN",
+        "AMOUNT",
+        "CURRENCYSYMBOL",
+        "CURRENCY",
+        "CURRENCYCODE",
+        "CURRENCYNAME",
+    ),
+    "crypto": ("BITCOINADDRESS", "ETHEREUMADDRESS", "LITECOINADDRESS", "AMOUNT", "CURRENCYCODE"),
+    "login": ("USERNAME", "PASSWORD", "EMAIL", "IP", "IPV4", "IPV6", "MAC", "USERAGENT", "PHONEIMEI", "URL"),
+    "job": ("COMPANYNAME", "JOBTITLE", "JOBAREA", "JOBTYPE"),
+    "vehicle": ("VEHICLEVRM", "VEHICLEVIN"),
+    "event": ("DATE", "TIME"),
+}
+KIND_NAMES = tuple(KINDS)
+# a record is one or two kinds; most are about a person
+PERSON_RATE, SECOND_KIND_RATE = 0.7, 0.6
+MIN_FIELDS, MAX_FIELDS = 3, 8
+INTRO_RATE, CLOSING_RATE, NATIVE_KEY_RATE, ADDRESS_LINE_RATE = 0.65, 0.25, 0.3, 0.35
+
+INTROS = {
+    "en": [
+        "Here are the customer's details:",
+        "Please check this record:",
+        "Can you put this data in a table?",
+        "Registration data:",
+        "Update the following entry:",
+        "New entry for the database:",
+        "Is anything missing in this profile?",
+        "Form submitted today:",
+    ],
+    "fr": [
+        "Voici les informations du client :",
+        "Merci de vérifier cette fiche :",
+        "Peux-tu mettre ces données en forme ?",
+        "Données d'inscription :",
+        "Mettre à jour l'entrée suivante :",
+        "Nouvelle entrée pour la base :",
+        "Manque-t-il quelque chose dans ce dossier ?",
+        "Formulaire reçu aujourd'hui :",
+    ],
+    "de": [
+        "Hier sind die Kundendaten:",
+        "Bitte prüfen Sie diesen Datensatz:",
+        "Kannst du diese Daten als Tabelle formatieren?",
+        "Anmeldedaten:",
+        "Folgenden Eintrag aktualisieren:",
+        "Neuer Eintrag für die Datenbank:",
+        "Fehlt etwas in diesem Profil?",
+        "Heute eingegangenes Formular:",
+    ],
+    "it": [
+        "Ecco i dati del cliente:",
+        "Per favore, verifica questa scheda:",
+        "Puoi mettere questi dati in una tabella?",
+        "Dati di registrazione:",
+        "Aggiorna la voce seguente:",
+        "Nuova voce per il database:",
+        "Manca qualcosa in questo profilo?",
+        "Modulo ricevuto oggi:",
+    ],
+    "nl": [
+        "Hier zijn de klantgegevens:",
+        "Controleer dit record alstublieft:",
+        "Kun je deze gegevens in een tabel zetten?",
+        "Inschrijvingsgegevens:",
+        "Werk de volgende invoer bij:",
+        "Nieuwe invoer voor de database:",
+        "Ontbreekt er iets in dit profiel?",
+        "Vandaag ontvangen formulier:",
+    ],
+}
+CLOSINGS = {
+    "en": ["Thanks!", "Thank you in advance.", "Let me know if something is wrong."],
+    "fr": ["Merci !", "Merci d'avance.", "Dites-moi si quelque chose ne va pas."],
+    "de": ["Danke!", "Vielen Dank im Voraus.", "Sag Bescheid, wenn etwas nicht stimmt."],
+    "it": ["Grazie!", "Grazie in anticipo.", "Fammi sapere se qualcosa non va."],
+    "nl": ["Bedankt!", "Alvast bedankt.", "Laat het weten als er iets niet klopt."],
+}
+# a whole address in one field, in the order each language writes it
+ADDRESS_LINE = {
+    "en": ("[BUILDINGNUMBER] [STREET], [CITY] [ZIPCODE]", ["Address", "Home address", "Postal address"]),
+    "fr": ("[BUILDINGNUMBER] [STREET], [ZIPCODE] [CITY]", ["Adresse", "Adresse postale", "Domicile"]),
+    "de": ("[STREET] [BUILDINGNUMBER], [ZIPCODE] [CITY]", ["Adresse", "Anschrift", "Wohnanschrift"]),
+    "it": ("[STREET] [BUILDINGNUMBER], [ZIPCODE] [CITY]", ["Indirizzo", "Residenza", "Indirizzo postale"]),
+    "nl": ("[STREET] [BUILDINGNUMBER], [ZIPCODE] [CITY]", ["Adres", "Woonadres", "Postadres"]),
+}
+ADDRESS_CLASSES = ("BUILDINGNUMBER", "STREET", "ZIPCODE", "CITY")
+# one of each group per record (a form has one currency field, one IP field, sex or gender)
+EXCLUSIVE = (
+    frozenset({"CURRENCY", "CURRENCYCODE", "CURRENCYNAME", "CURRENCYSYMBOL"}),
+    frozenset({"IP", "IPV4", "IPV6"}),
+    frozenset({"SEX", "GENDER"}),
+    frozenset({"DATE", "DOB"}),
+)
+XML_ROOTS = {
+    "person": "person",
+    "contact": "contact",
+    "address": "address",
+    "payment": "payment",
+    "crypto": "wallet",
+    "login": "account",
+    "job": "employee",
+    "vehicle": "vehicle",
+    "event": "event",
+}
+_SPACE_BEFORE_COLON = {"fr"}
+
+
+@cache
+def fields() -> dict[str, dict[str, list[str]]]:
+    text = resources.files("piimask.data").joinpath("fragments/record_fields.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _key_style(key: str, style: str) -> str:
+    parts = key.split("_")
+    if style == "camel":
+        return parts[0] + "".join(p.capitalize() for p in parts[1:])
+    if style == "pascal":
+        return "".join(p.capitalize() for p in parts)
+    return key
+
+
+def _pick_classes(required: list[str], rng: random.Random) -> tuple[str, list[str]]:
+    """(kind name for the id, classes in form order): the required classes, then more from one or two kinds."""
+    kinds = []
+    for c in required:  # the kinds the required classes belong to come first
+        kind = next((k for k, cs in KINDS.items() if c in cs), None)
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    if not kinds:
+        kinds.append("person" if rng.random() < PERSON_RATE else rng.choice(KIND_NAMES[1:]))
+    if len(kinds) < 2 and rng.random() < SECOND_KIND_RATE:
+        kinds.append(rng.choice([k for k in KIND_NAMES if k not in kinds]))
+    n = max(len(required), rng.randint(MIN_FIELDS, MAX_FIELDS))
+    chosen = list(dict.fromkeys(required))
+    pool = [c for k in kinds for c in KINDS[k] if c not in chosen]
+    if "person" in kinds:  # a person's record names the person
+        for c in ("FIRSTNAME", "LASTNAME"):
+            if c not in chosen and len(chosen) < n:
+                chosen.append(c)
+                pool.remove(c)
+    rng.shuffle(pool)
+    for c in pool:
+        if len(chosen) >= n:
+            break
+        if not any(c in g and g & set(chosen) for g in EXCLUSIVE):
+            chosen.append(c)
+    order = [c for k in kinds for c in KINDS[k]]
+    chosen = sorted(dict.fromkeys(chosen), key=lambda c: order.index(c) if c in order else len(order))
+    return kinds[0], chosen
+
+
+def compose_record(language: str, classes: list[str], rng: random.Random, max_chars: int = 10_000) -> tuple[str, str]:
+    """(masked text, template_id) of one structured record in ``language`` holding ``classes``
+    (those a balanced plan still needs) and more fields of the same kinds."""
+    names = fields()
+    kind, chosen = _pick_classes([c for c in classes if c in names], rng)
+    layout_i = rng.randrange(len(LAYOUTS))
+    layout = LAYOUTS[layout_i]
+    machine = layout in ("json", "xml", "csv") and rng.random() >= NATIVE_KEY_RATE
+    style = rng.choice(("snake", "camel", "pascal"))
+    items: list[tuple[str, str]] = []  # (field name, masked value)
+    address = set(ADDRESS_CLASSES) <= set(chosen) and rng.random() < ADDRESS_LINE_RATE
+    for c in chosen:
+        if address and c in ADDRESS_CLASSES:
+            if c == "STREET":
+                line, labels = ADDRESS_LINE[language]
+                key = "address" if machine else rng.choice(labels)
+                items.append((_key_style(key, style) if machine else key, line))
+            continue
+        key = _key_style(rng.choice(names[c]["key"]), style) if machine else rng.choice(names[c][language])
+        items.append((key, f"[{c}]"))
+    colon = " :" if language in _SPACE_BEFORE_COLON else ":"
+    body = _layout(layout, items, kind, colon, rng)
+    parts = []
+    if rng.random() < INTRO_RATE:
+        parts.append(rng.choice(INTROS[language]))
+    parts.append(body)
+    if rng.random() < CLOSING_RATE:
+        parts.append(rng.choice(CLOSINGS[language]))
+    text = ("\n\n" if layout in ("table", "json", "xml", "csv") or rng.random() < 0.5 else "\n").join(parts)
+    if len(text) > max_chars:  # a long record keeps its first fields
+        text = text[:max_chars].rsplit("\n", 1)[0]
+    template_id = f"{language}-r{layout_i}{KIND_NAMES.index(kind)}/" + "+".join(chosen)
+    return text, template_id
+
+
+def _layout(layout: str, items: list[tuple[str, str]], kind: str, colon: str, rng: random.Random) -> str:
+    if layout == "lines":
+        return "\n".join(f"{k}{colon} {v}" for k, v in items)
+    if layout == "bullets":
+        mark = rng.choice(("- ", "* ", "• "))
+        bold = rng.random() < 0.6
+        return "\n".join(f"{mark}**{k}{colon}** {v}" if bold else f"{mark}{k}{colon} {v}" for k, v in items)
+    if layout == "table":
+        head = "| " + " | ".join(k for k, _ in items) + " |"
+        rule = "|" + "|".join("---" for _ in items) + "|"
+        return "\n".join((head, rule, "| " + " | ".join(v for _, v in items) + " |"))
+    if layout == "json":
+        indent = " " * rng.choice((2, 4))
+        quoted = [
+            (
+                k,
+                v
+                if re.fullmatch(r"\[(AGE|HEIGHT|PIN|BUILDINGNUMBER|CREDITCARDCVV)\]", v) and rng.random() < 0.5
+                else f'"{v}"',
+            )
+            for k, v in items
+        ]
+        return "{\n" + ",\n".join(f'{indent}"{k}": {v}' for k, v in quoted) + "\n}"
+    if layout == "xml":  # fields as attributes: a bare <tag> would read as a placeholder
+        names = [re.sub(r"\W+", "_", k).strip("_") or "field" for k, _ in items]
+        lines = [f'  <field name="{n}">{v}</field>' for n, (_, v) in zip(names, items)]
+        return f'<record type="{XML_ROOTS[kind]}">\n' + "\n".join(lines) + "\n</record>"
+    if layout == "csv":
+        sep = rng.choice((",", ";"))
+        return sep.join(k for k, _ in items) + "\n" + sep.join(v for _, v in items)
+    sep = rng.choice((", ", "; ", " | "))  # inline
+    return sep.join(f"{k}{colon} {v}" for k, v in items)
+
+
+@cache
+def records_digest() -> str:
+    """A digest of what ``compose_record`` writes (a fixed sample in every language): a run's
+    request ids change when the record layouts or field names do, as they do for the bank."""
+    import hashlib
+
+    h = hashlib.sha256()
+    rng = random.Random(0)
+    for i in range(200):
+        language = tuple(INTROS)[i % len(INTROS)]
+        h.update(compose_record(language, [], rng)[0].encode())
+    return h.hexdigest()[:10]

@@ -1,0 +1,126 @@
+"""Structured records (params ``record_share``): well formed in every language and layout, values
+filled and labelled exactly, the share honoured, and a share of 0 the prose-only corpus itself."""
+
+import json
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from piimask.core.config import load_params
+from piimask.core.fill import fill, find_placeholders
+from piimask.core.io import read_records
+from piimask.core.label import check_spans, tokenize_and_label
+from piimask.core.locale_values import LocaleValueFactory
+from piimask.core.taxonomy import CLASSES
+from piimask.core.values import ValueFactory
+from piimask.pipeline import dataset, validate
+from piimask.pipeline.generate import Request, generate
+from piimask.pipeline.generate.factory import make_backend
+from piimask.pipeline.generate.offline import OfflineBackend
+from piimask.pipeline.generate.records import EXCLUSIVE, INTROS, LAYOUTS, compose_record, fields
+
+LANGS = ("en", "fr", "de", "it", "nl")
+
+
+def test_field_names_cover_every_class_in_every_language():
+    names = fields()
+    assert set(names) == set(CLASSES)
+    for c, by_lang in names.items():
+        assert set(by_lang) == {"key", *LANGS}, c
+        assert all(by_lang[k] and all(isinstance(n, str) and n.strip() for n in by_lang[k]) for k in by_lang), c
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in by_lang["key"]), c
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_records_are_well_formed_and_hold_the_required_classes(lang):
+    rng = random.Random(1)
+    layouts = Counter()
+    for i in range(300):
+        required = [sorted(CLASSES)[i % len(CLASSES)]]
+        text, tid = compose_record(lang, required, rng)
+        holes = [h.label for h in find_placeholders(text)]
+        assert required[0] in holes and set(holes) <= set(CLASSES), text
+        assert re.fullmatch(rf"{lang}-r\d\d/[A-Z0-9+]+", tid), tid
+        layout = LAYOUTS[int(tid[len(lang) + 2])]
+        layouts[layout] += 1
+        for group in EXCLUSIVE:  # one currency field, one IP field, sex or gender
+            assert len(group & set(holes)) <= 1 or required[0] in group, text
+        if layout == "json":  # a JSON object once the values are in
+            body = text[text.index("{") : text.rindex("}") + 1]
+            assert isinstance(json.loads(re.sub(r"\[[A-Z0-9]+\]", "1", body)), dict)
+        if layout == "table":
+            lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+            assert len(lines) == 3 and len({ln.count("|") for ln in lines}) == 1, text
+        if layout == "xml":
+            assert re.search(r'<record type="\w+">\n(  <field name="\w+">\[[^<]+</field>\n)+</record>', text), text
+    assert set(layouts) == set(LAYOUTS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_record_values_are_filled_and_labelled_exactly(lang, tokenizer):
+    rng = random.Random(5)
+    filled = []
+    for i in range(80):
+        masked, _ = compose_record(lang, [], rng)
+        values = ValueFactory(seed=i) if lang == "en" else LocaleValueFactory(lang, seed=i)
+        f = fill(masked, values)
+        check_spans(f.source_text, f.privacy_mask)
+        assert all(f.source_text[e["start"] : e["end"]] == e["value"] for e in f.privacy_mask)
+        assert [e["label"] for e in f.privacy_mask] == [h.label for h in find_placeholders(masked)]
+        filled.append(f)
+    labelled = tokenize_and_label([f.source_text for f in filled], [f.privacy_mask for f in filled], tokenizer)
+    for f, (_, labels, _) in zip(filled, labelled):
+        assert sum(lab.startswith("B-") for lab in labels) == len(f.privacy_mask), f.source_text
+
+
+def test_the_share_is_honoured_deterministic_and_zero_changes_nothing():
+    prose, zero, some = OfflineBackend(), OfflineBackend(record_share=0.0), OfflineBackend(record_share=0.3)
+    assert prose.model_id == zero.model_id and some.model_id != prose.model_id
+    kinds = Counter()
+    for i in range(400):
+        md = {"seed": i, "field": "Finance", "style": "email", "required": ["IBAN"] if i % 2 else []}
+        a = prose.complete(Request(str(i), "", "", metadata=md))
+        b = zero.complete(Request(str(i), "", "", metadata=md))
+        assert (a.text, a.metadata) == (b.text, b.metadata)
+        # a backend avoids its own earlier texts, so a prose answer is compared on fresh backends
+        a = OfflineBackend().complete(Request(str(i), "", "", metadata=md))
+        c = OfflineBackend(record_share=0.3).complete(Request(str(i), "", "", metadata=md))
+        again = some.complete(Request(str(i), "", "", metadata=md)).metadata["template_id"]
+        assert ("-r" in again.split("/")[0]) == ("-r" in c.metadata["template_id"].split("/")[0])  # same choice
+        record = "-r" in c.metadata["template_id"].split("/")[0]
+        kinds[record] += 1
+        if record:
+            assert "[IBAN]" in c.text if i % 2 else True
+        else:
+            assert (c.text, c.metadata) == (a.text, a.metadata)  # a prose request is answered as before
+    assert 0.22 < kinds[True] / 400 < 0.38
+
+
+def test_a_run_with_records_in_every_language_passes_the_gate_and_splits_by_layout(tmp_path, tokenizer):
+    p = load_params(
+        "default",
+        {
+            "output_root": str(tmp_path),
+            "run_name": "rec",
+            "n_records": 200,
+            "languages": [{c: 1} for c in LANGS],
+            "record_share": 0.5,
+        },
+    )
+    assert make_backend(p).record_share == 0.5
+    s = generate(p, progress=False)
+    assert s.failed == 0
+    recs = read_records(p.data_dir / "generated.jsonl")
+    records = [r for r in recs if "-r" in (r.template_id or "").split("/")[0]]
+    assert 60 < len(records) < 140 and {r.language for r in records} == set(LANGS)
+    accepted, rejected = validate.gate(recs)
+    assert len(rejected) <= 6, [(r.reject_reasons, r.source_text) for r in rejected]
+    dataset.label_records(accepted, tokenizer)
+    splits = dataset.split_records(accepted, 0.1, 0.1, 42)
+    dataset.assert_no_leak(splits)
+    assert {dataset.split_group(r) for r in records} <= {
+        f"{c}-r{i}{k}" for c in LANGS for i in range(len(LAYOUTS)) for k in range(9)
+    }
+    assert len(INTROS) == len(LANGS)
