@@ -19,9 +19,17 @@ from piimask.pipeline import dataset, validate
 from piimask.pipeline.generate import Request, generate
 from piimask.pipeline.generate.factory import make_backend
 from piimask.pipeline.generate.offline import OfflineBackend
-from piimask.pipeline.generate.records import EXCLUSIVE, INTROS, LAYOUTS, compose_record, fields
+from piimask.pipeline.generate.records import CLOSINGS, EXCLUSIVE, INTROS, LAYOUTS, compose_record, fields
 
 LANGS = ("en", "fr", "de", "it", "nl")
+
+
+def test_no_intro_or_closing_reads_as_a_refusal_or_a_preamble():
+    from piimask.pipeline.answers import answer_problems
+
+    for lang in LANGS:
+        for line in INTROS[lang] + CLOSINGS[lang]:
+            assert answer_problems(f"{line}\nE-mail: [EMAIL]") == [], (lang, line)
 
 
 def test_field_names_cover_every_class_in_every_language():
@@ -111,7 +119,7 @@ def test_a_run_with_records_in_every_language_passes_the_gate_and_splits_by_layo
     )
     assert make_backend(p).record_share == 0.5
     s = generate(p, progress=False)
-    assert s.failed == 0
+    assert s.failed == 0 and s.rejected == 0, s.reject_reasons  # no intro line reads as an LLM preamble
     recs = read_records(p.data_dir / "generated.jsonl")
     records = [r for r in recs if "-r" in (r.template_id or "").split("/")[0]]
     assert 60 < len(records) < 140 and {r.language for r in records} == set(LANGS)

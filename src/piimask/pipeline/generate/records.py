@@ -79,7 +79,7 @@ INTRO_RATE, CLOSING_RATE, NATIVE_KEY_RATE, ADDRESS_LINE_RATE = 0.65, 0.25, 0.3, 
 
 INTROS = {
     "en": [
-        "Here are the customer's details:",
+        "The customer's details:",
         "Please check this record:",
         "Can you put this data in a table?",
         "Registration data:",
