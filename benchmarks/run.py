@@ -341,7 +341,8 @@ def bench_training() -> dict:
         )
     else:
         est_records = int(default.n_records * (1 - default.validation_fraction - default.test_fraction))
-        out["estimated_seconds_per_epoch_default"] = round(est_records / res.metrics["train_samples_per_second"], 1)
+        out["estimated_seconds_per_epoch_default"] = round(est_records / speed["random"], 1)
+        out["estimated_seconds_per_epoch_default_group_by_length"] = round(est_records / speed["group_by_length"], 1)
     return out
 
 
