@@ -228,31 +228,7 @@ class LanguageGrammar(Grammar):
     ):
         _check_language(language)
         self.language = language
-        b = language_bank(language)
-        self.vocab = b["vocab"]
-        self.max_chars, self.max_entities = max_chars, max_entities
-        self.by_family = defaultdict(
-            lambda: {
-                "opening": defaultdict(list),
-                "closing": defaultdict(list),
-                "body": defaultdict(list),
-                "lead": defaultdict(list),
-                "all_bodies": [],
-            }
-        )
-        for kind in ("opening", "closing"):
-            for f in b[kind]:
-                self.by_family[f.family][kind][f.key].append(f)
-        for f in b["body"]:
-            fam = self.by_family[f.family]
-            fam["all_bodies"].append(f)
-            fam["lead"][f.key].append(f)
-            for c in dict.fromkeys(f.classes):  # fragment order, never set order
-                fam["body"][c].append(f)
-        self.targets = class_shares()
-        self.classes = sorted(self.targets)
-        self.lead_weights = [self.targets[c] for c in self.classes]
-        self.damping = {c: 1.0 for c in self.classes}
+        self._index(language_bank(language), max_chars, max_entities)
         if calibrate:
             weights, damping = _language_calibration(language, max_chars, max_entities)
             self.lead_weights, self.damping = list(weights), dict(damping)

@@ -215,7 +215,13 @@ class Grammar:
     """
 
     def __init__(self, max_chars: int = MAX_TEXT_CHARS, max_entities: int = MAX_ENTITIES, calibrate: bool = True):
-        b = bank()
+        self._index(bank(), max_chars, max_entities)
+        if calibrate:  # the same for every grammar of these settings: computed once per process
+            weights, damping = _calibration(max_chars, max_entities)
+            self.lead_weights, self.damping = list(weights), dict(damping)
+
+    def _index(self, b: dict, max_chars: int, max_entities: int) -> None:
+        """Fragments of bank ``b`` by family, kind and class; class shares; no calibration yet."""
         self.vocab = b["vocab"]
         self.max_chars, self.max_entities = max_chars, max_entities
         self.by_family: dict[int, dict] = defaultdict(
@@ -240,9 +246,6 @@ class Grammar:
         self.classes = sorted(self.targets)
         self.lead_weights = [self.targets[c] for c in self.classes]
         self.damping = {c: 1.0 for c in self.classes}  # < 1 for classes that come along too often
-        if calibrate:  # the same for every grammar of these settings: computed once per process
-            weights, damping = _calibration(max_chars, max_entities)
-            self.lead_weights, self.damping = list(weights), dict(damping)
 
     def _calibrate(self, rounds: int = 5, n: int = 2500) -> None:
         """Adjust lead-class weights until composed texts carry each class at its target share."""
