@@ -22,7 +22,6 @@ import hashlib
 import random
 import re
 import time
-from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 
@@ -44,6 +43,7 @@ from .offline import (
     OfflineBackend,
     _parse_bank,
     bank_digest,
+    bank_stats,
     class_shares,
 )
 
@@ -161,17 +161,7 @@ def language_digest(language: str) -> str:
 
 
 def language_bank_stats(language: str) -> dict:
-    b = language_bank(language)
-    per_class: dict[str, int] = defaultdict(int)
-    for f in b["body"]:
-        for c in set(f.classes):
-            per_class[c] += 1
-    return {
-        "openings": len(b["opening"]),
-        "bodies": len(b["body"]),
-        "closings": len(b["closing"]),
-        "bodies_per_class": dict(sorted(per_class.items())),
-    }
+    return bank_stats(language_bank(language))
 
 
 _FIRST_LAST = re.compile(r"\[FIRSTNAME\] \[LASTNAME\]")

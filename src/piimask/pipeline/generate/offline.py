@@ -163,8 +163,9 @@ def bank_digest() -> str:
     return h.hexdigest()[:10]
 
 
-def bank_stats() -> dict:
-    b = bank()
+def bank_stats(b: dict | None = None) -> dict:
+    """Counts of a fragment bank (the English one unless ``b`` is given): frames, bodies, bodies per class."""
+    b = b or bank()
     per_class = defaultdict(int)
     for f in b["body"]:
         for c in set(f.classes):
