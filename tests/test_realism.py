@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,21 @@ def test_profile_counts_and_accepts_records():
         assert p.shapes["ACCOUNTNUMBER"] == {"9+": 1} and p.value_chars["STREET"] == [11]
 
 
+def test_plain_words_skip_values_and_gap_counts_tokens():
+    assert realism.plain_words(VISIT["source_text"], VISIT["privacy_mask"]) == [
+        "the", "nurse", "will", "visit", "on", "monday", "call", "first",
+    ]  # fmt: skip
+    p = realism.profile([LETTER, VISIT])
+    assert "okafor" not in p.words and p.words["the"] == 1 and p.words["dear"] == 1
+    ref = Counter({"oncology": 3, "the": 1})
+    assert realism.vocabulary_gap(ref, Counter({"the": 9})) == pytest.approx(0.75)
+    assert realism.vocabulary_gap(ref, ref) == 0 and math.isnan(realism.vocabulary_gap(Counter(), ref))
+    item = "words outside values: reference tokens the corpus never writes"
+    table = realism.compare(p, realism.profile([VISIT])).set_index("item")
+    gap = realism.vocabulary_gap(p.words, realism.profile([VISIT]).words)
+    assert gap == pytest.approx(8 / 16) and table.loc[item, "distance"] == pytest.approx(gap)  # LETTER's words
+
+
 # -- distances ---------------------------------------------------------------------------------
 
 
@@ -187,7 +203,8 @@ def test_summary_keeps_aggregates_only():
     assert per_class["FIRSTNAME"]["shapes"] == {"Aa+": 3} and per_class["PASSWORD"]["shapes"] == {}
     assert per_class["FIRSTNAME"]["context_left"] == {"please": 3, "ring": 3}
     assert per_class["PASSWORD"]["context_left"] == {}  # "our", "code", "is" seen once each
-    assert digest["headline"]["class_share_jsd"] == 0
+    assert digest["headline"]["class_share_jsd"] == 0 and digest["headline"]["vocabulary_gap"] == 0
+    assert digest["profiles"]["reference"]["distinct_plain_words"] == len(p.words)  # a count, not the words
 
 
 def test_real_dataset_spec_takes_the_first_without_label_map():

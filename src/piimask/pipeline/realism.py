@@ -10,7 +10,10 @@ distance in 0..1 per item:
   the character classes of values, context words): the Jensen-Shannon divergence, base 2
   (0 identical, 1 disjoint);
 - span-edge conventions (is the currency symbol inside AMOUNT, the number inside STREET, ...):
-  the absolute difference of the two rates.
+  the absolute difference of the two rates;
+- the ordinary words around the values (``vocabulary_gap``): the share of the reference's
+  word tokens outside values whose word the generated corpus never writes outside a value. A
+  model that has never seen "oncology" as an ordinary word is tempted to mask it.
 
 Small samples inflate every distance (a class seen 20 times cannot match any distribution
 closely), so ``noise_floor`` compares random halves of the reference with each other: a distance
@@ -207,6 +210,7 @@ class Profile:
     left: dict = field(default_factory=lambda: defaultdict(Counter))
     right: dict = field(default_factory=lambda: defaultdict(Counter))
     edges: dict = field(default_factory=lambda: defaultdict(Counter))
+    words: Counter = field(default_factory=Counter)  # lower-cased words outside every value
 
     def edge_rate(self, label: str, convention: str) -> float:
         n = self.classes.get(label, 0)
@@ -237,7 +241,27 @@ def profile(rows: Iterable, window: int = 3) -> Profile:
         for label, left, right in context_words(text, spans, window):
             p.left[label].update(left)
             p.right[label].update(right)
+        p.words.update(plain_words(text, spans))
     return p
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def plain_words(text: str, spans: Sequence[dict]) -> list[str]:
+    """The lower-cased words (letters only) of ``text`` outside its ``spans`` (sorted, disjoint)."""
+    out, cursor = [], 0
+    for e in [*spans, {"start": len(text), "end": len(text)}]:
+        out += [w.lower() for w in _WORD.findall(text[cursor : e["start"]])]
+        cursor = e["end"]
+    return out
+
+
+def vocabulary_gap(ref: Counter, gen: Counter) -> float:
+    """Share of the word tokens of ``ref`` whose word ``gen`` never holds (0 = all covered);
+    NaN when ``ref`` is empty."""
+    total = sum(ref.values())
+    return sum(n for w, n in ref.items() if w not in gen) / total if total else math.nan
 
 
 # -- distances ---------------------------------------------------------------------------------
@@ -299,6 +323,12 @@ def _clip(key: str, width: int = 32) -> str:
     return key if len(key) <= width else key[: width - 1] + "…"
 
 
+def _vocabulary_summary(p: Profile) -> str:
+    if not p.words:
+        return "none"
+    return f"{len(p.words):,} words, {sum(p.words.values()) / max(p.n_texts, 1):.1f} per text"
+
+
 def _rate_summary(hits: int, n: int) -> str:
     return f"{hits / n:.2f} ({hits}/{n})" if n else "none"
 
@@ -325,6 +355,16 @@ def compare(ref: Profile, gen: Profile, floor: pd.DataFrame | None = None) -> pd
     num("text", "characters per text", ref.text_chars, gen.text_chars)
     num("text", "sentences per text", ref.sentences, gen.sentences)
     num("text", "entities per text", ref.entities, gen.entities)
+    rows.append(
+        (
+            "text",
+            "words outside values: reference tokens the corpus never writes",
+            "uncovered share",
+            _vocabulary_summary(ref),
+            _vocabulary_summary(gen),
+            vocabulary_gap(ref.words, gen.words),
+        )
+    )
     cat("classes", "class shares", ref.classes, gen.classes)
     cat("classes", "co-occurring class pairs", ref.pairs, gen.pairs)
     cat("classes", "touching class pairs", ref.touching, gen.touching)
@@ -505,6 +545,8 @@ def profile_summary(p: Profile) -> dict:
         "characters_per_text": quantiles(p.text_chars),
         "sentences_per_text": dict(sorted(Counter(p.sentences).items())),
         "entities_per_text": dict(sorted(Counter(p.entities).items())),
+        "distinct_plain_words": len(p.words),
+        "plain_words_per_text": round(sum(p.words.values()) / max(p.n_texts, 1), 2),
         "classes": dict(p.classes.most_common()),
         "co_occurring_pairs": frequent(p.pairs, 50),
         "touching_pairs": frequent(p.touching, 50),
@@ -550,6 +592,7 @@ def headline(table: pd.DataFrame, ref: Profile, gen: Profile, top: int = 5) -> d
         "median_chars_generated": median(gen.text_chars),
         "median_entities_real": median(ref.entities),
         "median_entities_generated": median(gen.entities),
+        "vocabulary_gap": _number(vocabulary_gap(ref.words, gen.words)),
         "worst_items": [
             f"{r['group']} / {r['item']}: {r['distance']:.2f}"
             + (f" (noise floor {r['floor']:.2f})" if rank == "excess" else "")
