@@ -17,7 +17,12 @@ def assert_filled_and_labelled(masked_texts, value_factories, tokenizer) -> None
         filled.append(f)
     labelled = tokenize_and_label([f.source_text for f in filled], [f.privacy_mask for f in filled], tokenizer)
     for f, (tokens, labels, offsets) in zip(filled, labelled):
-        assert sum(lab.startswith("B-") for lab in labels) == len(f.privacy_mask), f.source_text
+        begun = sum(lab.startswith("B-") for lab in labels)
+        if begun != len(f.privacy_mask):  # only where one token covers two values (validate.b_count_causes:
+            # an unknown currency sign glued to its amount is one [UNK]); every value still has a token
+            shared = [(s, e) for s, e in offsets if sum(s < x["end"] and x["start"] < e for x in f.privacy_mask) > 1]
+            assert shared and begun == len(f.privacy_mask) - len(shared), f.source_text
+            assert all(any(s < x["end"] and x["start"] < e for s, e in offsets) for x in f.privacy_mask)
         for lab, (s, e) in zip(labels, offsets):  # a labelled token lies in a value of its class
             if lab != "O":
                 assert any(x["start"] < e and s < x["end"] and x["label"] == lab[2:] for x in f.privacy_mask)

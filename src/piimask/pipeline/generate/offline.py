@@ -13,6 +13,7 @@ family, so no fragment of a test text was ever seen in training.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 import time
@@ -29,6 +30,10 @@ from .backends import Backend, Request, Result
 
 N_FAMILIES = 20
 MAX_TEXT_CHARS = 420  # the dataset's English texts: a cap near their 95th percentile length
+# each text also draws its own length budget, log-normal (median, spread of the log): the dataset's
+# English texts run from about 100 to 240 characters (10th to 90th percentile), median about 160;
+# the budget counts fragment characters, a little under the filled text's
+LENGTH_MEDIAN, LENGTH_SPREAD = 165, 0.33
 MAX_ENTITIES = 10
 MAX_BODY_SENTENCES, LEAD_TRIES = 4, 12  # body sentences per text; draws of a lead class to fill them
 DEFAULT_OPENING_RATE, DEFAULT_CLOSING_RATE = 0.4, 0.3  # styles not in OPENING_RATE / CLOSING_RATE
@@ -185,6 +190,7 @@ def bank_stats(b: dict | None = None) -> dict:
 # 0.01 below the old grammar at the same budget, its rarest classes at F1 0). Names are the
 # dataset's most frequent classes; every other class gets an even share.
 ENTITY_COUNTS = {2: 0.2, 3: 0.27, 4: 0.23, 5: 0.15, 6: 0.08, 7: 0.04, 8: 0.03}
+MIN_VALUES = min(ENTITY_COUNTS)
 _NAME_SHARES = {"FIRSTNAME": 0.06, "LASTNAME": 0.035, "PREFIX": 0.025, "MIDDLENAME": 0.03}
 
 
@@ -203,6 +209,11 @@ def _calibration(max_chars: int, max_entities: int) -> tuple[tuple[float, ...], 
     g = Grammar(max_chars, max_entities, calibrate=False)
     g._calibrate()
     return tuple(g.lead_weights), tuple(g.damping.items())
+
+
+def _chars(f: Fragment) -> int:
+    """About how long a fragment is once filled (a value is a few characters longer than its tag)."""
+    return len(f.text) + 4 * len(f.classes) + 1
 
 
 class Grammar:
@@ -248,7 +259,7 @@ class Grammar:
         self.lead_weights = [self.targets[c] for c in self.classes]
         self.damping = {c: 1.0 for c in self.classes}  # < 1 for classes that come along too often
 
-    def _calibrate(self, rounds: int = 5, n: int = 2500) -> None:
+    def _calibrate(self, rounds: int = 8, n: int = 2500) -> None:
         """Adjust lead-class weights until composed texts carry each class at its target share."""
         for k in range(rounds):
             rng = random.Random(1000 + k)
@@ -298,6 +309,8 @@ class Grammar:
             else None
         )
         n = len(opening.classes) if opening else 0
+        budget = min(self.max_chars, round(rng.lognormvariate(math.log(LENGTH_MEDIAN), LENGTH_SPREAD)))
+        room = budget - (_chars(opening) if opening else 0)
         chosen: list[Fragment] = []
         for _ in range(LEAD_TRIES):
             if (n >= k and not wanted) or len(chosen) >= MAX_BODY_SENTENCES:
@@ -305,13 +318,19 @@ class Grammar:
             imposed = bool(wanted)
             lead = wanted.pop(0) if imposed else rng.choices(self.classes, weights=self.lead_weights)[0]
             pool = [f for f in fam["lead"].get(lead, ()) if f not in chosen]
-            # an imposed class gets a sentence even past the budget (the shortest ones first)
-            fits = [f for f in pool if len(f.classes) <= k - n]
-            pool = fits or ([f for f in pool if len(f.classes) == min(len(g.classes) for g in pool)] if imposed else [])
+            # sentences that fit the values and the length still free (a text holds at least the
+            # dataset's fewest values, however long); an imposed class gets a sentence even past
+            # them (the fewest values, then the shortest)
+            fits = [f for f in pool if len(f.classes) <= k - n and (_chars(f) <= room or n < MIN_VALUES)]
+            if not fits and imposed and pool:
+                fewest = min(len(g.classes) for g in pool)
+                fits = [min((f for f in pool if len(f.classes) == fewest), key=_chars)]
+            pool = fits
             if not pool:
                 continue
             chosen.append(rng.choices(pool, weights=[self._weight(f, lead) for f in pool])[0])
             n += len(chosen[-1].classes)
+            room -= _chars(chosen[-1])
         if not chosen:  # a short budget no sentence fits: any one-value sentence of the family
             chosen.append(rng.choice([f for f in fam["all_bodies"] if len(f.classes) == 1] or fam["all_bodies"]))
         closing = (
@@ -320,7 +339,7 @@ class Grammar:
             else None
         )
         parts = [f for f in (opening, *chosen, closing) if f is not None]
-        while len(parts) > 1 and sum(len(p.text) + 4 * len(p.classes) + 1 for p in parts) > self.max_chars:
+        while len(parts) > 1 and sum(map(_chars, parts)) > self.max_chars:
             parts.remove(closing if closing in parts else (opening if opening in parts else parts[-1]))
         sep_after_opening = (
             "\n" if style in ("email", "formal document") and rng.random() < OPENING_NEWLINE_RATE else " "
