@@ -39,3 +39,17 @@ def test_a_currency_sign_a_space_or_a_leading_o_keeps_values_apart():
     offsets = [(0, 3), (3, 4), (4, 7), (7, 8), (8, 10), (10, 11), (11, 15)]
     labels = ["O", "O", "B-SSN", "I-SSN", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER"]
     assert spans(text, offsets, labels) == [(4, 15, "SSN")]
+
+
+def test_a_value_does_not_begin_inside_a_run_of_letters_or_digits():
+    # "Reta.Romaguera79" split "re|##ta|.|romaguera|##79", the first piece O: the value is the word
+    text = "Hi Reta.Romaguera79, welcome"
+    offsets = [(0, 2), (3, 5), (5, 7), (7, 8), (8, 17), (17, 19), (19, 20), (21, 28)]
+    labels = ["O", "O", "B-USERNAME", "I-USERNAME", "I-USERNAME", "I-USERNAME", "O", "O"]
+    assert spans(text, offsets, labels) == [(3, 19, "USERNAME")]
+    # digits split inside a run of digits
+    assert spans("id 12345", [(0, 2), (3, 5), (5, 8)], ["O", "O", "B-PIN"]) == [(3, 8, "PIN")]
+    # a change of kind is a real edge: the O word before a glued value stays O
+    assert spans("card4111", [(0, 4), (4, 8)], ["O", "B-CREDITCARDNUMBER"]) == [(4, 8, "CREDITCARDNUMBER")]
+    # and so is a space
+    assert spans("Or chestra", [(0, 2), (3, 10)], ["O", "B-JOBTYPE"]) == [(3, 10, "JOBTYPE")]

@@ -192,6 +192,19 @@ def _word_consistent(
         ]
     word_start = np.maximum.accumulate(np.where(~glued, np.arange(n), 0))
     tagged = cls != 0
+    # a value does not begin inside a run of letters or of digits: where the first tagged piece of
+    # a word continues its O neighbour's run ("Re|ta.Romaguera79", "Orchestra|tor"), the value
+    # takes the word from its start; a change of kind is a real edge ("card|4111...")
+    mid = np.flatnonzero(tagged[1:] & ~tagged[:-1] & glued[1:]) + 1
+    if len(mid):
+        cls, begin = cls.copy(), begin.copy()
+    for p in mid.tolist():
+        left, right = text[int(ends[p - 1]) - 1], text[int(starts[p])]
+        if (left.isalpha() and right.isalpha()) or (left.isdigit() and right.isdigit()):
+            w = int(word_start[p])
+            if not tagged[w:p].any():
+                cls[w:p], begin[w], begin[p] = cls[p], True, False
+                tagged[w:p] = True
     nxt = np.where(tagged, np.arange(n), n)
     nxt = np.minimum.accumulate(nxt[::-1])[::-1]  # first tagged token at or after each position
     first_tagged = nxt[word_start]
@@ -226,7 +239,9 @@ def word_consistent(text: str, offsets: list[tuple[int, int]], labels: list[str]
     Two tokens belong to one word when the second starts where the first ends and the characters
     on both sides of the join are letters or digits, or one of them is a lone joiner (``._-@:/``)
     between letters or digits: a value written without spaces is one entity. A word whose first piece is O keeps its
-    predictions (a value glued to a word, such as "card4111...", is still found).
+    predictions (a value glued to a word, such as "card4111...", is still found), unless the first
+    tagged piece splits a run of letters or of digits ("Re|ta.Romaguera79"): then the value takes
+    the whole word.
     """
     t = TaggedText(text, offsets, labels)
     cls, begin = _word_consistent(text, t._a["starts"], t._a["ends"], t._a["arg_cls"], t._a["arg_begin"])
