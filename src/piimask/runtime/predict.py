@@ -193,7 +193,7 @@ def _word_consistent(
     word_start = np.maximum.accumulate(np.where(~glued, np.arange(n), 0))
     tagged = cls != 0
     # a value does not begin inside a run of letters or of digits: where the first tagged piece of
-    # a word continues its O neighbour's run ("Re|ta.Romaguera79", "Orchestra|tor"), the value
+    # a word continues its O neighbour's run ("Del|a.Wintheiser88", "Administra|tor"), the value
     # takes the word from its start; a change of kind is a real edge ("card|4111...")
     mid = np.flatnonzero(tagged[1:] & ~tagged[:-1] & glued[1:]) + 1
     if len(mid):
@@ -240,7 +240,7 @@ def word_consistent(text: str, offsets: list[tuple[int, int]], labels: list[str]
     on both sides of the join are letters or digits, or one of them is a lone joiner (``._-@:/``)
     between letters or digits: a value written without spaces is one entity. A word whose first piece is O keeps its
     predictions (a value glued to a word, such as "card4111...", is still found), unless the first
-    tagged piece splits a run of letters or of digits ("Re|ta.Romaguera79"): then the value takes
+    tagged piece splits a run of letters or of digits ("Del|a.Wintheiser88"): then the value takes
     the whole word.
     """
     t = TaggedText(text, offsets, labels)
