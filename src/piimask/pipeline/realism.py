@@ -323,10 +323,12 @@ def _clip(key: str, width: int = 32) -> str:
     return key if len(key) <= width else key[: width - 1] + "…"
 
 
+def _words_per_text(p: Profile) -> float:
+    return sum(p.words.values()) / max(p.n_texts, 1)
+
+
 def _vocabulary_summary(p: Profile) -> str:
-    if not p.words:
-        return "none"
-    return f"{len(p.words):,} words, {sum(p.words.values()) / max(p.n_texts, 1):.1f} per text"
+    return f"{len(p.words):,} words, {_words_per_text(p):.1f} per text" if p.words else "none"
 
 
 def _rate_summary(hits: int, n: int) -> str:
@@ -546,7 +548,7 @@ def profile_summary(p: Profile) -> dict:
         "sentences_per_text": dict(sorted(Counter(p.sentences).items())),
         "entities_per_text": dict(sorted(Counter(p.entities).items())),
         "distinct_plain_words": len(p.words),
-        "plain_words_per_text": round(sum(p.words.values()) / max(p.n_texts, 1), 2),
+        "plain_words_per_text": round(_words_per_text(p), 2),
         "classes": dict(p.classes.most_common()),
         "co_occurring_pairs": frequent(p.pairs, 50),
         "touching_pairs": frequent(p.touching, 50),
