@@ -474,15 +474,16 @@ def size_corpus(n_chars: int, seed: int = 0, n_records: int = 1500) -> str:
     return " ".join(parts)[:n_chars]
 
 
-def bench_size_child(model_dir: Path, n_chars: int) -> dict:
-    """One size in this (fresh) process: detect + mask, unmask of the echoed answer, peak RSS."""
+def bench_size_child(model_dir: Path, n_chars: int, fast: bool = False) -> dict:
+    """One size in this (fresh) process: detect + mask, unmask of the echoed answer, peak RSS.
+    ``fast``: the Masker on ONNX Runtime with int8 weights (``--fast``)."""
     import resource
 
     from piimask.runtime.llm import echo_llm
     from piimask.runtime.mask import Masker, unmask
 
     text = size_corpus(n_chars)
-    masker = Masker.from_pretrained(model_dir)
+    masker = Masker.from_pretrained(model_dir, fast=fast)  # an export, if any, happens here, untimed
 
     def cpu() -> float:
         r = resource.getrusage(resource.RUSAGE_SELF)
@@ -512,16 +513,20 @@ def bench_size_child(model_dir: Path, n_chars: int) -> dict:
     }
 
 
-def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[dict]:
-    """Each size in its own process, so a peak is that size's own."""
+PATHS = {"pytorch fp32": [], "onnx int8 (--fast)": ["--fast"]}
+
+
+def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600, paths=tuple(PATHS)) -> list[dict]:
+    """Each size and inference path in its own process, so a peak is that run's own."""
     import subprocess
 
     rows = []
-    for n in sizes:
+    for path, n in [(path, n) for path in paths for n in sizes]:
         t0 = time.perf_counter()
         try:
             r = subprocess.run(
-                [sys.executable, "-m", "benchmarks.run", "--size-child", str(n), "--model", str(model_dir)],
+                [sys.executable, "-m", "benchmarks.run", "--size-child", str(n), "--model", str(model_dir)]
+                + PATHS[path],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -530,8 +535,8 @@ def bench_sizes(model_dir: Path, sizes=SIZES, timeout_s: float = 3600) -> list[d
             row = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr[-500:]}
         except subprocess.TimeoutExpired:
             row = {"error": f"did not finish in {timeout_s:.0f} s"}
-        rows.append({"size": n, **row})
-        print(f"size {n:,}: {time.perf_counter() - t0:.0f} s {row}", file=sys.stderr)
+        rows.append({"size": n, "path": path, **row})
+        print(f"{path}, size {n:,}: {time.perf_counter() - t0:.0f} s {row}", file=sys.stderr)
     return rows
 
 
@@ -589,15 +594,15 @@ def markdown(res: dict) -> str:
             "**Masking long inputs** (`Masker.from_pretrained(model).mask(text)`, then `unmask` of the echoed "
             "answer; one process per size)",
             "",
-            "| input | entities | detect + mask s | (CPU s) | unmask s | peak RSS MB | load average |",
-            "|---|---|---|---|---|---|---|",
+            "| path | input | entities | detect + mask s | (CPU s) | unmask s | peak RSS MB | load average |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in res["sizes"]:
             if "error" in r:
-                lines.append(f"| {r['size']:,} chars | {r['error'][:80]} | | | | | |")
+                lines.append(f"| {r.get('path', '')} | {r['size']:,} chars | {r['error'][:80]} | | | | | |")
                 continue
             lines.append(
-                f"| {r['chars']:,} chars | {r['entities']:,} | {r['detect_mask_s']} | {r['detect_mask_cpu_s']} | "
+                f"| {r.get('path', '')} | {r['chars']:,} chars | {r['entities']:,} | {r['detect_mask_s']} | {r['detect_mask_cpu_s']} | "
                 f"{r['unmask_s']} | {r['peak_rss_mb']:,} | {r['load_avg']} |"
             )
         lines.append("")
@@ -609,10 +614,12 @@ def main(argv=None) -> None:
     ap.add_argument("--only", default="labelling,generation,training,masking,sizes")
     ap.add_argument("--model", default=str(ROOT / "outputs" / "default" / "model"))
     ap.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="input sizes in characters")
+    ap.add_argument("--paths", default=",".join(PATHS), help="inference paths for sizes: " + ", ".join(PATHS))
     ap.add_argument("--size-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.size_child:
-        print(json.dumps(bench_size_child(Path(a.model), a.size_child)))
+        print(json.dumps(bench_size_child(Path(a.model), a.size_child, fast=a.fast)))
         return
     todo = a.only.split(",")
     res = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "machine": machine()}
@@ -628,7 +635,11 @@ def main(argv=None) -> None:
         res["masking"] = bench_masking(Path(a.model))
         print(f"masking: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if "sizes" in todo:
-        res["sizes"] = bench_sizes(Path(a.model), [int(n) for n in a.sizes.split(",")])
+        paths = [x for x in a.paths.split(",") if x]
+        unknown = sorted(set(paths) - set(PATHS))
+        if unknown:
+            raise SystemExit(f"unknown --paths {unknown}: choose from {list(PATHS)}")
+        res["sizes"] = bench_sizes(Path(a.model), [int(n) for n in a.sizes.split(",")], paths=paths)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(res, indent=1))
     table = markdown(res)

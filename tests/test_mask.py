@@ -561,8 +561,72 @@ def test_fast_inference_paths_agree_with_pytorch(tiny_model, tmp_path):
         assert max(abs(x - y) for x, y in zip(a.scores, b.scores)) < 1e-3
     int8 = TokenTagger(model_copy, int8=True).tag(texts[:1])
     assert int8[0].offsets == ref[0].offsets
+    fast = TokenTagger(model_copy, runtime="onnx", int8=True).tag(texts)
+    assert (model_copy / "onnx" / "model.int8.onnx").exists()
+    for a, b in zip(ref, fast):  # int8 weights: the same tokens, probabilities close to fp32's
+        assert a.offsets == b.offsets
+        assert max(abs(x - y) for x, y in zip(a.scores, b.scores)) < 0.1
     with pytest.raises(ValueError, match="runtime"):
         TokenTagger(model_copy, runtime="tvm")
+
+
+def test_onnx_files_are_made_once_per_set_of_weights(tiny_model, tmp_path):
+    import os
+    import shutil
+
+    from piimask.runtime.predict import TokenTagger
+
+    model_copy = tmp_path / "m"
+    shutil.copytree(tiny_model, model_copy)
+    TokenTagger(model_copy, runtime="onnx", int8=True)
+    exported, quantized = model_copy / "onnx" / "model.onnx", model_copy / "onnx" / "model.int8.onnx"
+    for f in (exported, quantized):
+        os.utime(f, (1_000_000, 1_000_000))  # mark the files: a reuse leaves the mark
+    TokenTagger(model_copy, runtime="onnx", int8=True)
+    assert exported.stat().st_mtime == 1_000_000 and quantized.stat().st_mtime == 1_000_000
+    # weights replaced in the same folder (a model retrained there): both files are made again
+    weights = next(model_copy.glob("*.safetensors"))
+    os.utime(weights, (2_000_000, 2_000_000))
+    TokenTagger(model_copy, runtime="onnx", int8=True)
+    assert exported.stat().st_mtime != 1_000_000 and quantized.stat().st_mtime != 1_000_000
+
+
+def test_onnx_export_goes_to_a_cache_when_the_model_folder_is_read_only(tmp_path, monkeypatch):
+    from piimask.runtime.predict import _export_dir
+
+    monkeypatch.setenv("PIIMASK_CACHE", str(tmp_path / "cache"))
+    model = tmp_path / "m"
+    model.mkdir()
+    assert _export_dir(model) == model / "onnx"  # writable: beside the model
+    (model / "onnx").rmdir()
+    (model / "onnx").write_text("")  # a file where the folder would go: the folder cannot be made
+    other = _export_dir(model)
+    assert other.parent == tmp_path / "cache" and other.is_dir()
+    assert _export_dir(model) == other  # the same model, the same cache folder
+
+
+def test_fast_masker_on_every_surface(tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    from piimask import cli
+    from piimask.runtime import app, aws_lambda
+    from piimask.runtime.mask import Masker, unmask
+
+    model_copy = tmp_path / "m"
+    shutil.copytree(tiny_model, model_copy)
+    masker = Masker.from_pretrained(model_copy, fast=True)
+    assert masker.tagger.runtime == "onnx" and masker.tagger._session is not None
+    assert Masker.from_pretrained(model_copy).tagger._session is None  # PyTorch unless asked
+    text = "Write to ann@lee.io about [the plan]."
+    res = masker.mask(text)
+    assert unmask(res.masked_text, res.mapping) == text
+    for argv in (["mask", "--fast"], ["mask-jsonl", "--fast"], ["serve", "--fast"]):
+        assert cli.build_parser().parse_args(argv).fast is True
+    assert app.build_parser().parse_args(["--fast"]).fast is True
+    monkeypatch.setattr(aws_lambda, "_MASKER", None)
+    monkeypatch.setenv("PIIMASK_MODEL", str(model_copy))
+    monkeypatch.setenv("PIIMASK_FAST", "1")
+    assert aws_lambda.get_masker().tagger._session is not None
 
 
 def test_the_runtime_reads_the_windows_of_the_run_beside_the_model(tmp_path):

@@ -113,7 +113,11 @@ def _load_masker(args, max_chars: int):
     from .runtime.mask import Masker
 
     return Masker.from_pretrained(
-        args.model or _default_model(), allow_hub=args.allow_hub, score_threshold=args.threshold, max_chars=max_chars
+        args.model or _default_model(),
+        allow_hub=args.allow_hub,
+        score_threshold=args.threshold,
+        max_chars=max_chars,
+        fast=args.fast,
     )
 
 
@@ -305,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-chars", type=int, default=DEFAULT_MAX_CHARS, help=f"refuse longer input (default {DEFAULT_MAX_CHARS:,})"
     )
     m.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
+    m.add_argument(
+        "--fast",
+        action="store_true",
+        help="ONNX Runtime with int8 weights: about 1.5x faster on CPU (needs piimask[fast])",
+    )
     m.set_defaults(func=cmd_mask)
     j = sub.add_parser("mask-jsonl", help="mask many prompts: JSON lines in, JSON lines out, the model loaded once")
     j.add_argument(
@@ -333,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--max-chars", type=_positive, default=limit, help=f"refuse longer texts (default {limit:,})")
         sp.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
+        sp.add_argument(
+            "--fast",
+            action="store_true",
+            help="ONNX Runtime with int8 weights: about 1.5x faster on CPU (needs piimask[fast])",
+        )
     j.set_defaults(func=cmd_mask_jsonl)
     s_.set_defaults(func=cmd_serve)
     u = sub.add_parser("unmask", help="restore values in an LLM answer")

@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="outputs/default/model", help="local model folder")
     p.add_argument("--allow-hub", action="store_true", help="allow --model to be a hub id")
     p.add_argument(
+        "--fast",
+        action="store_true",
+        help="ONNX Runtime with int8 weights: about 1.5x faster on CPU (needs piimask[fast])",
+    )
+    p.add_argument(
         "--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)"
     )
     p.add_argument(
@@ -133,7 +138,9 @@ def main(argv: list[str] | None = None) -> None:
 
         llm = bedrock_llm(a.bedrock_model, a.region, profile=a.aws_profile)
     options = launch_options(a)
-    masker = Masker.from_pretrained(a.model, allow_hub=a.allow_hub, score_threshold=a.threshold, max_chars=a.max_chars)
+    masker = Masker.from_pretrained(
+        a.model, allow_hub=a.allow_hub, score_threshold=a.threshold, max_chars=a.max_chars, fast=a.fast
+    )
     build_demo(masker, llm, a.max_chars).launch(**options)
 
 

@@ -9,7 +9,9 @@ The mapping (the original values) is returned only when the body asks for it wit
 the README): it does not check who calls it.
 
 Environment: ``PIIMASK_MODEL`` (a local model folder; a hub id only with ``PIIMASK_ALLOW_HUB=1``),
-``PIIMASK_MAX_CHARS`` (default 20,000), ``PIIMASK_THRESHOLD`` (default: the model's masking.json).
+``PIIMASK_MAX_CHARS`` (default 20,000), ``PIIMASK_THRESHOLD`` (default: the model's masking.json),
+``PIIMASK_FAST=1`` (ONNX Runtime with int8 weights; the export goes to ``PIIMASK_CACHE`` or /tmp
+when the model folder is read-only).
 The model is loaded once per container. Raw text is never logged: only sizes, counts and timings.
 """
 
@@ -42,6 +44,7 @@ def get_masker() -> Masker:
             os.environ.get("PIIMASK_MODEL", "/opt/ml/model"),
             allow_hub=os.environ.get("PIIMASK_ALLOW_HUB", "") == "1",
             score_threshold=float(threshold) if threshold else None,
+            fast=os.environ.get("PIIMASK_FAST", "") == "1",
         )
         log.info("model loaded in %.2f s", time.perf_counter() - t0)
     return _MASKER

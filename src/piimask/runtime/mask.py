@@ -177,9 +177,14 @@ class Masker:
         score_threshold: float | None = None,
         class_thresholds: dict | None = None,
         decision: str | None = None,
+        runtime: str = "torch",
+        fast: bool = False,
         **kw,
     ) -> Masker:
         """A Masker over a saved model folder (a hub id only with ``allow_hub=True``).
+
+        ``fast``: ONNX Runtime with int8 weights (``runtime="onnx", int8=True``), the quick CPU
+        path for long inputs; needs ``piimask[fast]``. The model is exported once, beside it.
 
         The threshold, per-class thresholds and decision come from the folder's ``masking.json``
         (written by notebook 06), the windows from the run's ``params.yaml`` saved beside the model,
@@ -191,7 +196,11 @@ class Masker:
         run = run_params(name)
         window = window or run["window_tokens"]
         stride = run["window_stride"] if stride is None else stride
-        tagger = TokenTagger(name, window=window, stride=stride, batch_size=batch_size, int8=int8, allow_hub=allow_hub)
+        if fast:
+            runtime, int8 = "onnx", True
+        tagger = TokenTagger(
+            name, window=window, stride=stride, batch_size=batch_size, int8=int8, runtime=runtime, allow_hub=allow_hub
+        )
         return cls(
             tagger,
             score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,

@@ -17,7 +17,11 @@ the entity their first tagged piece starts (``word_consistent``).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -281,9 +285,11 @@ class TokenTagger:
         self.model = model or AutoModelForTokenClassification.from_pretrained(name)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
-        if int8:  # dynamic int8 quantization of the Linear layers: the fast CPU path
-            if self.device != "cpu":
-                raise ValueError("int8 dynamic quantization runs on the CPU; use device='cpu'")
+        if runtime not in ("torch", "onnx"):
+            raise ValueError(f"runtime must be 'torch' or 'onnx', not {runtime!r}")
+        if int8 and self.device != "cpu":
+            raise ValueError("int8 dynamic quantization runs on the CPU; use device='cpu'")
+        if int8 and runtime == "torch":  # dynamic int8 quantization of the Linear layers
             self.model = quantize_int8(self.model)
         self.id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         limit = getattr(self.model.config, "max_position_embeddings", 512)
@@ -292,10 +298,9 @@ class TokenTagger:
         self.batch_size = batch_size
         self.runtime = runtime
         self._session = None
-        if runtime == "onnx":
-            self._session = onnx_session(export_onnx(self.model, name))
-        elif runtime != "torch":
-            raise ValueError(f"runtime must be 'torch' or 'onnx', not {runtime!r}")
+        if runtime == "onnx":  # int8: weights quantized per output channel, activations on the fly
+            path = export_onnx(self.model, name)
+            self._session = onnx_session(quantize_onnx(path) if int8 else path)
         self._prefix, self._suffix = _special_tokens(self.tokenizer)
         self._content = self.window - len(self._prefix) - len(self._suffix)
         self._setup_labels()
@@ -522,22 +527,68 @@ def local_model(model_dir: str | Path, allow_hub: bool = False) -> str:
 
 
 def quantize_int8(model):
-    """Dynamic int8 quantization of every Linear layer (weights int8, activations quantized on the fly)."""
+    """Dynamic int8 quantization of the encoder's Linear layers, weights per output channel
+    (activations quantized on the fly); the classifier stays fp32."""
     import torch
 
     try:
-        from torch.ao.quantization import quantize_dynamic
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
     except ImportError:  # older torch
-        from torch.quantization import quantize_dynamic
-    return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8).eval()
+        from torch.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    layers = {
+        name: per_channel_dynamic_qconfig
+        for name, mod in model.named_modules()
+        if isinstance(mod, torch.nn.Linear) and not name.startswith("classifier")
+    }
+    return quantize_dynamic(model, layers, dtype=torch.qint8).eval()
+
+
+def _fingerprint(model_dir: str | Path) -> dict:
+    """What an exported file was made from: the weight files' names, sizes and times."""
+    files = sorted(Path(model_dir).glob("*.safetensors")) + sorted(Path(model_dir).glob("*.bin"))
+    return {f.name: [f.stat().st_size, int(f.stat().st_mtime)] for f in files}
+
+
+def _export_dir(model_dir: str | Path) -> Path:
+    """``<model>/onnx``, or a per-user cache folder when the model folder is read-only (a Lambda's
+    /opt/ml/model, a mounted volume)."""
+    here = Path(model_dir) / "onnx"
+    try:
+        here.mkdir(parents=True, exist_ok=True)
+        probe = here / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+        return here
+    except OSError:
+        key = hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:16]
+        base = Path(os.environ.get("PIIMASK_CACHE") or Path(tempfile.gettempdir()) / "piimask-onnx")
+        out = base / key
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+
+
+def _fresh(path: Path, model_dir: str | Path) -> bool:
+    """The file exists and was made from the weights that are in the model folder now."""
+    stamp = path.with_suffix(".source.json")
+    if not (path.exists() and stamp.exists()):
+        return False
+    try:
+        return json.loads(stamp.read_text()) == _fingerprint(model_dir)
+    except ValueError:
+        return False
+
+
+def _stamp(path: Path, model_dir: str | Path) -> None:
+    path.with_suffix(".source.json").write_text(json.dumps(_fingerprint(model_dir)))
 
 
 def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Export the token classifier to ONNX (dynamic batch and length), once; returns the file."""
+    """Export the token classifier to ONNX (dynamic batch and length); returns the file. Made once
+    per set of weights: a model retrained into the same folder is exported again."""
     import torch
 
-    path = Path(path) if path else Path(model_dir) / "onnx" / "model.onnx"
-    if path.exists():
+    path = Path(path) if path else _export_dir(model_dir) / "model.onnx"
+    if _fresh(path, model_dir):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
@@ -557,7 +608,38 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
             "logits": {0: "batch", 1: "seq"},
         },
     )
+    _stamp(path, model_dir)
     return path
+
+
+def quantize_onnx(path: str | Path) -> Path:
+    """An int8 copy of an exported model (``model.int8.onnx`` beside it): weights int8 per output
+    channel, activations quantized on the fly. Made once per export."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ImportError("the ONNX path needs onnxruntime: pip install 'piimask[fast]'") from exc
+    src = Path(path)
+    out = src.with_name(src.stem + ".int8.onnx")
+    # the weights the export was made from (its own stamp), else the exported file itself
+    src_stamp = src.with_suffix(".source.json")
+    made_from = {
+        "source": src.name,
+        "weights": json.loads(src_stamp.read_text()) if src_stamp.exists() else None,
+        "bytes": src.stat().st_size,
+    }
+    stamp = out.with_suffix(".source.json")
+    if out.exists() and stamp.exists() and json.loads(stamp.read_text()) == made_from:
+        return out
+    quantize_dynamic(
+        str(src),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": 1},  # float, where shape inference leaves a type open
+    )
+    stamp.write_text(json.dumps(made_from))
+    return out
 
 
 def onnx_session(path: str | Path):
