@@ -174,3 +174,23 @@ def test_evaluate_by_language_tags_once_and_scores_each_language():
     ]
     assert table[2]["labels"] == "300k scheme, mapped classes" and table[2]["leak_rate"] == 1.0
     assert language_table({"200k": {"en": whole}})[0]["labels"] == "200k scheme"
+
+
+def test_join_rows_moves_every_span_with_its_text():
+    from piimask.pipeline.evaluate import join_rows
+
+    rows = [
+        {
+            "source_text": "Mail ann@lee.io now.",
+            "privacy_mask": [{"label": "EMAIL", "start": 5, "end": 15, "value": "ann@lee.io"}],
+        },
+        {"source_text": "No values here."},
+        {
+            "source_text": "Ring 555-0100.",
+            "privacy_mask": [{"label": "PHONENUMBER", "start": 5, "end": 13, "value": "555-0100"}],
+        },
+    ]
+    doc = join_rows(rows)
+    assert doc["source_text"] == "Mail ann@lee.io now.\n\nNo values here.\n\nRing 555-0100."
+    assert [doc["source_text"][e["start"] : e["end"]] for e in doc["privacy_mask"]] == ["ann@lee.io", "555-0100"]
+    assert [e["label"] for e in doc["privacy_mask"]] == ["EMAIL", "PHONENUMBER"]

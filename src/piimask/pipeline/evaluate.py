@@ -431,6 +431,18 @@ def load_external(spec: dict, label_maps: dict) -> tuple[list[dict], Counter] | 
 # -- choosing the masking threshold ------------------------------------------------------------
 
 
+def join_rows(rows: Sequence[dict], sep: str = "\n\n") -> dict:
+    """The rows as one long text (joined by ``sep``), their spans moved with them: how the Masker
+    does on a long document, where windows (not whole texts) are what the model sees."""
+    parts, mask, at = [], [], 0
+    for r in rows:
+        text = r["source_text"]
+        mask += [{**e, "start": e["start"] + at, "end": e["end"] + at} for e in r.get("privacy_mask") or []]
+        parts.append(text)
+        at += len(text) + len(sep)
+    return {"source_text": sep.join(parts), "privacy_mask": mask}
+
+
 def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], **masker_kw) -> list[dict]:
     """Leak rate and over-mask rate of the Masker's full path (model spans by PII-ness, the
     recognizers, overlaps, repeats, and the text ``mask_with`` replaces for them) at each

@@ -475,7 +475,8 @@ class MaskChoice:
 def run_mask(params: Params, tagger=None) -> MaskChoice:
     """The leak / over-mask curve over ``mask_thresholds`` on the real rows (the synthetic test
     split too), the threshold chosen by ``evaluate.choose_threshold``, saved as
-    ``model/masking.json``; the curve as ``masking_curve.csv``."""
+    ``model/masking.json``; the curve as ``masking_curve.csv``. The real rows joined into one long
+    text get a curve too (not used for the choice): the leak on a long document."""
     import pandas as pd
 
     from ..runtime.mask import save_masking_config
@@ -489,6 +490,7 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     if loaded is not None:
         rows = loaded[0][: params.max_eval_rows] if params.max_eval_rows else loaded[0]
         rows_by_name[real_spec["name"]] = rows
+        rows_by_name[f"{real_spec['name']} joined"] = [evaluate.join_rows(rows)]
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
     rows_by_name["synthetic-test"] = test[: params.max_eval_rows] if params.max_eval_rows else test
     curves = {
