@@ -593,10 +593,11 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
     model = model.float().eval()
+    part = path.with_name(f"{path.stem}.{os.getpid()}.part")  # two processes never read a half-written file
     torch.onnx.export(
         model,
         (),
-        str(path),
+        str(part),
         kwargs=dummy,
         input_names=["input_ids", "attention_mask"],
         output_names=["logits"],
@@ -608,6 +609,7 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
             "logits": {0: "batch", 1: "seq"},
         },
     )
+    os.replace(part, path)
     _stamp(path, model_dir)
     return path
 
@@ -631,13 +633,15 @@ def quantize_onnx(path: str | Path) -> Path:
     stamp = out.with_suffix(".source.json")
     if out.exists() and stamp.exists() and json.loads(stamp.read_text()) == made_from:
         return out
+    part = out.with_name(f"{out.stem}.{os.getpid()}.part")
     quantize_dynamic(
         str(src),
-        str(out),
+        str(part),
         weight_type=QuantType.QInt8,
         per_channel=True,
         extra_options={"DefaultTensorType": 1},  # float, where shape inference leaves a type open
     )
+    os.replace(part, out)
     stamp.write_text(json.dumps(made_from))
     return out
 
