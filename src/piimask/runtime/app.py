@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fast",
         action="store_true",
-        help="ONNX Runtime with int8 weights: about 1.5x faster on CPU (needs piimask[fast])",
+        help="ONNX Runtime with int8 weights: about 1.4x faster on CPU (needs piimask[fast])",
     )
     p.add_argument(
         "--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)"
