@@ -567,19 +567,19 @@ def _export_dir(model_dir: str | Path) -> Path:
         return out
 
 
-def _fresh(path: Path, model_dir: str | Path) -> bool:
-    """The file exists and was made from the weights that are in the model folder now."""
+def _fresh(path: Path, made_from: dict) -> bool:
+    """The file exists and its stamp (``<name>.source.json``) says it was made from ``made_from``."""
     stamp = path.with_suffix(".source.json")
     if not (path.exists() and stamp.exists()):
         return False
     try:
-        return json.loads(stamp.read_text()) == _fingerprint(model_dir)
+        return json.loads(stamp.read_text()) == made_from
     except ValueError:
         return False
 
 
-def _stamp(path: Path, model_dir: str | Path) -> None:
-    path.with_suffix(".source.json").write_text(json.dumps(_fingerprint(model_dir)))
+def _stamp(path: Path, made_from: dict) -> None:
+    path.with_suffix(".source.json").write_text(json.dumps(made_from))
 
 
 def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) -> Path:
@@ -588,7 +588,8 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
     import torch
 
     path = Path(path) if path else _export_dir(model_dir) / "model.onnx"
-    if _fresh(path, model_dir):
+    weights = _fingerprint(model_dir)
+    if _fresh(path, weights):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
@@ -610,7 +611,7 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
         },
     )
     os.replace(part, path)
-    _stamp(path, model_dir)
+    _stamp(path, weights)
     return path
 
 
@@ -630,8 +631,7 @@ def quantize_onnx(path: str | Path) -> Path:
         "weights": json.loads(src_stamp.read_text()) if src_stamp.exists() else None,
         "bytes": src.stat().st_size,
     }
-    stamp = out.with_suffix(".source.json")
-    if out.exists() and stamp.exists() and json.loads(stamp.read_text()) == made_from:
+    if _fresh(out, made_from):
         return out
     part = out.with_name(f"{out.stem}.{os.getpid()}.part")
     quantize_dynamic(
@@ -642,7 +642,7 @@ def quantize_onnx(path: str | Path) -> Path:
         extra_options={"DefaultTensorType": 1},  # float, where shape inference leaves a type open
     )
     os.replace(part, out)
-    stamp.write_text(json.dumps(made_from))
+    _stamp(out, made_from)
     return out
 
 
