@@ -591,6 +591,31 @@ def test_onnx_files_are_made_once_per_set_of_weights(tiny_model, tmp_path):
     assert exported.stat().st_mtime != 1_000_000 and quantized.stat().st_mtime != 1_000_000
 
 
+def test_onnx_export_uses_eager_attention_and_remakes_older_exports(tiny_model, tmp_path):
+    import json
+    import shutil
+
+    import onnx
+
+    from piimask.runtime.predict import TokenTagger
+
+    model_copy = tmp_path / "m"
+    shutil.copytree(tiny_model, model_copy)
+    tagger = TokenTagger(model_copy, runtime="onnx")
+    assert tagger.model.config._attn_implementation == "sdpa"  # the PyTorch model is left as it was
+    exported = model_copy / "onnx" / "model.onnx"
+    ops = {n.op_type for n in onnx.load(str(exported)).graph.node}
+    assert "IsNaN" not in ops  # no SDPA NaN guard: the graph of eager attention
+    # an export stamped by an earlier piimask (no graph version) is made again
+    stamp = exported.with_suffix(".source.json")
+    old = json.loads(stamp.read_text())
+    old.pop("graph")
+    stamp.write_text(json.dumps(old))
+    exported.write_bytes(b"old export")
+    TokenTagger(model_copy, runtime="onnx")
+    assert exported.read_bytes() != b"old export" and "graph" in json.loads(stamp.read_text())
+
+
 def test_onnx_export_goes_to_a_cache_when_the_model_folder_is_read_only(tmp_path, monkeypatch):
     from piimask.runtime.predict import _export_dir
 

@@ -32,9 +32,9 @@ from pathlib import Path
 
 from . import __version__
 from .runtime.mask import STYLES
+from .runtime.predict import FAST_HELP
 
 DEFAULT_MAX_CHARS = 10_000_000
-FAST_HELP = "ONNX Runtime with int8 weights: about 1.4x faster on CPU (needs piimask[fast])"
 
 
 def _read_input(src: str, what: str = "input") -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from .llm import echo_llm
 from .mask import InputError, Masker, check_text, unmask
-from .predict import tokenizer_safe
+from .predict import FAST_HELP, tokenizer_safe
 
 DEFAULT_MAX_CHARS = 100_000
 
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fast",
         action="store_true",
-        help="ONNX Runtime with int8 weights: about 1.4x faster on CPU (needs piimask[fast])",
+        help=FAST_HELP,
     )
     p.add_argument(
         "--threshold", type=float, default=None, help="PII-ness threshold (default: the model's masking.json)"

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -543,6 +544,10 @@ def quantize_int8(model):
     return quantize_dynamic(model, layers, dtype=torch.qint8).eval()
 
 
+FAST_HELP = "ONNX Runtime with int8 weights: about 1.8x faster on CPU (needs piimask[fast])"
+_GRAPH = "eager-attention-1"  # bump when the exported graph changes: old exports are made again
+
+
 def _fingerprint(model_dir: str | Path) -> dict:
     """What an exported file was made from: the weight files' names, sizes and times."""
     files = sorted(Path(model_dir).glob("*.safetensors")) + sorted(Path(model_dir).glob("*.bin"))
@@ -588,28 +593,40 @@ def export_onnx(model, model_dir: str | Path, path: str | Path | None = None) ->
     import torch
 
     path = Path(path) if path else _export_dir(model_dir) / "model.onnx"
-    weights = _fingerprint(model_dir)
+    weights = {**_fingerprint(model_dir), "graph": _GRAPH}
     if _fresh(path, weights):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
     model = model.float().eval()
     part = path.with_name(f"{path.stem}.{os.getpid()}.part")  # two processes never read a half-written file
-    torch.onnx.export(
-        model,
-        (),
-        str(part),
-        kwargs=dummy,
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        opset_version=17,
-        dynamo=False,
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "seq"},
-            "attention_mask": {0: "batch", 1: "seq"},
-            "logits": {0: "batch", 1: "seq"},
-        },
-    )
+    # eager attention: the SDPA graph adds a NaN guard (IsNaN + Where) per layer that costs ~15 % of
+    # the int8 run on a CPU; both give the same logits
+    before = getattr(model.config, "_attn_implementation", None)
+    swap = before not in (None, "eager") and hasattr(model, "set_attn_implementation")
+    if swap:
+        model.set_attn_implementation("eager")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shape checks the dynamic axes cover
+            torch.onnx.export(
+                model,
+                (),
+                str(part),
+                kwargs=dummy,
+                input_names=["input_ids", "attention_mask"],
+                output_names=["logits"],
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "seq"},
+                    "attention_mask": {0: "batch", 1: "seq"},
+                    "logits": {0: "batch", 1: "seq"},
+                },
+            )
+    finally:
+        if swap:
+            model.set_attn_implementation(before)
     os.replace(part, path)
     _stamp(path, weights)
     return path
