@@ -122,6 +122,7 @@ BAD = {
     "gradient_accumulation_steps": 0,
     "max_length": 4,
     "max_train_records": -1,
+    "pack_fraction": 1.5,
     "max_steps": 0,
     "early_stopping_patience": -1,
     "train_sampling": "by_length",

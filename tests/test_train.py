@@ -215,3 +215,35 @@ def test_group_by_length_batches_texts_of_similar_length(base_model_dir, tmp_pat
         assert real / padded > 0.9
     else:
         assert real / padded < 0.75
+
+
+def test_packed_texts_keep_every_record_span_and_token_within_the_limit(base_model_dir):
+    """pack_fraction joins records into longer texts: every record's text appears once, every span
+    still covers its own value, and no joined text passes max_length."""
+    from piimask.core.record import Record
+    from piimask.pipeline.train import pack_records
+
+    tok = AutoTokenizer.from_pretrained(str(base_model_dir))
+    recs = []
+    for i in range(200):
+        name = f"Name{i}"
+        text = f"Please write to {name} about order {i}." + " again" * (i % 30)
+        recs.append(
+            Record(
+                id=str(i),
+                source_text=text,
+                privacy_mask=[{"label": "FIRSTNAME", "start": 16, "end": 16 + len(name), "value": name}],
+            )
+        )
+    counts = [len(x) for x in tok([r.source_text for r in recs], add_special_tokens=False)["input_ids"]]
+    assert pack_records(recs, 0.0, 0, counts, 126) is recs
+    packed = pack_records(recs, 0.5, 0, counts, 126)
+    joined = [r for r in packed if "+" in r.id]
+    assert 20 <= len(joined) < 100 and len(packed) < len(recs)
+    ids = [i for r in packed for i in r.id.split("+")]
+    assert sorted(ids, key=int) == [r.id for r in recs]  # each record exactly once
+    for r in packed:
+        assert all(r.source_text[e["start"] : e["end"]] == e["value"] for e in r.privacy_mask)
+        assert len(r.privacy_mask) == len(r.id.split("+"))
+        assert len(tok(r.source_text, add_special_tokens=False)["input_ids"]) <= 126
+    assert packed == pack_records(recs, 0.5, 0, counts, 126)  # seeded

@@ -96,6 +96,7 @@ class Params:
     gradient_accumulation_steps: int = DEFAULTS["gradient_accumulation_steps"]
     max_length: int = DEFAULTS["max_length"]
     max_train_records: int = DEFAULTS["max_train_records"]
+    pack_fraction: float = DEFAULTS["pack_fraction"]
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     train_sampling: str = DEFAULTS["train_sampling"]  # random, or group_by_length (less padding)
@@ -210,6 +211,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "gradient_accumulation_steps": _AT_LEAST_1,
     "max_length": (lambda v: 8 <= v <= 512, "must lie in 8..512"),
     "max_train_records": (lambda v: v >= 0, "must be 0 (all) or more"),
+    "pack_fraction": (lambda v: 0 <= v <= 1, "must lie in 0..1"),
     "max_steps": (lambda v: v == -1 or v >= 1, "must be -1 (train for num_train_epochs) or at least 1"),
     "early_stopping_patience": (lambda v: v >= 0, "must be 0 (off) or more"),
     "train_processes": (lambda v: v >= 1, "must be at least 1 (1: this process; more: `accelerate launch`)"),

@@ -83,6 +83,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "gradient_accumulation_steps",
         "max_length",
         "max_train_records",
+        "pack_fraction",
         "max_steps",
         "early_stopping_patience",
         "train_sampling",

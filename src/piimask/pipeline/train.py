@@ -254,6 +254,52 @@ def select_records(records: list[Record], limit: int, seed: int) -> list[Record]
     return random.Random(seed).sample(records, limit)
 
 
+def pack_records(
+    records: list[Record], fraction: float, seed: int, n_tokens: Sequence[int], limit: int
+) -> list[Record]:
+    """Join about ``fraction`` of the records into texts of two to four records each (a blank line,
+    a line break or a space between them, spans shifted), the rest left as they are: the model then
+    also learns from texts as long as the windows it reads over long inputs. The same texts and
+    tokens in all; a joined text stays within ``limit`` tokens (``n_tokens``: each record's count)."""
+    import random
+
+    if fraction <= 0 or len(records) < 2:
+        return records
+    rng = random.Random(seed)
+    order = list(range(len(records)))
+    rng.shuffle(order)
+    n_pack = int(len(order) * min(fraction, 1.0))
+    out = [records[k] for k in order[n_pack:]]
+    pool = order[:n_pack]
+    i = 0
+    while i < len(pool):
+        group, size = [pool[i]], n_tokens[pool[i]]
+        want = rng.randint(2, 4)
+        i += 1
+        while i < len(pool) and len(group) < want and size + n_tokens[pool[i]] <= limit:
+            size += n_tokens[pool[i]]
+            group.append(pool[i])
+            i += 1
+        if len(group) == 1:
+            out.append(records[group[0]])
+            continue
+        sep = rng.choice(["\n\n", "\n", " "])
+        text, mask = "", []
+        for k in group:
+            rec = records[k]
+            at = len(text) + len(sep) if text else 0
+            text = f"{text}{sep}{rec.source_text}" if text else rec.source_text
+            mask += [{**e, "start": e["start"] + at, "end": e["end"] + at} for e in rec.privacy_mask]
+        first = records[group[0]]
+        out.append(
+            Record(
+                id="+".join(records[k].id for k in group), source_text=text, privacy_mask=mask, language=first.language
+            )
+        )
+    rng.shuffle(out)
+    return out
+
+
 def train(
     params: Params,
     splits: dict[str, list[Record]],
@@ -291,6 +337,9 @@ def train(
     name = resolve_model(params.base_model)
     tokenizer = AutoTokenizer.from_pretrained(name)
     model = load_base_model(name)
+    if params.pack_fraction > 0:  # some texts joined into longer ones, within max_length
+        counts = [len(x) for x in tokenizer([r.source_text for r in train_recs], add_special_tokens=False)["input_ids"]]
+        train_recs = pack_records(train_recs, params.pack_fraction, params.seed, counts, params.max_length - 2)
     # tokenise and align
     train_ds = to_hf_dataset(train_recs, tokenizer, params.max_length)
     val_ds = to_hf_dataset(val_recs, tokenizer, params.max_length) if val_recs else None
