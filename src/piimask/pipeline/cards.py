@@ -282,7 +282,7 @@ def cpu_tradeoff(params: Params, metrics: Mapping) -> str:
         f"To fit a CPU budget this run used {metrics['train_records']} training records, "
         f"{params.num_train_epochs:g} epochs and sequences of at most {params.max_length} tokens (the synthetic "
         "texts are short, median about 40 tokens, so little is truncated); more records and epochs did better "
-        "(profile `full`: 20,000 records, 5 epochs, 256 tokens; about 50 minutes on 2 CPU cores, minutes on a GPU)."
+        "(profile `full`: 20,000 records, 5 epochs, 256 tokens; about 50 minutes on 2 CPU cores)."
     )
 
 
