@@ -126,6 +126,7 @@ BAD = {
     "max_steps": 0,
     "early_stopping_patience": -1,
     "train_sampling": "by_length",
+    "value_lexicon": "yes",
     "external_datasets": [{"name": "x"}],
     "label_maps": {"300k": {"TEL": "PHONE"}},
     "max_eval_rows": -1,

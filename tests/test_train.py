@@ -15,6 +15,7 @@ from piimask.core.taxonomy import LABEL2ID
 from piimask.pipeline import cards, dataset, validate
 from piimask.pipeline.generate import generate
 from piimask.pipeline.train import IGNORE, encode, labels_to_tags, last_checkpoint, load_result, tracking, train
+from piimask.runtime.lexicon import ValueLexicon
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):
@@ -70,6 +71,8 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(trained):
     losses = [h["loss"] for h in res.history if "loss" in h]
     assert len(losses) >= 2 and losses[-1] < losses[0]
     assert (res.model_dir / "metrics.json").exists() and res.metrics["steps"] == 12 and res.metrics["processes"] == 1
+    lexicon = ValueLexicon.load(res.model_dir)  # written beside the model: the tagger reads it
+    assert lexicon is not None and lexicon.groups[0] == ("FIRSTNAME", "MIDDLENAME", "LASTNAME") and len(lexicon) > 1000
     again = load_result(res.model_dir)  # how a run trained elsewhere (accelerate, SageMaker) is read back
     assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [
         h.get("step") for h in res.history

@@ -219,6 +219,19 @@ def cmd_base_model(args) -> int:
     return 0
 
 
+def cmd_lexicon(args) -> int:
+    from .core.config import from_mapping, read_yaml
+    from .runtime.lexicon import write_lexicon
+
+    model = Path(args.model)
+    saved = model / "params.yaml"
+    if not saved.is_file():
+        raise ValueError(f"{saved} is missing: `piimask lexicon` takes a folder piimask trained a model in")
+    path = write_lexicon(from_mapping(read_yaml(saved), strict=False), model)
+    print(f"value lexicon written to {path}")
+    return 0
+
+
 def _run_params(args, overlay: str | None = None):
     from .core.config import load_params, project_root, read_yaml
     from .pipeline.train_entry import parse_overrides
@@ -375,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("base-model", help="build the offline DistilBERT base model")
     b.add_argument("out", nargs="?", default="outputs/base-model")
     b.set_defaults(func=cmd_base_model)
+    lx = sub.add_parser(
+        "lexicon", help="write the value lexicon beside a trained model (models trained before it was saved)"
+    )
+    lx.add_argument("model", help="a model folder piimask trained (it holds params.yaml)")
+    lx.set_defaults(func=cmd_lexicon)
     t = sub.add_parser("train", help="fine-tune on the run's splits here: one process, or N under accelerate launch")
     t.add_argument("--profile", default="default", help="params/<profile>.yaml (default: default)")
     t.add_argument(

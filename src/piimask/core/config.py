@@ -100,6 +100,7 @@ class Params:
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     train_sampling: str = DEFAULTS["train_sampling"]  # random, or group_by_length (less padding)
+    value_lexicon: bool = DEFAULTS["value_lexicon"]  # save value_lexicon.json beside the model
     report_to: str = DEFAULTS["report_to"]  # tracking: none, tensorboard (<run>/tensorboard/) or mlflow
     train_on: str = DEFAULTS["train_on"]  # local: this machine; sagemaker: a SageMaker training job
     train_processes: int = DEFAULTS[

@@ -378,7 +378,9 @@ token accuracy {v.get("accuracy")}.
   masks a token when its PII-ness, 1 - P(O), reaches the threshold chosen on real rows by notebook
   06 (`masking.json`), adds deterministic recognizers for e-mails, cards, keys and credentials,
   and reads texts longer than {params.max_length} tokens with sliding windows. The pipeline exposes
-  no P(O), so no aggregation reproduces that decision.
+  no P(O), so no aggregation reproduces that decision. Nor does it read `value_lexicon.json`, with
+  which piimask's tagger tells first, middle and last names (and job areas, types and titles; sex
+  and gender; cities, counties, states and streets) apart by the value itself.
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 

@@ -87,6 +87,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "max_steps",
         "early_stopping_patience",
         "train_sampling",
+        "value_lexicon",
         "report_to",
         "train_on",
         "train_processes",

@@ -22,6 +22,7 @@ from ..core.config import Params, resolve_model
 from ..core.label import bio_from_offsets, repair
 from ..core.record import Record
 from ..core.taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
+from ..runtime.lexicon import write_lexicon
 
 IGNORE = -100
 
@@ -431,6 +432,8 @@ def train(
         (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
         (out / "history.json").write_text(json.dumps(history, indent=1))
         params.save(out / "params.yaml")
+        if params.value_lexicon:
+            write_lexicon(params, out)
     return TrainResult(out, metrics, history, tracking_dir)
 
 

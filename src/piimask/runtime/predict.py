@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import DEFAULTS, resolve_path
+from .lexicon import ValueLexicon
 
 # characters a Rust tokenizer cannot take (lone surrogates): each becomes U+FFFD for the model
 # only, one code point for one, so offsets still point into the original text
@@ -52,7 +53,8 @@ class TaggedText:
 
     Built either from per-token BIO ``labels`` and ``scores`` (a stand-in tagger in tests) or, by
     ``TokenTagger``, from arrays: argmax class and probability, PII-ness and best non-O class.
-    Classes are numbered from 1 (0 is O); ``classes[k]`` names class k.
+    Classes are numbered from 1 (0 is O); ``classes[k]`` names class k. With a ``lexicon``
+    (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class TaggedText:
         pii_labels: Sequence[str] | None = None,
         *,
         arrays: dict | None = None,
+        lexicon: ValueLexicon | None = None,
     ):
         self.text = text
         if arrays is not None:
@@ -104,6 +107,7 @@ class TaggedText:
             "best_cls": best_cls,
             "best_begin": best_begin,
             "classes": classes,
+            "lexicon": lexicon,
         }
 
     # -- views ----------------------------------------------------------------------------------
@@ -146,7 +150,11 @@ class TaggedText:
             keep = (a["best_cls"] > 0) & (a["pii"] >= thr[a["best_cls"]])
             cls = np.where(keep, a["best_cls"], 0).astype(np.int16)
             begin = a["best_begin"] & keep
-        return _word_consistent(self.text, a["starts"], a["ends"], cls, begin)
+        cls, begin = _word_consistent(self.text, a["starts"], a["ends"], cls, begin)
+        lexicon = a.get("lexicon")
+        if lexicon is not None:
+            cls, begin = lexicon.relabel(self.text, a["starts"], a["ends"], cls, begin, a["classes"])
+        return cls, begin
 
     def entities(self, threshold: float | None = None, class_thresholds: dict | None = None) -> list[dict]:
         """Character spans {start, end, label, score, source}.
@@ -277,7 +285,10 @@ class TokenTagger:
         int8: bool = False,
         runtime: str = "torch",
         allow_hub: bool = False,
+        lexicon: bool = True,
     ):
+        """``lexicon``: relabel look-alikes by their value with the model folder's value lexicon,
+        when it has one (``piimask.runtime.lexicon``)."""
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -305,6 +316,8 @@ class TokenTagger:
         self._prefix, self._suffix = _special_tokens(self.tokenizer)
         self._content = self.window - len(self._prefix) - len(self._suffix)
         self._setup_labels()
+        local = Path(str(name))
+        self.lexicon = ValueLexicon.load(local) if lexicon and local.is_dir() else None
 
     def _setup_labels(self) -> None:
         n = len(self.id2label)
@@ -438,12 +451,12 @@ class TokenTagger:
             done = starts[b + self.batch_size] if b + self.batch_size < len(starts) else hi
             red.put(lo, acc[: done - lo] / cnt[: done - lo, None], self)
             carry, carry_at = (acc[done - lo :], cnt[done - lo :]), done
-        return TaggedText(text, None, arrays=red.arrays(offs, self.classes))
+        return TaggedText(text, None, arrays=red.arrays(offs, self.classes, self.lexicon))
 
     def _tagged(self, text: str, offs: np.ndarray, probs: np.ndarray) -> TaggedText:
         red = _Reduced(len(offs))
         red.put(0, probs, self)
-        return TaggedText(text, None, arrays=red.arrays(offs, self.classes))
+        return TaggedText(text, None, arrays=red.arrays(offs, self.classes, self.lexicon))
 
     def reduce(self, probs: np.ndarray) -> dict:
         """Per token: argmax class and begin flag and probability; PII-ness; best non-O class."""
@@ -480,10 +493,10 @@ class _Reduced:
         for k, v in tagger.reduce(probs).items():
             self.a[k][at : at + len(v)] = v
 
-    def arrays(self, offs: np.ndarray, classes: list[str]) -> dict:
+    def arrays(self, offs: np.ndarray, classes: list[str], lexicon: ValueLexicon | None = None) -> dict:
         keep = offs[:, 1] > offs[:, 0]  # tokens that cover no character carry no decision
         out = {k: v[keep] for k, v in self.a.items()}
-        out.update(starts=offs[keep, 0].copy(), ends=offs[keep, 1].copy(), classes=classes)
+        out.update(starts=offs[keep, 0].copy(), ends=offs[keep, 1].copy(), classes=classes, lexicon=lexicon)
         return out
 
 

@@ -1,0 +1,128 @@
+import json
+
+import pytest
+
+from piimask.cli import main
+from piimask.core.config import load_params
+from piimask.core.values import EN_FIRST_NAMES, EN_LAST_NAMES, MIDDLE_NAMES, ValueFactory
+from piimask.runtime.lexicon import LEXICON_FILE, ValueLexicon, build_lexicon, write_lexicon
+from piimask.runtime.predict import TaggedText, TokenTagger
+
+
+class _Pools:
+    """A stand-in factory: each class draws in turn from its own list."""
+
+    def __init__(self, pools):
+        self.pools = pools
+        self.at = {k: 0 for k in pools}
+
+    def __call__(self, label):
+        pool = self.pools[label]
+        self.at[label] += 1
+        return pool[self.at[label] % len(pool)]
+
+
+def test_a_value_one_class_of_its_group_draws_is_kept_and_a_shared_one_is_not():
+    make = _Pools({"FIRSTNAME": ["Ann", "Kim"], "MIDDLENAME": ["Rowan", "Kim"], "LASTNAME": ["Smith"], "SEX": ["x"]})
+    lex = build_lexicon([make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=10)
+    assert lex.values[0] == {"Ann": "FIRSTNAME", "Rowan": "MIDDLENAME", "Smith": "LASTNAME"}  # "Kim": both
+    assert lex.label("Rowan", "FIRSTNAME") == "MIDDLENAME" and lex.label(" Ann ", "LASTNAME") == "FIRSTNAME"
+    assert lex.label("Kim", "FIRSTNAME") == "FIRSTNAME"  # shared: the model's call
+    assert lex.label("Rowan", "CITY") == "CITY"  # another group's class is never moved into this one
+    assert lex.label("Zed", "MIDDLENAME") == "MIDDLENAME"  # unknown value
+    rare = build_lexicon([make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=1, min_count=2)
+    assert rare.values == [{}]  # one draw of a value says too little
+
+
+def test_the_run_factories_put_the_generators_name_pools_in_the_lexicon():
+    lex = build_lexicon([ValueFactory(seed=0, locales=("en_US", "en_GB"))], draws=6000)
+    middle = next(n for n in MIDDLE_NAMES if lex.values[0].get(n))
+    last = next(n for n in EN_LAST_NAMES if n not in EN_FIRST_NAMES and lex.values[0].get(n))
+    assert lex.label(middle, "FIRSTNAME") == "MIDDLENAME" and lex.label(middle, "LASTNAME") == "MIDDLENAME"
+    assert lex.label(last, "FIRSTNAME") == "LASTNAME"
+    assert lex.label("Solutions", "JOBTYPE") in ("JOBAREA", "JOBTYPE")  # a group of its own
+
+
+def _tagged(text, words, labels, lexicon):
+    offsets, at = [], 0
+    for w in words:
+        at = text.index(w, at)
+        offsets.append((at, at + len(w)))
+        at += len(w)
+    return TaggedText(text, offsets, labels, lexicon=lexicon)
+
+
+def test_relabelling_changes_labels_only_never_spans_or_neighbours():
+    lex = ValueLexicon([("FIRSTNAME", "MIDDLENAME", "LASTNAME")], [{"Rowan": "MIDDLENAME", "Ann": "FIRSTNAME"}])
+    text = "Dr. Rowan, Ann Rowan Lee called from Rowan Street"
+    words = ["Dr.", "Rowan", ",", "Ann", "Rowan", "Lee", "called", "from", "Rowan", "Street"]
+    labels = [
+        "B-PREFIX",
+        "B-LASTNAME",
+        "O",
+        "B-MIDDLENAME",
+        "I-MIDDLENAME",
+        "B-LASTNAME",
+        "O",
+        "O",
+        "B-STREET",
+        "I-STREET",
+    ]
+    plain = _tagged(text, words, labels, None).entities()
+    fixed = _tagged(text, words, labels, lex).entities()
+    assert [(e["start"], e["end"]) for e in fixed] == [(e["start"], e["end"]) for e in plain]
+    assert [e["label"] for e in fixed] == ["PREFIX", "MIDDLENAME", "MIDDLENAME", "LASTNAME", "STREET"]
+    # "Ann Rowan" is one span the lexicon does not know; "Rowan Street" is not in the name group
+    # an entity that continues a relabelled one without a B- tag stays an entity of its own
+    glued = _tagged("Rowan Lee", ["Rowan", "Lee"], ["B-FIRSTNAME", "I-MIDDLENAME"], lex)
+    assert [(e["label"], e["start"], e["end"]) for e in glued.entities()] == [
+        ("MIDDLENAME", 0, 5),
+        ("MIDDLENAME", 6, 9),
+    ]
+    assert glued.labels == ["B-MIDDLENAME", "B-MIDDLENAME"]
+    # the Masker's view (a PII-ness threshold) is relabelled the same way
+    assert [e["label"] for e in _tagged(text, words, labels, lex).entities(threshold=0.5)][:2] == [
+        "PREFIX",
+        "MIDDLENAME",
+    ]
+
+
+def test_the_tagger_reads_the_lexicon_beside_the_model_and_can_leave_it(tiny_model, tmp_path):
+    assert TokenTagger(tiny_model).lexicon is None  # a folder without one: the model alone
+    model = tmp_path / "model"
+    model.mkdir()
+    for f in tiny_model.iterdir():
+        (model / f.name).write_bytes(f.read_bytes())
+    ValueLexicon([("GENDER", "SEX")], [{"female": "SEX"}]).save(model / LEXICON_FILE)
+    tagger = TokenTagger(model)
+    assert tagger.lexicon is not None and tagger.lexicon.label("female", "GENDER") == "SEX"
+    assert tagger.tag(["she is female"])[0]._a["lexicon"] is tagger.lexicon
+    assert TokenTagger(model, lexicon=False).lexicon is None
+    (model / LEXICON_FILE).write_text('{"groups": [["SEX"]]}')
+    with pytest.raises(ValueError, match="not a piimask value lexicon"):
+        TokenTagger(model)
+
+
+def test_piimask_lexicon_writes_the_lexicon_of_the_models_own_run(tmp_path, capsys):
+    model = tmp_path / "model"
+    model.mkdir()
+    assert main(["lexicon", str(model)]) == 1
+    assert "params.yaml is missing" in capsys.readouterr().err
+    load_params("smoke").save(model / "params.yaml")
+    assert main(["lexicon", str(model)]) == 0
+    saved = json.loads((model / LEXICON_FILE).read_text())
+    assert saved["groups"][0] == ["FIRSTNAME", "MIDDLENAME", "LASTNAME"] and saved["info"]["factories"] == 1
+    lex = ValueLexicon.load(model)
+    assert len(lex) > 1000 and lex.label(MIDDLE_NAMES[0], "FIRSTNAME") == "MIDDLENAME"
+
+
+def test_a_multilingual_run_takes_each_languages_names(tmp_path):
+    p = load_params("smoke", {"languages": ["en", "de"]})
+    path = write_lexicon(p, tmp_path)
+    lex = ValueLexicon.load(tmp_path)
+    assert path.name == LEXICON_FILE and lex.info["factories"] == 2
+    from piimask.core.locale_values import LocaleValueFactory
+
+    de = LocaleValueFactory("de", seed=3)
+    lasts = [de("LASTNAME") for _ in range(50)]
+    assert sum(lex.label(v, "FIRSTNAME") == "LASTNAME" for v in lasts) >= 25
