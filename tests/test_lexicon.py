@@ -5,7 +5,7 @@ import pytest
 from piimask.cli import main
 from piimask.core.config import load_params
 from piimask.core.values import EN_FIRST_NAMES, EN_LAST_NAMES, MIDDLE_NAMES, ValueFactory
-from piimask.runtime.lexicon import LEXICON_FILE, ValueLexicon, build_lexicon, write_lexicon
+from piimask.runtime.lexicon import LEXICON_FILE, ValueLexicon, build_lexicon, value_format, write_lexicon
 from piimask.runtime.predict import TaggedText, TokenTagger
 
 
@@ -24,23 +24,54 @@ class _Pools:
 
 def test_a_value_one_class_of_its_group_draws_is_kept_and_a_shared_one_is_not():
     make = _Pools({"FIRSTNAME": ["Ann", "Kim"], "MIDDLENAME": ["Rowan", "Kim"], "LASTNAME": ["Smith"], "SEX": ["x"]})
-    lex = build_lexicon([make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=10)
+    lex = build_lexicon([make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=10, format_classes=[])
     assert lex.values[0] == {"Ann": "FIRSTNAME", "Rowan": "MIDDLENAME", "Smith": "LASTNAME"}  # "Kim": both
     assert lex.label("Rowan", "FIRSTNAME") == "MIDDLENAME" and lex.label(" Ann ", "LASTNAME") == "FIRSTNAME"
     assert lex.label("Kim", "FIRSTNAME") == "FIRSTNAME"  # shared: the model's call
     assert lex.label("Rowan", "CITY") == "CITY"  # another group's class is never moved into this one
     assert lex.label("Zed", "MIDDLENAME") == "MIDDLENAME"  # unknown value
-    rare = build_lexicon([make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=1, min_count=2)
-    assert rare.values == [{}]  # one draw of a value says too little
+    rare = build_lexicon(
+        [make], groups=[("FIRSTNAME", "MIDDLENAME", "LASTNAME")], draws=1, min_count=2, format_classes=[]
+    )
+    assert rare.values == [{}] and rare.formats == {}  # one draw of a value says too little
+
+
+def test_a_value_format_no_class_but_one_takes_moves_the_label_to_that_class():
+    assert value_format("Qm7rTz2pLk9W") == "12:9Aa" and value_format(" ann_1 ") == "5:9_a"
+    assert value_format("hello") is None and value_format("two words 12") is None  # words and phrases
+    assert value_format("x.y@z.io") == "8:.@a"
+    make = _Pools(
+        {
+            "PASSWORD": ["Qm7rTz2pLk9W", "Hb4nWq8sDf2X"],
+            "BIC": ["ZXCV12AB", "QWER34TY"],
+            "USERNAME": ["ann_1", "bob_2", "Qm7rTz2pLk9W"],
+            "SEX": ["male"],
+            "PIN": ["1234", "12a4"],
+        }
+    )
+    lex = build_lexicon(
+        [make], groups=[], format_classes=["PASSWORD", "BIC", "USERNAME", "SEX", "PIN"], format_draws=30
+    )
+    assert lex.formats["12:9Aa"] == {"top": "PASSWORD", "classes": ["PASSWORD", "USERNAME"]}
+    assert lex.label("Kd8wPz3mNq1R", "BIC") == "PASSWORD"  # a BIC is never written in small letters
+    assert lex.label("Kd8wPz3mNq1R", "USERNAME") == "USERNAME"  # a username may be: the model's call
+    assert lex.label("PLMN98OK", "PASSWORD") == "BIC" and lex.label("PLMN98OK", "BIC") == "BIC"
+    assert lex.label("cat_7", "FIRSTNAME") == "USERNAME"
+    assert lex.label("Kd8wPz3mNq1", "BIC") == "BIC"  # a format never drawn: no evidence
+    assert "4:9" not in lex.formats and lex.label("5678", "AGE") == "AGE"  # drawn 15 times: too few
+    assert lex.label("male", "GENDER") == "GENDER"  # a word has no format
 
 
 def test_the_run_factories_put_the_generators_name_pools_in_the_lexicon():
-    lex = build_lexicon([ValueFactory(seed=0, locales=("en_US", "en_GB"))], draws=6000)
+    make = ValueFactory(seed=0, locales=("en_US", "en_GB"))
+    lex = build_lexicon([make], draws=6000, format_classes=["PASSWORD", "BIC", "VEHICLEVIN"], format_draws=1000)
     middle = next(n for n in MIDDLE_NAMES if lex.values[0].get(n))
     last = next(n for n in EN_LAST_NAMES if n not in EN_FIRST_NAMES and lex.values[0].get(n))
     assert lex.label(middle, "FIRSTNAME") == "MIDDLENAME" and lex.label(middle, "LASTNAME") == "MIDDLENAME"
     assert lex.label(last, "FIRSTNAME") == "LASTNAME"
     assert lex.label("Solutions", "JOBTYPE") in ("JOBAREA", "JOBTYPE")  # a group of its own
+    assert lex.label("Qm7rTz2pLk9W", "BIC") == "PASSWORD" and lex.label("Qm7rTz2pLk9W", "VEHICLEVIN") == "PASSWORD"
+    assert lex.label(make("VEHICLEVIN"), "PASSWORD") == "VEHICLEVIN"
 
 
 def _tagged(text, words, labels, lexicon):
@@ -80,6 +111,11 @@ def test_relabelling_changes_labels_only_never_spans_or_neighbours():
         ("MIDDLENAME", 6, 9),
     ]
     assert glued.labels == ["B-MIDDLENAME", "B-MIDDLENAME"]
+    # with formats, any class is checked: a password the model called a BIC
+    fmt = ValueLexicon([], [], formats={"12:9Aa": {"top": "PASSWORD", "classes": ["PASSWORD", "USERNAME"]}})
+    opaque = ["use", "Qm7rTz2pLk9W", "or", "Hb4nWq8sDf2X"]  # (a model knows every class; this text two)
+    pw = _tagged("use Qm7rTz2pLk9W or Hb4nWq8sDf2X", opaque, ["O", "B-BIC", "O", "B-PASSWORD"], fmt)
+    assert [(e["label"], e["start"], e["end"]) for e in pw.entities()] == [("PASSWORD", 4, 16), ("PASSWORD", 20, 32)]
     # the Masker's view (a PII-ness threshold) is relabelled the same way
     assert [e["label"] for e in _tagged(text, words, labels, lex).entities(threshold=0.5)][:2] == [
         "PREFIX",

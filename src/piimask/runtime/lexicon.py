@@ -1,23 +1,32 @@
-"""The value lexicon: look-alike classes told apart by the value itself.
+"""The value lexicon: classes told apart by the value itself.
 
 Some of the 200k schema's look-alikes are decided by *which list the value comes from*, not by its
 context: a middle name is drawn from a pool of unisex given names and a first name from another
 list, a job area ("Solutions") and a job type ("Supervisor") from two short lists, a county and a
-state from theirs. The generator follows those conventions (``piimask.core.values``), but a small
-uncased model cannot remember which of 7,000 names belongs to which pool: on the real 200k rows
-"Dr. Rowan" comes out LASTNAME and "Hi Victoria" MIDDLENAME.
+state from theirs. Others by the value's *format*: a password has lower- and upper-case letters
+and digits, a BIC upper-case letters only, a username digits or a dot where no name has one. The
+generator follows those conventions (``piimask.core.values``), but a small uncased model cannot
+remember which of 7,000 names belongs to which pool, nor see a letter's case: on the real 200k
+rows "Dr. Rowan" comes out LASTNAME, "Hi Victoria" MIDDLENAME and a 12-character password BIC.
 
-``build_lexicon`` samples the run's own value factories (never any reference row) and keeps, per
-look-alike group, the values that one class of the group draws almost always; at inference
-``ValueLexicon.relabel`` gives an entity the model labelled with one class of a group the class its
-value belongs to. Only the label changes, never a span or the PII decision, and only within a group.
-Values that several classes share (currency names, dates, IP addresses) stay the model's call.
-Training writes the lexicon beside the model (``value_lexicon.json``); ``TokenTagger`` reads it.
+``build_lexicon`` samples the run's own value factories (never any reference row) and keeps
+
+- **values**, per look-alike group: the values that one class of the group draws almost always;
+- **formats** of values written without spaces that hold a digit or one of ``._@:/-`` (length and
+  kinds of characters: ``12:9Aa`` is 12 characters of digits, capitals and small letters): the
+  classes that ever draw the format, and the one that draws it most.
+
+At inference ``ValueLexicon.label`` gives an entity the class its value belongs to in its group;
+then, when the class drawn is one that never takes the value's format, the format's own class.
+Only the label changes, never a span or the PII decision. Values that several classes share
+(currency names, dates, IP addresses) stay the model's call. Training writes the lexicon beside
+the model (``value_lexicon.json``); ``TokenTagger`` reads it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -32,32 +41,61 @@ LOOKALIKE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("GENDER", "SEX"),
     ("CITY", "COUNTY", "STATE", "STREET"),
 )
-DRAWS = 30_000  # values drawn per class and factory
+DRAWS = 30_000  # values drawn per class of a group and factory
 MIN_COUNT = 2  # a value drawn fewer times says too little about its pool
 MIN_SHARE = 0.95  # the share of a value's draws (within its group) that one class must hold
+FORMAT_DRAWS = 5_000  # values drawn per class (all classes) and factory, for the formats
+FORMAT_MIN_COUNT = 20  # a format drawn fewer times says too little
+FORMAT_MIN_SHARE = 0.5  # the share of a format's draws its most frequent class must hold
+_OPAQUE = re.compile(r"\S*[\d_.@:/-]\S*")  # no space; a digit or a joiner
+
+
+def value_format(value: str) -> str | None:
+    """``<length>:<kinds>`` of a value written without spaces that holds a digit or one of
+    ``._@:/-`` (kinds: ``9`` digits, ``A`` capitals, ``a`` small letters, other characters as they
+    are); None for other values (words and phrases: their format says little)."""
+    v = value.strip()
+    if not v or not _OPAQUE.fullmatch(v):
+        return None
+    kinds = {"9" if ch.isdigit() else "A" if ch.isupper() else "a" if ch.isalpha() else ch for ch in v}
+    return f"{len(v) if len(v) <= 40 else '41+'}:{''.join(sorted(kinds))}"
 
 
 class ValueLexicon:
-    """Per look-alike group, the class each known value belongs to."""
+    """Per look-alike group, the class each known value belongs to; per value format, the classes
+    that take it and the one that takes it most (``formats``: ``{format: {"top": class,
+    "classes": [...]}}``)."""
 
-    def __init__(self, groups: Sequence[Sequence[str]], values: Sequence[Mapping[str, str]], info: dict | None = None):
+    def __init__(
+        self,
+        groups: Sequence[Sequence[str]],
+        values: Sequence[Mapping[str, str]],
+        info: dict | None = None,
+        formats: Mapping[str, Mapping] | None = None,
+    ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
         self.groups = [tuple(g) for g in groups]
         self.values = [dict(v) for v in values]
+        self.formats = {f: {"top": e["top"], "classes": list(e["classes"])} for f, e in (formats or {}).items()}
         self.info = dict(info or {})
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
+        self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.values)
+        return sum(len(v) for v in self.values) + len(self.formats)
 
     def label(self, value: str, label: str) -> str:
-        """The class ``value`` belongs to if ``label`` is in a look-alike group and the lexicon
-        knows the value in that group; otherwise ``label`` itself."""
+        """The class of ``value`` in ``label``'s look-alike group, if the lexicon knows it; then,
+        if that class never takes the value's format, the format's own class."""
         g = self._group_of.get(label)
-        if g is None:
-            return label
-        return self.values[g].get(value.strip(), label)
+        if g is not None:
+            label = self.values[g].get(value.strip(), label)
+        if self.formats:
+            f = value_format(value)
+            if f in self._takes and label not in self._takes[f]:
+                return self.formats[f]["top"]
+        return label
 
     def relabel(
         self,
@@ -71,22 +109,28 @@ class ValueLexicon:
         """Token arrays with each entity relabelled by its value (spans unchanged: the first token
         of every entity is marked as a beginning, so two neighbours never merge)."""
         index = {name: k for k, name in enumerate(classes)}
-        grouped = np.zeros(len(classes), dtype=bool)
-        for k, name in enumerate(classes):
-            grouped[k] = name in self._group_of
-        if not len(cls) or not grouped[cls].any():
+        if self.formats:
+            checked = np.ones(len(classes), dtype=bool)
+        else:
+            checked = np.array([name in self._group_of for name in classes], dtype=bool)
+        checked[0] = False
+        if not len(cls) or not checked[cls].any():
             return cls, begin
         prev = np.concatenate([[0], cls[:-1]])
         first = np.flatnonzero((cls != 0) & (begin | (prev != cls)))
-        bounds = np.append(first, len(cls))
+        # an entity runs from its first token through the tokens of its class that follow
+        cont = np.zeros(len(cls), dtype=bool)
+        cont[1:] = (cls[1:] == cls[:-1]) & (cls[1:] != 0)
+        cont[first] = False
+        nxt = np.append(first[1:], len(cls))
         cls, begin = cls.copy(), begin.copy()
         begin[first] = True
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        for a, b in zip(first.tolist(), nxt.tolist()):
             k = int(cls[a])
-            if not grouped[k]:
+            if not checked[k]:
                 continue
             last = a
-            while last + 1 < b and cls[last + 1] == k:
+            while last + 1 < b and cont[last + 1]:
                 last += 1
             new = self.label(text[int(starts[a]) : int(ends[last])], classes[k])
             if new != classes[k] and new in index:
@@ -95,7 +139,12 @@ class ValueLexicon:
 
     # -- files ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"groups": [list(g) for g in self.groups], "values": self.values, "info": self.info}
+        return {
+            "groups": [list(g) for g in self.groups],
+            "values": self.values,
+            "formats": self.formats,
+            "info": self.info,
+        }
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -110,7 +159,7 @@ class ValueLexicon:
             return None
         try:
             d = json.loads(path.read_text())
-            return cls(d["groups"], d["values"], d.get("info"))
+            return cls(d["groups"], d["values"], d.get("info"), d.get("formats"))
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
 
@@ -121,9 +170,13 @@ def build_lexicon(
     draws: int = DRAWS,
     min_count: int = MIN_COUNT,
     min_share: float = MIN_SHARE,
+    format_classes: Sequence[str] | None = None,
+    format_draws: int = FORMAT_DRAWS,
 ) -> ValueLexicon:
     """Sample each factory ``draws`` times per class of each group; keep a value for a group when
-    it was drawn at least ``min_count`` times and one class holds ``min_share`` of those draws."""
+    it was drawn at least ``min_count`` times and one class holds ``min_share`` of those draws.
+    Then ``format_draws`` times per class of ``format_classes`` (default: all 56): keep a format
+    drawn at least ``FORMAT_MIN_COUNT`` times whose most frequent class holds ``FORMAT_MIN_SHARE``."""
     factories = list(factories)
     tables = []
     for group in groups:
@@ -139,8 +192,33 @@ def build_lexicon(
             if value and total >= min_count and n / total >= min_share:
                 table[value] = top
         tables.append(table)
-    info = {"draws": draws, "min_count": min_count, "min_share": min_share, "factories": len(factories)}
-    return ValueLexicon(groups, tables, info)
+    if format_classes is None:
+        from ..core.taxonomy import CLASSES
+
+        format_classes = CLASSES
+    seen: dict[str, Counter] = {}
+    for make in factories:
+        for label in format_classes:
+            for _ in range(format_draws):
+                f = value_format(make(label))
+                if f is not None:
+                    seen.setdefault(f, Counter())[label] += 1
+    formats = {}
+    for f, c in sorted(seen.items()):
+        top, n = c.most_common(1)[0]
+        total = sum(c.values())
+        if total >= FORMAT_MIN_COUNT and n / total >= FORMAT_MIN_SHARE:
+            formats[f] = {"top": top, "classes": sorted(c)}
+    info = {
+        "draws": draws,
+        "min_count": min_count,
+        "min_share": min_share,
+        "format_draws": format_draws,
+        "format_min_count": FORMAT_MIN_COUNT,
+        "format_min_share": FORMAT_MIN_SHARE,
+        "factories": len(factories),
+    }
+    return ValueLexicon(groups, tables, info, formats)
 
 
 def run_factories(params) -> list:
