@@ -194,3 +194,35 @@ def test_join_rows_moves_every_span_with_its_text():
     assert doc["source_text"] == "Mail ann@lee.io now.\n\nNo values here.\n\nRing 555-0100."
     assert [doc["source_text"][e["start"] : e["end"]] for e in doc["privacy_mask"]] == ["ann@lee.io", "555-0100"]
     assert [e["label"] for e in doc["privacy_mask"]] == ["EMAIL", "PHONENUMBER"]
+
+
+class LexiconTagger(WordTagger):
+    """A WordTagger whose texts carry a value lexicon, as TokenTagger's do."""
+
+    def __init__(self, words, lexicon):
+        super().__init__(words)
+        self.lexicon = lexicon
+
+    def tag(self, texts):
+        from piimask.runtime.predict import TaggedText
+
+        return [TaggedText(t.text, t.offsets, t.labels, lexicon=self.lexicon) for t in super().tag(texts)]
+
+
+def test_the_lexicon_effect_scores_the_same_tagging_with_and_without_it():
+    from piimask.pipeline.evaluate import lexicon_effect
+    from piimask.runtime.lexicon import ValueLexicon
+
+    rows = [  # (a label-built TaggedText knows only the classes its text carries: Kai brings MIDDLENAME)
+        lrow("Kai and Rowan Smith", "en", ("Kai", "MIDDLENAME"), ("Rowan", "MIDDLENAME"), ("Smith", "LASTNAME")),
+        lrow("Hi Ann and Rowan Kai", "en", ("Ann", "FIRSTNAME"), ("Rowan", "MIDDLENAME"), ("Kai", "MIDDLENAME")),
+    ]
+    words = {"Rowan": "FIRSTNAME", "Smith": "LASTNAME", "Ann": "FIRSTNAME", "Kai": "MIDDLENAME"}
+    assert lexicon_effect(WordTagger(words), rows) is None  # no lexicon: nothing to compare
+    lex = ValueLexicon([("FIRSTNAME", "MIDDLENAME", "LASTNAME")], [{"Rowan": "MIDDLENAME"}])
+    tagger = LexiconTagger(words, lex)
+    effect = lexicon_effect(tagger, rows, "real")
+    assert tagger.calls == 1 and effect["dataset"] == "real" and effect["values"] == 1
+    assert effect["entities"] == 6 and effect["labels_changed"] == 2
+    assert effect["with"]["entity_f1"] == 1.0 and effect["without"]["entity_f1"] == pytest.approx(4 / 6, abs=1e-4)
+    assert effect["with"]["span_edges_f1"] == effect["without"]["span_edges_f1"] == 1.0

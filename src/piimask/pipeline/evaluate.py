@@ -261,6 +261,29 @@ def evaluate_rows(
     return score_rows(rows, tagger.tag([r["source_text"] for r in rows]), name, unmapped, n_examples)
 
 
+def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
+    """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
+    and how many entity labels it changed; None when the tagger has no lexicon."""
+    lexicon = getattr(tagger, "lexicon", None)
+    if lexicon is None:
+        return None
+    tagged = tagger.tag([r["source_text"] for r in rows])
+    bare = [t.without_lexicon() for t in tagged]
+    keys = ("entity_f1", "entity_precision", "entity_recall", "macro_f1", "span_edges_f1")
+    with_lex, without = score_rows(rows, tagged, name).summary(), score_rows(rows, bare, name).summary()
+    pairs = [(a, b) for t, u in zip(tagged, bare) for a, b in zip(t.entities(), u.entities())]
+    return {
+        "dataset": name,
+        "groups": [list(g) for g in lexicon.groups],
+        "values": sum(len(v) for v in lexicon.values),
+        "formats": len(lexicon.formats),
+        "entities": len(pairs),
+        "labels_changed": sum(a["label"] != b["label"] for a, b in pairs),
+        "with": {k: with_lex[k] for k in keys},
+        "without": {k: without[k] for k in keys},
+    }
+
+
 def score_rows(
     rows: Sequence[dict], tagged: Sequence, name: str = "", unmapped: Counter | None = None, n_examples: int = 15
 ) -> Evaluation:

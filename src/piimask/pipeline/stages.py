@@ -407,11 +407,13 @@ class Evaluated:
     real_name: str | None = None  # the real rows in the 200k label scheme, if present
     aggregation: dict = field(default_factory=dict)  # pipeline aggregation_strategy -> scores on the real rows
     best_aggregation: str = ""
+    lexicon: dict | None = None  # evaluate.lexicon_effect on the real rows (None: no value lexicon)
 
 
 def run_evaluate(params: Params, tagger=None) -> Evaluated:
     """Score the model on the synthetic test split and every external dataset present, each also
-    per language, and the transformers pipeline's aggregation strategies on the real rows; write
+    per language, the transformers pipeline's aggregation strategies and the value lexicon's
+    effect (scores without it) on the real rows; write
     ``metrics.json``, ``metrics_per_class.csv`` and the model card (``model/README.md``, rewritten
     with all of it)."""
     import pandas as pd
@@ -447,6 +449,7 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
     scored_on = real or "synthetic-test"
     aggregation = cards.aggregation_scores(params.model_dir, rows_by_name[scored_on])
     best = cards.best_aggregation(aggregation)
+    lexicon = evaluate.lexicon_effect(tagger, rows_by_name[scored_on], scored_on)
     _write_json(
         params.run_dir / "metrics.json",
         {
@@ -454,12 +457,13 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
             "by_language": per_language.to_dict("records"),
             "external_datasets": params.external_datasets,
             "aggregation": {"scored_on": scored_on, "best": best, "scores": aggregation},
+            "value_lexicon": lexicon,
         },
         default=str,
     )
     train_metrics = json.loads((params.model_dir / "metrics.json").read_text())
     (params.model_dir / "README.md").write_text(cards.model_card(params, train_metrics, evaluation, aggregation))
-    return Evaluated(results, skipped, unmapped_by, by_language, per_language, real, aggregation, best)
+    return Evaluated(results, skipped, unmapped_by, by_language, per_language, real, aggregation, best, lexicon)
 
 
 # -- 06 mask -----------------------------------------------------------------------------------

@@ -137,6 +137,10 @@ class TaggedText:
         names = self.classes
         return ["O" if c == 0 else ("B-" if s else "I-") + names[c] for c, s in zip(cls.tolist(), starts.tolist())]
 
+    def without_lexicon(self) -> TaggedText:
+        """The same tokens and scores decoded without the value lexicon (the model's own labels)."""
+        return TaggedText(self.text, None, arrays={**self._a, "lexicon": None})
+
     # -- decoding -------------------------------------------------------------------------------
     def _decode(self, threshold: float | None, class_thresholds: dict | None) -> tuple[np.ndarray, np.ndarray]:
         a = self._a
