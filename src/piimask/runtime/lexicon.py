@@ -98,44 +98,21 @@ class ValueLexicon:
         return label
 
     def relabel(
-        self,
-        text: str,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        cls: np.ndarray,
-        begin: np.ndarray,
-        classes: Sequence[str],
-    ):
-        """Token arrays with each entity relabelled by its value (spans unchanged: the first token
-        of every entity is marked as a beginning, so two neighbours never merge)."""
+        self, text: str, starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, classes: Sequence[str]
+    ) -> np.ndarray | None:
+        """Class numbers for entities given by their character ``starts``/``ends`` and class numbers
+        ``labels`` (``classes[k]`` names class k), each relabelled by its value; None when no
+        entity's class is one the lexicon checks."""
         index = {name: k for k, name in enumerate(classes)}
-        if self.formats:
-            checked = np.ones(len(classes), dtype=bool)
-        else:
-            checked = np.array([name in self._group_of for name in classes], dtype=bool)
+        checked = np.array([bool(self.formats) or name in self._group_of for name in classes], dtype=bool)
         checked[0] = False
-        if not len(cls) or not checked[cls].any():
-            return cls, begin
-        prev = np.concatenate([[0], cls[:-1]])
-        first = np.flatnonzero((cls != 0) & (begin | (prev != cls)))
-        # an entity runs from its first token through the tokens of its class that follow
-        cont = np.zeros(len(cls), dtype=bool)
-        cont[1:] = (cls[1:] == cls[:-1]) & (cls[1:] != 0)
-        cont[first] = False
-        nxt = np.append(first[1:], len(cls))
-        cls, begin = cls.copy(), begin.copy()
-        begin[first] = True
-        for a, b in zip(first.tolist(), nxt.tolist()):
-            k = int(cls[a])
-            if not checked[k]:
-                continue
-            last = a
-            while last + 1 < b and cont[last + 1]:
-                last += 1
-            new = self.label(text[int(starts[a]) : int(ends[last])], classes[k])
-            if new != classes[k] and new in index:
-                cls[a : last + 1] = index[new]
-        return cls, begin
+        if not len(labels) or not checked[labels].any():
+            return None
+        out = labels.copy()
+        for i, (s, e, k) in enumerate(zip(starts.tolist(), ends.tolist(), labels.tolist())):
+            if checked[k]:
+                out[i] = index.get(self.label(text[s:e], classes[k]), k)
+        return out
 
     # -- files ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:

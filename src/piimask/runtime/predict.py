@@ -156,8 +156,13 @@ class TaggedText:
             begin = a["best_begin"] & keep
         cls, begin = _word_consistent(self.text, a["starts"], a["ends"], cls, begin)
         lexicon = a.get("lexicon")
-        if lexicon is not None:
-            cls, begin = lexicon.relabel(self.text, a["starts"], a["ends"], cls, begin, a["classes"])
+        if lexicon is not None and len(cls):
+            first, last = _entity_bounds(cls, begin)
+            new = lexicon.relabel(self.text, a["starts"][first], a["ends"][last], cls[first], a["classes"])
+            if new is not None:  # labels only: each entity keeps its tokens and starts with a B-
+                cls, begin = cls.copy(), begin.copy()
+                begin[first] = True
+                cls[np.flatnonzero(cls)] = np.repeat(new, last - first + 1)
         return cls, begin
 
     def entities(self, threshold: float | None = None, class_thresholds: dict | None = None) -> list[dict]:
@@ -170,11 +175,7 @@ class TaggedText:
         cls, begin = self._decode(threshold, class_thresholds)
         if not len(cls):
             return []
-        starts = _entity_starts(cls, begin)
-        cont_next = np.zeros(len(cls), dtype=bool)
-        cont_next[:-1] = (cls[1:] != 0) & ~starts[1:]
-        first = np.flatnonzero(starts)
-        last = np.flatnonzero((cls != 0) & ~cont_next)
+        first, last = _entity_bounds(cls, begin)
         score = self._a["arg_p"] if threshold is None else self._a["pii"]
         csum = np.concatenate([[0.0], np.cumsum(score, dtype=np.float64)])
         means = (csum[last + 1] - csum[first]) / (last + 1 - first)
@@ -190,6 +191,14 @@ def _entity_starts(cls: np.ndarray, begin: np.ndarray) -> np.ndarray:
     """True where a token starts an entity: tagged, and B- or a different class than the previous."""
     prev = np.concatenate([[0], cls[:-1]]) if len(cls) else cls
     return (cls != 0) & (begin | (prev != cls))
+
+
+def _entity_bounds(cls: np.ndarray, begin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last token of every entity (an entity's tokens are consecutive and tagged)."""
+    starts = _entity_starts(cls, begin)
+    cont_next = np.zeros(len(cls), dtype=bool)
+    cont_next[:-1] = (cls[1:] != 0) & ~starts[1:]
+    return np.flatnonzero(starts), np.flatnonzero((cls != 0) & ~cont_next)
 
 
 def _word_consistent(
