@@ -127,6 +127,7 @@ BAD = {
     "early_stopping_patience": -1,
     "train_sampling": "by_length",
     "value_lexicon": "yes",
+    "settle_lookalikes": "maybe",
     "external_datasets": [{"name": "x"}],
     "label_maps": {"300k": {"TEL": "PHONE"}},
     "max_eval_rows": -1,

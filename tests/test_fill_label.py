@@ -14,7 +14,7 @@ from piimask.core.label import (
     span_labels,
     tokenize_and_label,
 )
-from piimask.core.taxonomy import CLASSES
+from piimask.core.taxonomy import CLASSES, SETTLED, settle_label
 from piimask.core.values import ValueFactory
 
 LABELS = sorted(CLASSES)
@@ -95,6 +95,17 @@ def test_indexed_repeats_share_a_value_unindexed_do_not():
     counter = itertools.count()
     r2 = fill("[CITY] and [CITY]", lambda label: f"Town{next(counter)}")
     assert r2.privacy_mask[0]["value"] != r2.privacy_mask[1]["value"]
+
+
+def test_settling_records_a_look_alike_under_one_class_in_mask_and_target():
+    values = iter(["10.1.2.3", "2001:db8::7", "Euro", "Ann", "10.1.2.3"])
+    r = fill("[IP_1] [IP] [CURRENCYNAME] [FIRSTNAME] [IP_1]", lambda label: next(values), settle_label)
+    assert [e["label"] for e in r.privacy_mask] == ["IPV4", "IPV6", "CURRENCY", "FIRSTNAME", "IPV4"]
+    assert r.target_text == "[IPV4] [IPV6] [CURRENCY] [FIRSTNAME] [IPV4]"
+    assert r.source_text == "10.1.2.3 2001:db8::7 Euro Ann 10.1.2.3"
+    assert settle_label("DOB", "1 May 1990") == "DOB" and set(SETTLED) == {"CURRENCYNAME", "IP"}
+    plain = fill("[IP] [CURRENCYNAME]", lambda label: "Euro" if label == "CURRENCYNAME" else "10.1.2.3")
+    assert [e["label"] for e in plain.privacy_mask] == ["IP", "CURRENCYNAME"]  # no settle: as written
 
 
 def test_variants_are_recognised_and_ipv4_is_not_an_index():

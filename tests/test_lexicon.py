@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import yaml
 
 from piimask.cli import main
 from piimask.core.config import load_params
@@ -150,6 +151,23 @@ def test_piimask_lexicon_writes_the_lexicon_of_the_models_own_run(tmp_path, caps
     assert saved["groups"][0] == ["FIRSTNAME", "MIDDLENAME", "LASTNAME"] and saved["info"]["factories"] == 1
     lex = ValueLexicon.load(model)
     assert len(lex) > 1000 and lex.label(MIDDLE_NAMES[0], "FIRSTNAME") == "MIDDLENAME"
+    assert lex.info["settled"] is True
+    # a model from before settled look-alikes (no such key in its params) learned IP: kept
+    saved = yaml.safe_load((model / "params.yaml").read_text())
+    del saved["settle_lookalikes"]
+    (model / "params.yaml").write_text(yaml.safe_dump(saved))
+    assert main(["lexicon", str(model)]) == 0
+    old = ValueLexicon.load(model)
+    assert old.info["settled"] is False and any("IP" in e["classes"] for e in old.formats.values())
+
+
+def test_a_settling_run_s_lexicon_names_the_settled_classes_only(tmp_path):
+    write_lexicon(load_params("smoke"), tmp_path)
+    lex = ValueLexicon.load(tmp_path)
+    assert lex.info["settled"] is True
+    taking = {c for e in lex.formats.values() for c in e["classes"]}
+    assert "IPV4" in taking and "IP" not in taking and "CURRENCYNAME" not in taking
+    assert lex.label("192.168.100.200", "IP") == "IPV4"  # never the class the corpus no longer has
 
 
 def test_a_multilingual_run_takes_each_languages_names(tmp_path):

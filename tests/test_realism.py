@@ -313,3 +313,27 @@ def test_texts_by_language_groups_rows_and_records():
     recs = [Record(id="1", source_text="Bonjour", language="fr")]
     assert realism.texts_by_language(rows, "real") == {"real / de": ["Hallo", "Guten Tag"], "real / nl": ["Hoi"]}
     assert realism.texts_by_language(recs, "generated") == {"generated / fr": ["Bonjour"]}
+
+
+def test_the_settled_table_counts_each_look_alike_by_class_and_address_family():
+    def row(*spans):
+        text, mask = "", []
+        for label, value in spans:
+            mask.append({"start": len(text), "end": len(text) + len(value), "label": label, "value": value})
+            text += value + " and "
+        return {"source_text": text, "privacy_mask": mask}
+
+    ref = realism.profile(
+        [row(("IP", "10.0.0.1"), ("IP", "fe80::1"), ("IPV4", "1.2.3.4")), row(("CURRENCYNAME", "Euro"))]
+    )
+    gen = realism.profile([row(("IPV6", "fe80::2"), ("CURRENCY", "Euro"), ("CURRENCY", "Yen"))])
+    t = realism.settled_table(ref, gen).set_index(["value", "class"])
+    assert (
+        t.loc[("IPv4 address", "IP"), "reference spans"] == 1 and t.loc[("IPv6 address", "IP"), "reference spans"] == 1
+    )
+    assert (
+        t.loc[("IPv4 address", "IPV4"), "reference spans"] == 1
+        and t.loc[("IPv6 address", "IPV6"), "generated spans"] == 1
+    )
+    assert t.loc[("currency name", "CURRENCY"), "generated spans"] == 2
+    assert t.loc[("currency name", "CURRENCYNAME")].tolist() == [1, 0]

@@ -227,7 +227,9 @@ def cmd_lexicon(args) -> int:
     saved = model / "params.yaml"
     if not saved.is_file():
         raise ValueError(f"{saved} is missing: `piimask lexicon` takes a folder piimask trained a model in")
-    path = write_lexicon(from_mapping(read_yaml(saved), strict=False), model)
+    values = read_yaml(saved)
+    values.setdefault("settle_lookalikes", False)  # a model from before settling was taught both labels
+    path = write_lexicon(from_mapping(values, strict=False), model)
     print(f"value lexicon written to {path}")
     return 0
 

@@ -61,6 +61,7 @@ class Params:
     fields: list = _default_factory("fields")
     styles: list = _default_factory("styles")
     min_class_count: int = DEFAULTS["min_class_count"]
+    settle_lookalikes: bool = DEFAULTS["settle_lookalikes"]  # one class per look-alike pair (taxonomy.SETTLED)
     extra_classes: int = DEFAULTS["extra_classes"]
     reference_dataset: str = DEFAULTS["reference_dataset"]
     reference_split: str = DEFAULTS["reference_split"]

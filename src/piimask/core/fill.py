@@ -85,11 +85,14 @@ def find_placeholders(masked: str) -> list[Placeholder]:
     return out
 
 
-def fill(masked: str, value_for: Callable[[str], str]) -> Filled:
+def fill(masked: str, value_for: Callable[[str], str], settle: Callable[[str, str], str] | None = None) -> Filled:
     """Replace every placeholder with ``value_for(label)``.
 
     Indexed repeats (``[FIRSTNAME_1]`` twice) get one value; unindexed repeats get fresh values.
-    Raises ``PlaceholderError`` if any placeholder names a label outside the taxonomy.
+    ``settle(label, value)``, when given, names the class the value is recorded under (in the
+    privacy mask and the target text): ``taxonomy.settle_label`` settles look-alikes the dataset
+    labels two ways onto one. Raises ``PlaceholderError`` if any placeholder names a label outside
+    the taxonomy.
     """
     holders = find_placeholders(masked)
     unknown = [h.raw for h in holders if not h.known]
@@ -115,9 +118,10 @@ def fill(masked: str, value_for: Callable[[str], str]) -> Filled:
             value = value_for(h.label)
         if not value:
             raise ValueError(f"empty value generated for {h.label}")
-        mask.append({"value": value, "start": src_len, "end": src_len + len(value), "label": h.label})
+        label = settle(h.label, value) if settle is not None else h.label
+        mask.append({"value": value, "start": src_len, "end": src_len + len(value), "label": label})
         src.append(value)
-        tgt.append(f"[{h.label}]")
+        tgt.append(f"[{label}]")
         src_len += len(value)
         cursor = h.end
     src.append(masked[cursor:])

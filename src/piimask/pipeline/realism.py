@@ -526,6 +526,22 @@ def class_shares(p: Profile) -> dict[str, float]:
     return {k: 100 * n / total for k, n in p.classes.items()}
 
 
+def settled_table(ref: Profile, gen: Profile) -> pd.DataFrame:
+    """The look-alikes the generator settles onto one class (``taxonomy.SETTLED``): per class,
+    spans in the reference rows and in the generated corpus; IP-like classes split by address
+    family (a shape with ``:`` is IPv6). Where the reference writes one value shape under two
+    classes, the settled class is the one it uses more often."""
+
+    def family(p: Profile, label: str, v6: bool) -> int:
+        return sum(n for shape, n in p.shapes.get(label, {}).items() if (":" in shape) == v6)
+
+    rows = [("currency name", c, ref.classes.get(c, 0), gen.classes.get(c, 0)) for c in ("CURRENCY", "CURRENCYNAME")]
+    for v6, kind in ((False, "IPv4 address"), (True, "IPv6 address")):
+        for c in ("IP", "IPV6" if v6 else "IPV4"):
+            rows.append((kind, c, family(ref, c, v6), family(gen, c, v6)))
+    return pd.DataFrame(rows, columns=["value", "class", "reference spans", "generated spans"])
+
+
 def profile_summary(p: Profile) -> dict:
     """A JSON-able digest of a profile that carries no value and no sentence (see module doc)."""
 

@@ -43,6 +43,7 @@ _GEN = (
     "fields",
     "styles",
     "min_class_count",
+    "settle_lookalikes",
     "extra_classes",
     "reference_dataset",
     "reference_split",

@@ -149,11 +149,15 @@ def build_lexicon(
     min_share: float = MIN_SHARE,
     format_classes: Sequence[str] | None = None,
     format_draws: int = FORMAT_DRAWS,
+    settle=None,
 ) -> ValueLexicon:
     """Sample each factory ``draws`` times per class of each group; keep a value for a group when
     it was drawn at least ``min_count`` times and one class holds ``min_share`` of those draws.
     Then ``format_draws`` times per class of ``format_classes`` (default: all 56): keep a format
-    drawn at least ``FORMAT_MIN_COUNT`` times whose most frequent class holds ``FORMAT_MIN_SHARE``."""
+    drawn at least ``FORMAT_MIN_COUNT`` times whose most frequent class holds ``FORMAT_MIN_SHARE``.
+    ``settle(label, value)``: the class the corpus records a drawn value under
+    (``taxonomy.settle_label`` when the run settles look-alikes), so the formats name the classes
+    the model was taught."""
     factories = list(factories)
     tables = []
     for group in groups:
@@ -177,9 +181,10 @@ def build_lexicon(
     for make in factories:
         for label in format_classes:
             for _ in range(format_draws):
-                f = value_format(make(label))
+                value = make(label)
+                f = value_format(value)
                 if f is not None:
-                    seen.setdefault(f, Counter())[label] += 1
+                    seen.setdefault(f, Counter())[settle(label, value) if settle else label] += 1
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
@@ -194,6 +199,7 @@ def build_lexicon(
         "format_min_count": FORMAT_MIN_COUNT,
         "format_min_share": FORMAT_MIN_SHARE,
         "factories": len(factories),
+        "settled": settle is not None,
     }
     return ValueLexicon(groups, tables, info, formats)
 
@@ -214,5 +220,9 @@ def run_factories(params) -> list:
 
 
 def write_lexicon(params, model_dir: str | Path) -> Path:
-    """Build the lexicon of a run's value factories and save it in ``model_dir``."""
-    return build_lexicon(run_factories(params)).save(Path(model_dir) / LEXICON_FILE)
+    """Build the lexicon of a run's value factories (look-alikes settled as the run's corpus
+    settles them) and save it in ``model_dir``."""
+    from ..core.taxonomy import settle_label
+
+    settle = settle_label if getattr(params, "settle_lookalikes", False) else None
+    return build_lexicon(run_factories(params), settle=settle).save(Path(model_dir) / LEXICON_FILE)

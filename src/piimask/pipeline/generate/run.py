@@ -26,6 +26,7 @@ from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
 from ...core.languages import english_only
 from ...core.locale_values import value_factory
 from ...core.record import Record
+from ...core.taxonomy import settle_label
 from ..answers import clean_answer, fill_answer
 from .backends import Backend, Request, Result
 from .factory import make_backend
@@ -164,7 +165,7 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
     # English texts take params.locales, the other languages their own locale
     language = md.get("language")
     values = value_factory(language or "en", md["seed"], tuple(params.locales))
-    filled, reasons = fill_answer(text, values)
+    filled, reasons = fill_answer(text, values, settle_label if params.settle_lookalikes else None)
     rec = Record(
         id=f"pm-{request.request_id}",
         source_text=text,
