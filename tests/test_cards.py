@@ -120,6 +120,9 @@ def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(t
     assert f'pipeline("token-classification", model="{p.model_dir}", aggregation_strategy="max")' in card
     assert "simple 0.640, first 0.697, max 0.703" in card
     assert "## Trade-offs and limits" in card and "multilingual" not in card
+    assert "never CURRENCYNAME or IP" in card  # the default settles look-alikes
+    unsettled = cards.model_card(load_params("default", {"settle_lookalikes": False}), TRAIN, evaluation(), AGGREGATION)
+    assert "never CURRENCYNAME or IP" not in unsettled and "caps those classes' F1 there. For masking" in unsettled
 
 
 def test_before_evaluation_the_card_says_so_and_has_no_model_index(tmp_path):

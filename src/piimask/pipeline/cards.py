@@ -303,6 +303,12 @@ def model_card(
     evaluation = evaluation or {}
     v = metrics.get("validation", {})
     tradeoff = cpu_tradeoff(params, metrics) if tradeoff is None else tradeoff
+    settled = (
+        " This model was trained with those look-alikes settled (`settle_lookalikes`): it answers"
+        " CURRENCY for every currency name and IPV4 or IPV6 for every address, never CURRENCYNAME or IP."
+        if getattr(params, "settle_lookalikes", False)
+        else ""
+    )
     base = base_model_id(params)
     eval_sets = [r for r in (hub_dataset_id(s) for s in params.external_datasets if s["name"] in evaluation) if r]
     meta = {
@@ -372,8 +378,8 @@ token accuracy {v.get("accuracy")}.
   reliably; the real-row scores above are the measure of that gap.{(" " + tradeoff) if tradeoff else ""}
 - **Labels that no text can decide.** In the real rows DOB and DATE, IP and IPV4/IPV6, CURRENCY and
   CURRENCYNAME often label the same values in the same contexts; piimask labels consistently, which
-  caps those classes' F1 there. For masking the class matters less than whether a value is found:
-  read the leak rate.
+  caps those classes' F1 there.{settled} For masking the class matters less than whether a value
+  is found: read the leak rate.
 - **The pipeline is not the Masker.** The pipeline tags on the argmax label; piimask's `Masker`
   masks a token when its PII-ness, 1 - P(O), reaches the threshold chosen on real rows by notebook
   06 (`masking.json`), adds deterministic recognizers for e-mails, cards, keys and credentials,
