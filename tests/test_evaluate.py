@@ -94,6 +94,15 @@ def test_label_map_translates_and_reports_unmapped():
     assert unmapped == {"PASSPORT": 1} and mapped[0]["unmapped_mask"][0]["value"] == "X1234567"
     same, none = map_labels([{"source_text": "x", "privacy_mask": [{"start": 0, "end": 1, "label": "PIN"}]}], None)
     assert same[0]["privacy_mask"][0]["label"] == "PIN" and not none
+    # another scheme's IP covers both families: scored as the value's family; the 200k's own IP stays
+    ips = [
+        {
+            "source_text": "from 10.0.0.1 or fe80::1",
+            "privacy_mask": [{"start": 5, "end": 13, "label": "IP"}, {"start": 17, "end": 24, "label": "IP"}],
+        }
+    ]
+    assert [e["label"] for e in map_labels(ips, {"IP": "IP"})[0][0]["privacy_mask"]] == ["IPV4", "IPV6"]
+    assert [e["label"] for e in map_labels(ips, None)[0][0]["privacy_mask"]] == ["IP", "IP"]
 
 
 def test_leak_rate_with_no_gold_is_zero():

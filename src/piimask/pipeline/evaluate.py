@@ -19,14 +19,21 @@ from ..core.spans import Span, spans_of
 
 def map_labels(rows: Iterable[dict], label_map: dict[str, str] | None) -> tuple[list[dict], Counter]:
     """Rows with their privacy_mask labels translated; spans of classes with no counterpart are
-    moved to ``unmapped_mask`` and counted (reported, never silently dropped)."""
-    from ..core.taxonomy import CLASSES
+    moved to ``unmapped_mask`` and counted (reported, never silently dropped).
+
+    Another scheme's IP stands for both address families, where the 200k scheme has IPV4 and
+    IPV6 besides IP: through a label map, an address is scored as the family its value belongs to
+    (``taxonomy.settle_label``), the label piimask's settled corpus teaches."""
+    from ..core.taxonomy import CLASSES, settle_label
 
     out, unmapped = [], Counter()
     for r in rows:
         kept, moved = [], []
         for e in r.get("privacy_mask") or []:
             target = (label_map or {}).get(e["label"], e["label"] if e["label"] in CLASSES else "")
+            if label_map and target == "IP":
+                value = e.get("value") or r["source_text"][e["start"] : e["end"]]
+                target = settle_label("IP", value)
             if target and target in CLASSES:
                 kept.append({**e, "label": target})
             else:
