@@ -14,6 +14,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from piimask.core.config import load_params
+from piimask.core.fill import target_from_source
 from piimask.core.io import DamagedLineWarning, damaged_path, read_jsonl, read_records
 from piimask.core.label import check_spans
 from piimask.core.taxonomy import CLASSES, SETTLED
@@ -76,6 +77,31 @@ def test_settled_lookalikes_get_one_label_and_the_flag_turns_it_off(tmp_path):
         assert "[CURRENCYNAME]" not in target and "[IP]" not in target
         if lab in ("IPV4", "IPV6"):
             assert (":" in value) == (lab == "IPV6"), value  # each address under its own family
+
+
+def test_a_run_from_before_settling_is_settled_in_place_and_an_unsettled_run_starts_afresh(tmp_path):
+    p = params(tmp_path, n_records=80, strategy="balanced", min_class_count=2)
+    generate(p, progress=False)
+    path = p.data_dir / "generated.jsonl"
+    rows = read_jsonl(path)
+    # as a run written before settling left them: the placeholder's own class
+    for r in rows:
+        for e in r["privacy_mask"]:
+            if e["label"] == "CURRENCY":
+                e["label"] = "CURRENCYNAME"
+            elif e["label"] in ("IPV4", "IPV6"):
+                e["label"] = "IP"
+        r["target_text"] = target_from_source(r["source_text"], r["privacy_mask"])
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    again = generate(p, progress=False)
+    assert again.skipped_done == again.planned == 80  # nothing asked again
+    settled = read_records(path)
+    labels = {e["label"] for r in settled for e in r.privacy_mask}
+    assert not {"CURRENCYNAME", "IP"} & labels and {"CURRENCY", "IPV4"} <= labels
+    assert all(r.target_text == target_from_source(r.source_text, r.privacy_mask) for r in settled)
+    off = params(tmp_path, n_records=80, strategy="balanced", min_class_count=2, settle_lookalikes=False)
+    fresh = generate(off, progress=False)
+    assert fresh.skipped_done == 0 and len(read_jsonl(path.with_suffix(".stale.jsonl"))) == 80
 
 
 def test_fragment_bank_breadth():

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ...core.config import Params
+from ...core.fill import target_from_source
 from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
 from ...core.languages import english_only
 from ...core.locale_values import value_factory
@@ -72,8 +73,25 @@ class GenerationFailed(RuntimeError):
 
 def run_salt(params: Params, model_id: str | None = None) -> str:
     """Request ids depend on the run and the model (for the offline backend: the fragment bank's
-    digest), not on n_records: growing a run keeps its first records."""
-    return f"{params.run_name}:{params.seed}:{params.backend}:{model_id or params.model_id}:{params.strategy}"
+    digest), not on n_records: growing a run keeps its first records. A run that does not settle
+    look-alikes gets ids of its own, so records labelled the settled way are never reused by it
+    (the other way round, ``settle_rows`` settles records of an earlier run in place)."""
+    salt = f"{params.run_name}:{params.seed}:{params.backend}:{model_id or params.model_id}:{params.strategy}"
+    return salt if params.settle_lookalikes else salt + ":unsettled"
+
+
+def settle_rows(rows: list[dict]) -> int:
+    """Settle the look-alikes of generated rows in place (``taxonomy.settle_label``: labels and
+    target text), for records written before the run settled them; returns how many changed."""
+    changed = 0
+    for r in rows:
+        mask = r.get("privacy_mask") or []
+        new = [{**e, "label": settle_label(e["label"], r["source_text"][e["start"] : e["end"]])} for e in mask]
+        if any(a["label"] != b["label"] for a, b in zip(mask, new)):
+            r["privacy_mask"] = new
+            r["target_text"] = target_from_source(r["source_text"], new)
+            changed += 1
+    return changed
 
 
 def request_hash(req: Request, model_id: str) -> str:
@@ -213,6 +231,8 @@ def generate(
         summary.quarantined += len(old.damaged)
         write_jsonl(out_path.with_suffix(".stale.jsonl"), old.rows + stale)
         existing = [r for r in existing if r.get("request_id") in planned_ids]
+        write_jsonl(out_path, existing)
+    if params.settle_lookalikes and settle_rows(existing):  # records of a run from before settling
         write_jsonl(out_path, existing)
     done = {r["request_id"] for r in existing}
     if hasattr(backend, "prime"):  # the offline grammar avoids repeating a text of this run
