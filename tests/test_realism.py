@@ -337,3 +337,18 @@ def test_the_settled_table_counts_each_look_alike_by_class_and_address_family():
     )
     assert t.loc[("currency name", "CURRENCY"), "generated spans"] == 2
     assert t.loc[("currency name", "CURRENCYNAME")].tolist() == [1, 0]
+
+
+def test_edge_rates_leave_out_classes_the_generated_corpus_has_none_of():
+    ref = realism.profile(
+        [
+            {
+                "source_text": "ip 10.0.0.1, pay $5",
+                "privacy_mask": [{"start": 3, "end": 11, "label": "IP"}, {"start": 17, "end": 19, "label": "AMOUNT"}],
+            }
+        ]
+    )
+    gen = realism.profile([{"source_text": "pay 5 now", "privacy_mask": [{"start": 4, "end": 5, "label": "AMOUNT"}]}])
+    rates = realism.edge_rates(ref, gen)
+    assert rates["real"] and all(not k.startswith("IP:") for k in rates["real"])
+    assert any(k.startswith("AMOUNT:") for k in rates["real"])

@@ -496,9 +496,12 @@ def class_table(ref: Profile, gen: Profile) -> pd.DataFrame:
 
 def edge_rates(ref: Profile, gen: Profile, top: int = 20) -> dict[str, dict[str, float]]:
     """``{"generated": {item: rate}, "real": {...}}`` for the ``top`` class/convention pairs whose
-    rates differ most (pairs neither side shows are left out), for a side-by-side chart."""
+    rates differ most (pairs neither side shows are left out, and classes the generated corpus
+    has no span of: a settled look-alike has no convention to compare), for a side-by-side chart."""
     items = []
     for label in ref.classes:
+        if not gen.classes.get(label):
+            continue
         for conv in EDGE_CONVENTIONS:
             r, g = ref.edge_rate(label, conv), gen.edge_rate(label, conv)
             g = 0.0 if math.isnan(g) else g
