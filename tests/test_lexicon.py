@@ -1,12 +1,21 @@
 import json
 
+import numpy as np
 import pytest
 import yaml
 
 from piimask.cli import main
 from piimask.core.config import load_params
 from piimask.core.values import EN_FIRST_NAMES, EN_LAST_NAMES, MIDDLE_NAMES, ValueFactory
-from piimask.runtime.lexicon import LEXICON_FILE, ValueLexicon, build_lexicon, value_format, write_lexicon
+from piimask.runtime.lexicon import (
+    LEXICON_FILE,
+    ValueLexicon,
+    build_lexicon,
+    lower_case,
+    value_format,
+    write_lexicon,
+    writes_case,
+)
 from piimask.runtime.predict import TaggedText, TokenTagger
 
 
@@ -180,3 +189,83 @@ def test_a_multilingual_run_takes_each_languages_names(tmp_path):
     de = LocaleValueFactory("de", seed=3)
     lasts = [de("LASTNAME") for _ in range(50)]
     assert sum(lex.label(v, "FIRSTNAME") == "LASTNAME" for v in lasts) >= 25
+
+
+def test_classes_whose_values_always_carry_a_capital_are_the_cased_ones():
+    assert lower_case("savings account") and lower_case("лв") and not lower_case("Savings account")
+    assert not lower_case("1234") and not lower_case("")  # no letter with a case: nothing to say
+    assert writes_case("Hello there. Please call Ann! ok?") and writes_case("Hi, it is me.\nthanks")
+    assert not writes_case("hi ann, call me. thanks") and not writes_case("") and not writes_case("1234 5678")
+    make = _Pools(
+        {
+            "FIRSTNAME": ["Ann", "Kim"],
+            "CREDITCARDISSUER": ["visa", "maestro"],
+            "PIN": ["1234"],  # no letters: nothing is known of its case
+            "JOBAREA": ["Sales"] * 99 + ["sales"],  # 1 in 100 in lower case: more than 0.5 %
+            "STATE": ["Ohio"] * 10,  # too few draws
+        }
+    )
+    lex = build_lexicon([make], groups=[], format_classes=["FIRSTNAME", "CREDITCARDISSUER", "PIN", "JOBAREA"])
+    assert lex.cased == {"FIRSTNAME"}
+    short = build_lexicon([make], groups=[], format_classes=["STATE"], format_draws=10)
+    assert short.cased == frozenset()
+    assert lex.uncased("ann", "FIRSTNAME") and not lex.uncased("Ann", "FIRSTNAME")
+    assert not lex.uncased("visa", "CREDITCARDISSUER")
+
+
+def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
+    ValueLexicon([], [], cased=["CITY", "FIRSTNAME"]).save(tmp_path / LEXICON_FILE)
+    assert ValueLexicon.load(tmp_path).cased == {"CITY", "FIRSTNAME"}
+    (tmp_path / LEXICON_FILE).write_text('{"groups": [], "values": [], "formats": {}, "info": {}}')
+    assert ValueLexicon.load(tmp_path).cased == frozenset()
+    write_lexicon(load_params("smoke"), tmp_path)  # the run's own factories
+    cased = ValueLexicon.load(tmp_path).cased
+    assert {"FIRSTNAME", "LASTNAME", "CITY", "ACCOUNTNAME", "JOBAREA", "COMPANYNAME"} <= cased
+    assert not cased & {"CREDITCARDISSUER", "AGE", "EYECOLOR", "URL", "PIN", "TIME"}
+
+
+def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
+    lex = ValueLexicon([], [], cased=["ACCOUNTNAME", "FIRSTNAME"])
+    words = ["Open", "the", "savings", "account", ",", "Ann", ".", "Your", "Savings", "Account", "is", "ready"]
+    labels = ["O", "O", "B-ACCOUNTNAME", "I-ACCOUNTNAME", "O", "B-FIRSTNAME", "O", "O"]
+    labels += ["B-ACCOUNTNAME", "I-ACCOUNTNAME", "O", "O"]
+    text = "Open the savings account, Ann. Your Savings Account is ready"
+
+    def found(t, lexicon=lex, **kw):
+        return [(e["label"], t[e["start"] : e["end"]]) for e in _tagged(t, words, labels, lexicon).entities(**kw)]
+
+    assert found(text) == [("FIRSTNAME", "Ann"), ("ACCOUNTNAME", "Savings Account")]
+    assert _tagged(text, words, labels, lex).labels[2:4] == ["O", "O"]
+    everything = [("ACCOUNTNAME", "savings account"), ("FIRSTNAME", "Ann"), ("ACCOUNTNAME", "Savings Account")]
+    assert found(text, lexicon=None) == everything  # no lexicon: the model alone
+    assert found(text, threshold=0.5) == everything  # the Masker's PII-ness never reads case
+    lower = text.lower()  # a text typed in lower case: case means nothing, all kept
+    words = [w.lower() for w in words]
+    assert [label for label, _ in found(lower)] == ["ACCOUNTNAME", "FIRSTNAME", "ACCOUNTNAME"]
+
+
+def test_the_case_check_falls_back_on_the_most_probable_lower_case_class_or_o(tiny_model):
+    from piimask.core.taxonomy import LABEL2ID
+
+    tagger = TokenTagger(tiny_model)
+    tagger.lexicon = ValueLexicon([], [], cased=["MIDDLENAME", "ACCOUNTNAME"])
+    text = "Pay with discover. Open the account now."
+    spans = [(9, 17), (27, 34)]  # "discover", "account"
+    probs = np.full((2, len(LABEL2ID)), 0.001, dtype=np.float32)
+    probs[0, LABEL2ID["B-MIDDLENAME"]], probs[0, LABEL2ID["B-CREDITCARDISSUER"]], probs[0, LABEL2ID["O"]] = (
+        0.5,
+        0.3,
+        0.1,
+    )
+    probs[1, LABEL2ID["B-ACCOUNTNAME"]], probs[1, LABEL2ID["B-CREDITCARDISSUER"]], probs[1, LABEL2ID["O"]] = (
+        0.5,
+        0.1,
+        0.3,
+    )
+    tagged = tagger._tagged(text, np.array(spans), probs)
+    assert tagged.without_lexicon().labels == ["B-MIDDLENAME", "B-ACCOUNTNAME"]
+    assert tagged.labels == ["B-CREDITCARDISSUER", "O"]  # 0.3 beats O's 0.1; 0.1 does not beat 0.3
+    assert [e["label"] for e in tagged.entities()] == ["CREDITCARDISSUER"]
+    assert [e["label"] for e in tagged.entities(threshold=0.5)] == ["MIDDLENAME", "ACCOUNTNAME"]
+    tagger.lexicon = None  # no lexicon: no fallback arrays at all
+    assert "alt_cls" not in tagger._tagged(text, np.array(spans), probs)._a

@@ -270,7 +270,8 @@ def evaluate_rows(
 
 def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
-    and how many entity labels it changed; None when the tagger has no lexicon."""
+    how many entity labels it changed and how many entities its case check dropped (written in lower
+    case, of a class that always carries a capital); None when the tagger has no lexicon."""
     lexicon = getattr(tagger, "lexicon", None)
     if lexicon is None:
         return None
@@ -278,14 +279,23 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     bare = [t.without_lexicon() for t in tagged]
     keys = ("entity_f1", "entity_precision", "entity_recall", "macro_f1", "span_edges_f1")
     with_lex, without = score_rows(rows, tagged, name).summary(), score_rows(rows, bare, name).summary()
-    pairs = [(a, b) for t, u in zip(tagged, bare) for a, b in zip(t.entities(), u.entities())]
+    entities = changed = dropped = 0
+    for t, u in zip(tagged, bare):
+        kept = {(e["start"], e["end"]): e["label"] for e in t.entities()}
+        for e in u.entities():
+            entities += 1
+            label = kept.get((e["start"], e["end"]))
+            dropped += label is None
+            changed += label is not None and label != e["label"]
     return {
         "dataset": name,
         "groups": [list(g) for g in lexicon.groups],
         "values": sum(len(v) for v in lexicon.values),
         "formats": len(lexicon.formats),
-        "entities": len(pairs),
-        "labels_changed": sum(a["label"] != b["label"] for a, b in pairs),
+        "cased": sorted(lexicon.cased),
+        "entities": entities,
+        "labels_changed": changed,
+        "case_dropped": dropped,
         "with": {k: with_lex[k] for k in keys},
         "without": {k: without[k] for k in keys},
     }

@@ -18,7 +18,16 @@ rows "Dr. Rowan" comes out LASTNAME, "Hi Victoria" MIDDLENAME and a 12-character
 
 At inference ``ValueLexicon.label`` gives an entity the class its value belongs to in its group;
 then, when the class drawn is one that never takes the value's format, the format's own class.
-Only the label changes, never a span or the PII decision. Values that several classes share
+Only the label changes, never a span or the PII decision.
+
+The lexicon also names the **cased** classes: those whose drawn values, when they hold a letter,
+(almost) always hold a capital (names, places, companies, job words, account names: 31 of the 56).
+The uncased model reads "account" and "Account" alike; the 200k rows write the ordinary word in
+lower case and the value ("Savings Account") capitalised. So the *argmax* tags (what the model's
+labels are scored on) give an entity of a cased class, written without a capital in a text that
+uses capitals, the best label its tokens allow otherwise: O, or a class that takes lower-case
+values (``TaggedText._case_checked``). The Masker's PII-ness threshold never reads case: a name
+typed in lower case in a user's prompt is still masked. Values that several classes share
 (currency names, dates, IP addresses) stay the model's call. Training writes the lexicon beside
 the model (``value_lexicon.json``); ``TokenTagger`` reads it.
 """
@@ -47,6 +56,9 @@ MIN_SHARE = 0.95  # the share of a value's draws (within its group) that one cla
 FORMAT_DRAWS = 5_000  # values drawn per class (all classes) and factory, for the formats
 FORMAT_MIN_COUNT = 20  # a format drawn fewer times says too little
 FORMAT_MIN_SHARE = 0.5  # the share of a format's draws its most frequent class must hold
+CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says anything
+CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _OPAQUE = re.compile(r"\S*[\d_.@:/-]\S*")  # no space; a digit or a joiner
 
 
@@ -61,6 +73,18 @@ def value_format(value: str) -> str | None:
     return f"{len(v) if len(v) <= 40 else '41+'}:{''.join(sorted(kinds))}"
 
 
+def writes_case(text: str) -> bool:
+    """True when ``text`` uses capitals as prose does: at least half of its sentences start with one
+    (a text typed all in lower case gives the case of its words no meaning)."""
+    starts = [m.group(1) for m in _SENTENCE_START.finditer(text)]
+    return bool(starts) and 2 * sum(ch.isupper() for ch in starts) >= len(starts)
+
+
+def lower_case(value: str) -> bool:
+    """True when ``value`` has a letter that has a case, and no capital."""
+    return any(ch.islower() for ch in value) and not any(ch.isupper() for ch in value)
+
+
 class ValueLexicon:
     """Per look-alike group, the class each known value belongs to; per value format, the classes
     that take it and the one that takes it most (``formats``: ``{format: {"top": class,
@@ -72,6 +96,7 @@ class ValueLexicon:
         values: Sequence[Mapping[str, str]],
         info: dict | None = None,
         formats: Mapping[str, Mapping] | None = None,
+        cased: Iterable[str] = (),
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -79,6 +104,7 @@ class ValueLexicon:
         self.values = [dict(v) for v in values]
         self.formats = {f: {"top": e["top"], "classes": list(e["classes"])} for f, e in (formats or {}).items()}
         self.info = dict(info or {})
+        self.cased = frozenset(cased)
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
@@ -96,6 +122,10 @@ class ValueLexicon:
             if f in self._takes and label not in self._takes[f]:
                 return self.formats[f]["top"]
         return label
+
+    def uncased(self, value: str, label: str) -> bool:
+        """True when ``label`` is a class whose values always carry a capital and ``value`` has none."""
+        return label in self.cased and lower_case(value)
 
     def relabel(
         self, text: str, starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, classes: Sequence[str]
@@ -120,6 +150,7 @@ class ValueLexicon:
             "groups": [list(g) for g in self.groups],
             "values": self.values,
             "formats": self.formats,
+            "cased": sorted(self.cased),
             "info": self.info,
         }
 
@@ -136,7 +167,7 @@ class ValueLexicon:
             return None
         try:
             d = json.loads(path.read_text())
-            return cls(d["groups"], d["values"], d.get("info"), d.get("formats"))
+            return cls(d["groups"], d["values"], d.get("info"), d.get("formats"), d.get("cased", ()))
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
 
@@ -178,19 +209,25 @@ def build_lexicon(
 
         format_classes = CLASSES
     seen: dict[str, Counter] = {}
+    lettered, lower = Counter(), Counter()
     for make in factories:
         for label in format_classes:
             for _ in range(format_draws):
                 value = make(label)
+                name = settle(label, value) if settle else label
                 f = value_format(value)
                 if f is not None:
-                    seen.setdefault(f, Counter())[settle(label, value) if settle else label] += 1
+                    seen.setdefault(f, Counter())[name] += 1
+                if any(ch.isalpha() for ch in value):
+                    lettered[name] += 1
+                    lower[name] += lower_case(value)
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
         total = sum(c.values())
         if total >= FORMAT_MIN_COUNT and n / total >= FORMAT_MIN_SHARE:
             formats[f] = {"top": top, "classes": sorted(c)}
+    cased = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and lower[c] <= CASED_MAX_LOWER * n)
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -200,8 +237,10 @@ def build_lexicon(
         "format_min_share": FORMAT_MIN_SHARE,
         "factories": len(factories),
         "settled": settle is not None,
+        "cased_min_count": CASED_MIN_COUNT,
+        "cased_max_lower": CASED_MAX_LOWER,
     }
-    return ValueLexicon(groups, tables, info, formats)
+    return ValueLexicon(groups, tables, info, formats, cased)
 
 
 def run_factories(params) -> list:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import DEFAULTS, resolve_path
-from .lexicon import ValueLexicon
+from .lexicon import ValueLexicon, writes_case
 
 # characters a Rust tokenizer cannot take (lone surrogates): each becomes U+FFFD for the model
 # only, one code point for one, so offsets still point into the original text
@@ -54,7 +54,9 @@ class TaggedText:
     Built either from per-token BIO ``labels`` and ``scores`` (a stand-in tagger in tests) or, by
     ``TokenTagger``, from arrays: argmax class and probability, PII-ness and best non-O class.
     Classes are numbered from 1 (0 is O); ``classes[k]`` names class k. With a ``lexicon``
-    (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class.
+    (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class,
+    and the argmax tags drop (or relabel) an entity of a class whose values always carry a capital
+    when it is written without one in a text that uses capitals (``_case_checked``).
     """
 
     def __init__(
@@ -109,6 +111,8 @@ class TaggedText:
             "classes": classes,
             "lexicon": lexicon,
         }
+        if lexicon is not None and lexicon.cased:  # labels alone: the case check falls back on O
+            self._a.update(alt_cls=np.zeros(len(offs), dtype=np.int16), alt_p=np.zeros(len(offs), dtype=np.float32))
 
     # -- views ----------------------------------------------------------------------------------
     @property
@@ -163,7 +167,33 @@ class TaggedText:
                 cls, begin = cls.copy(), begin.copy()
                 begin[first] = True
                 cls[np.flatnonzero(cls)] = np.repeat(new, last - first + 1)
+            if threshold is None and "alt_cls" in a and lexicon.cased and writes_case(self.text):
+                cls, begin = self._case_checked(cls, begin, lexicon)
         return cls, begin
+
+    def _case_checked(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
+        """Argmax tags only: an entity of a class whose values always carry a capital (``lexicon.cased``),
+        written without one in a text that uses capitals, takes the most probable label its tokens
+        allow otherwise: O, or the class that takes lower-case values with the highest probability
+        summed over its tokens, when that class's mean probability beats O's. The uncased model
+        cannot see a letter's case; the 200k rows write "account" or "team" in lower case as
+        ordinary words and "Savings Account" or "Marketing" capitalised as values."""
+        a = self._a
+        first, last = _entity_bounds(cls, begin)
+        out = None
+        for f, z in zip(first.tolist(), last.tolist()):
+            if not lexicon.uncased(self.text[a["starts"][f] : a["ends"][z]], a["classes"][cls[f]]):
+                continue
+            if out is None:
+                out = cls.copy(), begin.copy()
+            alt, alt_p = a["alt_cls"][f : z + 1], a["alt_p"][f : z + 1]
+            sums = np.bincount(alt, weights=alt_p)
+            best = int(sums.argmax())
+            keep = best > 0 and sums[best] > float(np.sum(1.0 - a["pii"][f : z + 1]))
+            out[0][f : z + 1] = best if keep else 0
+            out[1][f : z + 1] = False
+            out[1][f] = keep
+        return (cls, begin) if out is None else out
 
     def entities(self, threshold: float | None = None, class_thresholds: dict | None = None) -> list[dict]:
         """Character spans {start, end, label, score, source}.
@@ -486,7 +516,20 @@ class TokenTagger:
             "pii": 1.0 - o,
             "best_cls": best.astype(np.int16),
             "best_begin": b_p >= i_p,
+            **self._uncased_alternative(probs, o, per_class),
         }
+
+    def _uncased_alternative(self, probs: np.ndarray, o: np.ndarray, per_class: np.ndarray) -> dict:
+        """Per token, what the case check falls back on: the most probable class of those the value
+        lexicon does not require a capital of, and its probability; nothing when the lexicon names
+        no such classes."""
+        cased = self.lexicon.cased if self.lexicon is not None else ()
+        if not cased:
+            return {}
+        allowed = np.array([k > 0 and name not in cased for k, name in enumerate(self.classes)], dtype=bool)
+        scores = np.where(allowed, per_class, -1.0)
+        alt = scores.argmax(axis=1)
+        return {"alt_cls": alt.astype(np.int16), "alt_p": per_class[np.arange(len(probs)), alt].astype(np.float32)}
 
 
 class _Reduced:
@@ -503,7 +546,10 @@ class _Reduced:
         }
 
     def put(self, at: int, probs: np.ndarray, tagger: TokenTagger) -> None:
+        n = len(self.a["arg_cls"])
         for k, v in tagger.reduce(probs).items():
+            if k not in self.a:  # the case check's fallback labels, when the tagger has them
+                self.a[k] = np.zeros(n, dtype=v.dtype)
             self.a[k][at : at + len(v)] = v
 
     def arrays(self, offs: np.ndarray, classes: list[str], lexicon: ValueLexicon | None = None) -> dict:
