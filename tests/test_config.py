@@ -123,6 +123,7 @@ BAD = {
     "max_length": 4,
     "max_train_records": -1,
     "pack_fraction": 1.5,
+    "split_currency_signs": "yes",
     "max_steps": 0,
     "early_stopping_patience": -1,
     "train_sampling": "by_length",

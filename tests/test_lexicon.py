@@ -222,6 +222,9 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     cased = ValueLexicon.load(tmp_path).cased
     assert {"FIRSTNAME", "LASTNAME", "CITY", "ACCOUNTNAME", "JOBAREA", "COMPANYNAME"} <= cased
     assert not cased & {"CREDITCARDISSUER", "AGE", "EYECOLOR", "URL", "PIN", "TIME"}
+    spaceless = ValueLexicon.load(tmp_path).spaceless
+    assert {"URL", "EMAIL", "IBAN", "IPV6", "BITCOINADDRESS", "USERNAME"} <= spaceless
+    assert not spaceless & {"STREET", "COMPANYNAME", "USERAGENT", "JOBTITLE", "DATE", "AGE"}
 
 
 def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
@@ -269,3 +272,38 @@ def test_the_case_check_falls_back_on_the_most_probable_lower_case_class_or_o(ti
     assert [e["label"] for e in tagged.entities(threshold=0.5)] == ["MIDDLENAME", "ACCOUNTNAME"]
     tagger.lexicon = None  # no lexicon: no fallback arrays at all
     assert "alt_cls" not in tagger._tagged(text, np.array(spans), probs)._a
+
+
+def test_an_entity_of_a_class_without_spaces_ends_at_its_first_space(tmp_path):
+    make = _Pools({"URL": ["https://a-b.net", "http://c.org/x"], "STREET": ["Elm Road", "Oak Way"]})
+    lex = build_lexicon([make], groups=[], format_classes=["URL", "STREET"], format_draws=300)
+    assert lex.spaceless == {"URL"} and lex.takes("http://d.org/y", "URL") and not lex.takes("site", "URL")
+    text = "See https://e-f.net site or http://g.org/z http://h.org/q now, 12 Elm Road"
+    words = [
+        "See",
+        "https://e-f.net",
+        "site",
+        "or",
+        "http://g.org/z",
+        "http://h.org/q",
+        "now",
+        ",",
+        "12",
+        "Elm",
+        "Road",
+    ]
+    labels = ["O", "B-URL", "I-URL", "O", "B-URL", "I-URL", "I-URL", "O", "B-STREET", "I-STREET", "I-STREET"]
+
+    def found(lexicon, **kw):
+        return [(e["label"], text[e["start"] : e["end"]]) for e in _tagged(text, words, labels, lexicon).entities(**kw)]
+
+    assert found(lex) == [
+        ("URL", "https://e-f.net"),  # "site" is no URL: O
+        ("URL", "http://g.org/z"),
+        ("URL", "http://h.org/q"),  # a part in the class's format: an entity of its own
+        ("STREET", "12 Elm Road"),  # streets hold spaces
+    ]
+    assert found(None)[0] == ("URL", "https://e-f.net site")  # the model alone
+    assert found(lex, threshold=0.5)[0] == ("URL", "https://e-f.net site")  # the Masker's spans are not cut
+    lex.save(tmp_path / LEXICON_FILE)
+    assert ValueLexicon.load(tmp_path).spaceless == {"URL"}

@@ -65,3 +65,48 @@ def test_a_value_does_not_begin_inside_a_run_of_letters_or_digits():
     assert spans("card4111", [(0, 4), (4, 8)], ["O", "B-CREDITCARDNUMBER"]) == [(4, 8, "CREDITCARDNUMBER")]
     # and so is a space
     assert spans("Or chestra", [(0, 2), (3, 10)], ["O", "B-JOBTYPE"]) == [(3, 10, "JOBTYPE")]
+
+
+def test_two_values_glued_at_a_change_of_kind_stay_two_when_the_model_begins_another():
+    # "лв62459.57": the model begins an AMOUNT at the digits; the sign's letters keep their class
+    text = "paid лв62459.57 today"
+    offsets = [(0, 4), (5, 6), (6, 7), (7, 8), (8, 10), (10, 12), (12, 13), (13, 15), (16, 21)]
+    labels = ["O", "B-CURRENCYSYMBOL", "I-CURRENCYSYMBOL", "B-AMOUNT", "I-AMOUNT", "I-AMOUNT", "I-AMOUNT"]
+    labels += ["I-AMOUNT", "O"]
+    assert spans(text, offsets, labels) == [(5, 7, "CURRENCYSYMBOL"), (7, 15, "AMOUNT")]
+    # the same class begun again, or another class without a change of kind, is still one value
+    same = labels[:3] + ["B-CURRENCYSYMBOL"] + labels[4:]
+    assert spans(text, offsets, same) == [(5, 15, "CURRENCYSYMBOL")]
+    text = "user Harley88x here"
+    offsets = [(0, 4), (5, 11), (11, 13), (13, 14), (15, 19)]
+    assert spans(text, offsets, ["O", "B-USERNAME", "I-USERNAME", "B-LASTNAME", "O"]) == [(5, 14, "USERNAME")]
+    # an I- tag of another class after a change of kind does not split either (no begin)
+    assert spans(
+        "Rp0.218m", [(0, 1), (1, 2), (2, 3), (3, 4), (4, 7), (7, 8)], ["B-CURRENCYSYMBOL"] + ["I-AMOUNT"] * 5
+    ) == [(0, 8, "CURRENCYSYMBOL")]
+
+
+def test_a_currency_sign_is_a_word_of_its_own_for_a_tokenizer_told_so(base_model_dir, tmp_path):
+    import json
+
+    from transformers import AutoTokenizer
+
+    from piimask.runtime.predict import load_tokenizer, split_currency_signs
+
+    def pieces(tok, text):
+        enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        return list(zip(tok.convert_ids_to_tokens(enc["input_ids"]), enc["offset_mapping"]))
+
+    plain = AutoTokenizer.from_pretrained(str(base_model_dir))
+    assert pieces(plain, "₺270629") == [("[UNK]", (0, 7))]  # no edge to put between sign and amount
+    tok = split_currency_signs(split_currency_signs(AutoTokenizer.from_pretrained(str(base_model_dir))))
+    got = pieces(tok, "paid ₺270629 or €5")
+    assert got[1] == ("[UNK]", (5, 6)) and got[2][1][0] == 6 and ("€", (16, 17)) in got
+    assert [p for p, _ in pieces(tok, "Harley.Mertz51")] == [p for p, _ in pieces(plain, "Harley.Mertz51")]
+    saved = json.loads(tok.backend_tokenizer.to_str())["pre_tokenizer"]
+    assert saved["type"] == "Sequence" and len(saved["pretokenizers"]) == 2  # once, however often called
+    # transformers rebuilds a BERT pre-tokenizer on loading; load_tokenizer reads the saved one
+    tok.save_pretrained(tmp_path / "split")
+    assert pieces(load_tokenizer(str(tmp_path / "split")), "₺270629")[0] == ("[UNK]", (0, 1))
+    plain.save_pretrained(tmp_path / "plain")
+    assert pieces(load_tokenizer(str(tmp_path / "plain")), "₺270629") == [("[UNK]", (0, 7))]

@@ -16,6 +16,7 @@ from piimask.pipeline import cards, dataset, validate
 from piimask.pipeline.generate import generate
 from piimask.pipeline.train import IGNORE, encode, labels_to_tags, last_checkpoint, load_result, tracking, train
 from piimask.runtime.lexicon import ValueLexicon
+from piimask.runtime.predict import TokenTagger
 
 
 def test_alignment_special_tokens_and_padding(base_model_dir):
@@ -77,6 +78,8 @@ def test_tiny_training_run_lowers_loss_and_saves_a_pipeline_model(trained):
     assert again.metrics == res.metrics and [h.get("step") for h in again.history] == [
         h.get("step") for h in res.history
     ]
+    signs = TokenTagger(res.model_dir).tokenizer("₺270629", add_special_tokens=False)["input_ids"]
+    assert len(signs) > 1  # trained with currency signs cut out of words, and read back so
     tagger = pipeline("token-classification", model=str(res.model_dir))
     out = tagger("Dear Ann, your password is hunter2.")
     assert isinstance(out, list)

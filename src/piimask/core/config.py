@@ -98,6 +98,7 @@ class Params:
     max_length: int = DEFAULTS["max_length"]
     max_train_records: int = DEFAULTS["max_train_records"]
     pack_fraction: float = DEFAULTS["pack_fraction"]
+    split_currency_signs: bool = DEFAULTS["split_currency_signs"]  # a sign is a word of its own
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     train_sampling: str = DEFAULTS["train_sampling"]  # random, or group_by_length (less padding)

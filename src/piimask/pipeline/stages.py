@@ -85,6 +85,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "max_length",
         "max_train_records",
         "pack_fraction",
+        "split_currency_signs",
         "max_steps",
         "early_stopping_patience",
         "train_sampling",

@@ -23,6 +23,7 @@ from ..core.label import bio_from_offsets, repair
 from ..core.record import Record
 from ..core.taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
 from ..runtime.lexicon import write_lexicon
+from ..runtime.predict import split_currency_signs
 
 IGNORE = -100
 
@@ -337,6 +338,8 @@ def train(
     # model and tokenizer (label maps go into the config)
     name = resolve_model(params.base_model)
     tokenizer = AutoTokenizer.from_pretrained(name)
+    if params.split_currency_signs:  # saved with the tokenizer: the model reads signs as it learned
+        split_currency_signs(tokenizer)
     model = load_base_model(name)
     if params.pack_fraction > 0:  # some texts joined into longer ones, within max_length
         counts = [len(x) for x in tokenizer([r.source_text for r in train_recs], add_special_tokens=False)["input_ids"]]

@@ -97,6 +97,7 @@ class ValueLexicon:
         info: dict | None = None,
         formats: Mapping[str, Mapping] | None = None,
         cased: Iterable[str] = (),
+        spaceless: Iterable[str] = (),
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -105,6 +106,7 @@ class ValueLexicon:
         self.formats = {f: {"top": e["top"], "classes": list(e["classes"])} for f, e in (formats or {}).items()}
         self.info = dict(info or {})
         self.cased = frozenset(cased)
+        self.spaceless = frozenset(spaceless)
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
@@ -126,6 +128,17 @@ class ValueLexicon:
     def uncased(self, value: str, label: str) -> bool:
         """True when ``label`` is a class whose values always carry a capital and ``value`` has none."""
         return label in self.cased and lower_case(value)
+
+    def takes(self, value: str, label: str) -> bool:
+        """True when the formats say ``label`` takes ``value``'s format (a value written without
+        spaces that holds a digit or a joiner, drawn for ``label`` often enough to be listed)."""
+        f = value_format(value)
+        return f in self._takes and label in self._takes[f]
+
+    def format_class(self, value: str) -> str | None:
+        """The class that takes ``value``'s format most often, or None when the format is not listed."""
+        entry = self.formats.get(value_format(value))
+        return entry["top"] if entry else None
 
     def relabel(
         self, text: str, starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, classes: Sequence[str]
@@ -151,6 +164,7 @@ class ValueLexicon:
             "values": self.values,
             "formats": self.formats,
             "cased": sorted(self.cased),
+            "spaceless": sorted(self.spaceless),
             "info": self.info,
         }
 
@@ -167,7 +181,9 @@ class ValueLexicon:
             return None
         try:
             d = json.loads(path.read_text())
-            return cls(d["groups"], d["values"], d.get("info"), d.get("formats"), d.get("cased", ()))
+            return cls(
+                d["groups"], d["values"], d.get("info"), d.get("formats"), d.get("cased", ()), d.get("spaceless", ())
+            )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
 
@@ -209,7 +225,7 @@ def build_lexicon(
 
         format_classes = CLASSES
     seen: dict[str, Counter] = {}
-    lettered, lower = Counter(), Counter()
+    lettered, lower, drawn, spaced = Counter(), Counter(), Counter(), Counter()
     for make in factories:
         for label in format_classes:
             for _ in range(format_draws):
@@ -221,6 +237,8 @@ def build_lexicon(
                 if any(ch.isalpha() for ch in value):
                     lettered[name] += 1
                     lower[name] += lower_case(value)
+                drawn[name] += 1
+                spaced[name] += any(ch.isspace() for ch in value.strip())
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
@@ -228,6 +246,7 @@ def build_lexicon(
         if total >= FORMAT_MIN_COUNT and n / total >= FORMAT_MIN_SHARE:
             formats[f] = {"top": top, "classes": sorted(c)}
     cased = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and lower[c] <= CASED_MAX_LOWER * n)
+    spaceless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not spaced[c])
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -240,7 +259,7 @@ def build_lexicon(
         "cased_min_count": CASED_MIN_COUNT,
         "cased_max_lower": CASED_MAX_LOWER,
     }
-    return ValueLexicon(groups, tables, info, formats, cased)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless)
 
 
 def run_factories(params) -> list:
