@@ -123,6 +123,9 @@ def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(t
     assert "never CURRENCYNAME or IP" in card  # the default settles look-alikes
     unsettled = cards.model_card(load_params("default", {"settle_lookalikes": False}), TRAIN, evaluation(), AGGREGATION)
     assert "never CURRENCYNAME or IP" not in unsettled and "caps those classes' F1 there. For masking" in unsettled
+    assert "`load_tokenizer` does for this model" in card and "first space." in card  # currency signs cut out
+    plain = cards.model_card(load_params("default", {"split_currency_signs": False}), TRAIN, evaluation(), AGGREGATION)
+    assert "load_tokenizer" not in plain
 
 
 def test_before_evaluation_the_card_says_so_and_has_no_model_index(tmp_path):

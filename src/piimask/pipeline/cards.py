@@ -303,6 +303,12 @@ def model_card(
     evaluation = evaluation or {}
     v = metrics.get("validation", {})
     tradeoff = cpu_tradeoff(params, metrics) if tradeoff is None else tradeoff
+    signs = (
+        " Nor does it cut currency signs out of words (`₺270629`: one unknown token to a plain BERT"
+        " tokenizer), as piimask's `load_tokenizer` does for this model (`split_currency_signs`)."
+        if getattr(params, "split_currency_signs", False)
+        else ""
+    )
     settled = (
         " This model was trained with those look-alikes settled (`settle_lookalikes`): it answers"
         " CURRENCY for every currency name and IPV4 or IPV6 for every address, never CURRENCYNAME or IP."
@@ -386,7 +392,9 @@ token accuracy {v.get("accuracy")}.
   and reads texts longer than {params.max_length} tokens with sliding windows. The pipeline exposes
   no P(O), so no aggregation reproduces that decision. Nor does it read `value_lexicon.json`, with
   which piimask's tagger tells first, middle and last names (and job areas, types and titles; sex
-  and gender; cities, counties, states and streets) apart by the value itself.
+  and gender; cities, counties, states and streets) apart by the value itself, and its argmax
+  tags leave ordinary lower-case words ("account", "team") out of classes whose values always
+  carry a capital and end a URL or an address at its first space.{signs}
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 
