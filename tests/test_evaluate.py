@@ -235,11 +235,11 @@ def test_the_lexicon_effect_scores_the_same_tagging_with_and_without_it():
     assert effect["entities"] == 6 and effect["labels_changed"] == 2
     assert effect["with"]["entity_f1"] == 1.0 and effect["without"]["entity_f1"] == pytest.approx(4 / 6, abs=1e-4)
     assert effect["with"]["span_edges_f1"] == effect["without"]["span_edges_f1"] == 1.0
-    assert effect["case_dropped"] == 0 and effect["cased"] == []
+    assert effect["shape_dropped"] == 0 and effect["cased"] == []
     # a cased class written in lower case in a cased text: the argmax tags drop it, and say so
     rows.append(lrow("Call Ann about the account today.", "en", ("Ann", "FIRSTNAME")))
     words["account"] = "ACCOUNTNAME"
     lex = ValueLexicon([("FIRSTNAME", "MIDDLENAME", "LASTNAME")], [{"Rowan": "MIDDLENAME"}], cased=["ACCOUNTNAME"])
     effect = lexicon_effect(LexiconTagger(words, lex), rows, "real")
-    assert effect["entities"] == 8 and effect["labels_changed"] == 2 and effect["case_dropped"] == 1
+    assert effect["entities"] == 8 and effect["labels_changed"] == 2 and effect["shape_dropped"] == 1
     assert effect["cased"] == ["ACCOUNTNAME"] and effect["with"]["entity_f1"] == 1.0

@@ -12,6 +12,7 @@ from piimask.runtime.lexicon import (
     ValueLexicon,
     build_lexicon,
     lower_case,
+    marked,
     value_format,
     write_lexicon,
     writes_case,
@@ -225,6 +226,9 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     spaceless = ValueLexicon.load(tmp_path).spaceless
     assert {"URL", "EMAIL", "IBAN", "IPV6", "BITCOINADDRESS", "USERNAME"} <= spaceless
     assert not spaceless & {"STREET", "COMPANYNAME", "USERAGENT", "JOBTITLE", "DATE", "AGE"}
+    marks = ValueLexicon.load(tmp_path).marked
+    assert {"DATE", "URL", "EMAIL", "AMOUNT", "PHONENUMBER", "TIME"} <= marks
+    assert not marks & {"FIRSTNAME", "CITY", "STREET", "CREDITCARDISSUER", "JOBTITLE", "CURRENCYSYMBOL"}
 
 
 def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
@@ -247,29 +251,27 @@ def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
     assert [label for label, _ in found(lower)] == ["ACCOUNTNAME", "FIRSTNAME", "ACCOUNTNAME"]
 
 
-def test_the_case_check_falls_back_on_the_most_probable_lower_case_class_or_o(tiny_model):
+def test_the_shape_check_takes_the_most_probable_class_the_value_fits_or_o(tiny_model):
     from piimask.core.taxonomy import LABEL2ID
 
     tagger = TokenTagger(tiny_model)
-    tagger.lexicon = ValueLexicon([], [], cased=["MIDDLENAME", "ACCOUNTNAME"])
-    text = "Pay with discover. Open the account now."
-    spans = [(9, 17), (27, 34)]  # "discover", "account"
-    probs = np.full((2, len(LABEL2ID)), 0.001, dtype=np.float32)
-    probs[0, LABEL2ID["B-MIDDLENAME"]], probs[0, LABEL2ID["B-CREDITCARDISSUER"]], probs[0, LABEL2ID["O"]] = (
-        0.5,
-        0.3,
-        0.1,
-    )
-    probs[1, LABEL2ID["B-ACCOUNTNAME"]], probs[1, LABEL2ID["B-CREDITCARDISSUER"]], probs[1, LABEL2ID["O"]] = (
-        0.5,
-        0.1,
-        0.3,
-    )
+    tagger.lexicon = ValueLexicon([], [], cased=["MIDDLENAME", "ACCOUNTNAME", "FIRSTNAME"], marked=["URL"])
+    text = "Pay with discover. Open the account now. Ask Ivah."
+    spans = [(9, 17), (27, 34), (44, 48)]  # "discover", "account", "Ivah"
+    probs = np.full((3, len(LABEL2ID)), 0.001, dtype=np.float32)
+
+    def put(row, **p):
+        for label, v in p.items():
+            probs[row, LABEL2ID[label.replace("_", "-", 1)]] = v
+
+    put(0, B_MIDDLENAME=0.5, B_CREDITCARDISSUER=0.3, O=0.1)  # a lower-case name: the issuer fits
+    put(1, B_ACCOUNTNAME=0.5, B_CREDITCARDISSUER=0.1, O=0.3)  # nothing that fits beats O
+    put(2, B_URL=0.5, B_FIRSTNAME=0.3, O=0.1)  # no URL without a dot or a slash: the name fits
     tagged = tagger._tagged(text, np.array(spans), probs)
-    assert tagged.without_lexicon().labels == ["B-MIDDLENAME", "B-ACCOUNTNAME"]
-    assert tagged.labels == ["B-CREDITCARDISSUER", "O"]  # 0.3 beats O's 0.1; 0.1 does not beat 0.3
-    assert [e["label"] for e in tagged.entities()] == ["CREDITCARDISSUER"]
-    assert [e["label"] for e in tagged.entities(threshold=0.5)] == ["MIDDLENAME", "ACCOUNTNAME"]
+    assert tagged.without_lexicon().labels == ["B-MIDDLENAME", "B-ACCOUNTNAME", "B-URL"]
+    assert tagged.labels == ["B-CREDITCARDISSUER", "O", "B-FIRSTNAME"]
+    assert [e["label"] for e in tagged.entities()] == ["CREDITCARDISSUER", "FIRSTNAME"]
+    assert [e["label"] for e in tagged.entities(threshold=0.5)] == ["MIDDLENAME", "ACCOUNTNAME", "URL"]
     tagger.lexicon = None  # no lexicon: no fallback arrays at all
     assert "alt_cls" not in tagger._tagged(text, np.array(spans), probs)._a
 
@@ -307,3 +309,18 @@ def test_an_entity_of_a_class_without_spaces_ends_at_its_first_space(tmp_path):
     assert found(lex, threshold=0.5)[0] == ("URL", "https://e-f.net site")  # the Masker's spans are not cut
     lex.save(tmp_path / LEXICON_FILE)
     assert ValueLexicon.load(tmp_path).spaceless == {"URL"}
+
+
+def test_classes_whose_values_always_hold_a_digit_or_a_joiner_are_the_marked_ones():
+    assert marked("2021-01-02") and marked("a.b") and marked("25th") and marked("x@y")
+    assert not marked("ASAP") and not marked("-") and not marked("page.") and not marked("")
+    make = _Pools({"DATE": ["25th March", "2021-01-02"], "URL": ["https://a.io"], "FIRSTNAME": ["Ann", "Bo1"]})
+    lex = build_lexicon([make], groups=[], format_classes=["DATE", "URL", "FIRSTNAME"], format_draws=300)
+    assert lex.marked == {"DATE", "URL"} and lex.unmarked("ASAP", "DATE") and not lex.unmarked("ASAP", "FIRSTNAME")
+    text = "Reply ASAP. Due 2021-01-02"
+    words = ["Reply", "ASAP", ".", "Due", "2021-01-02"]
+    found = _tagged(text, words, ["O", "B-DATE", "O", "O", "B-DATE"], lex).entities()
+    assert [(e["label"], text[e["start"] : e["end"]]) for e in found] == [("DATE", "2021-01-02")]
+    lower = "reply asap. due 2021-01-02"  # marks do not depend on the text's case
+    found = _tagged(lower, [w.lower() for w in words], ["O", "B-DATE", "O", "O", "B-DATE"], lex).entities()
+    assert [e["label"] for e in found] == ["DATE"]

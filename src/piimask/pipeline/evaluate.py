@@ -270,8 +270,9 @@ def evaluate_rows(
 
 def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
-    how many entity labels it changed and how many entities its case check dropped (written in lower
-    case, of a class that always carries a capital); None when the tagger has no lexicon."""
+    how many entity labels it changed and how many entities its shape checks dropped or cut (a
+    lower-case word of a class that always carries a capital, a URL run on past a space...); None
+    when the tagger has no lexicon."""
     lexicon = getattr(tagger, "lexicon", None)
     if lexicon is None:
         return None
@@ -293,9 +294,11 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "values": sum(len(v) for v in lexicon.values),
         "formats": len(lexicon.formats),
         "cased": sorted(lexicon.cased),
+        "marked": sorted(lexicon.marked),
+        "spaceless": sorted(lexicon.spaceless),
         "entities": entities,
         "labels_changed": changed,
-        "case_dropped": dropped,
+        "shape_dropped": dropped,
         "with": {k: with_lex[k] for k in keys},
         "without": {k: without[k] for k in keys},
     }

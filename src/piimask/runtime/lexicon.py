@@ -18,18 +18,27 @@ rows "Dr. Rowan" comes out LASTNAME, "Hi Victoria" MIDDLENAME and a 12-character
 
 At inference ``ValueLexicon.label`` gives an entity the class its value belongs to in its group;
 then, when the class drawn is one that never takes the value's format, the format's own class.
-Only the label changes, never a span or the PII decision.
+Only the label changes, never a span or the PII decision. Values that several classes share
+(currency names, dates, IP addresses) stay the model's call.
 
-The lexicon also names the **cased** classes: those whose drawn values, when they hold a letter,
-(almost) always hold a capital (names, places, companies, job words, account names: 31 of the 56).
-The uncased model reads "account" and "Account" alike; the 200k rows write the ordinary word in
-lower case and the value ("Savings Account") capitalised. So the *argmax* tags (what the model's
-labels are scored on) give an entity of a cased class, written without a capital in a text that
-uses capitals, the best label its tokens allow otherwise: O, or a class that takes lower-case
-values (``TaggedText._case_checked``). The Masker's PII-ness threshold never reads case: a name
-typed in lower case in a user's prompt is still masked. Values that several classes share
-(currency names, dates, IP addresses) stay the model's call. Training writes the lexicon beside
-the model (``value_lexicon.json``); ``TokenTagger`` reads it.
+The lexicon also names the shapes some classes' values always have, which the *argmax* tags (what
+the model's labels are scored on) check:
+
+- **cased**: classes whose drawn values, when they hold a letter, (almost) always hold a capital
+  (names, places, companies, job words, account names). The uncased model reads "account" and
+  "Account" alike; the 200k rows write the ordinary word in lower case and the value ("Savings
+  Account") capitalised. In a text that uses capitals, such an entity written without one is
+  not of its class;
+- **marked**: classes whose values always hold a digit or a joiner between letters or digits
+  (dates, amounts, URLs, passwords): "ASAP" is no date, "unresponsive" no URL;
+- **spaceless**: classes whose values never hold a space (URLs, e-mail and crypto addresses): an
+  entity of one ends at its first space ("https://example.net site").
+
+An entity that fails its class's shape takes the best label its tokens allow otherwise: O, or a
+class of plain words (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``). The Masker's
+PII-ness threshold never reads these shapes: a name typed in lower case in a user's prompt is
+still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
+``TokenTagger`` reads it.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ FORMAT_MIN_COUNT = 20  # a format drawn fewer times says too little
 FORMAT_MIN_SHARE = 0.5  # the share of a format's draws its most frequent class must hold
 CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says anything
 CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
+_MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _OPAQUE = re.compile(r"\S*[\d_.@:/-]\S*")  # no space; a digit or a joiner
 
@@ -85,6 +95,11 @@ def lower_case(value: str) -> bool:
     return any(ch.islower() for ch in value) and not any(ch.isupper() for ch in value)
 
 
+def marked(value: str) -> bool:
+    """True when ``value`` holds a digit or a joiner (``._@:/-``) between letters or digits."""
+    return _MARK.search(value) is not None
+
+
 class ValueLexicon:
     """Per look-alike group, the class each known value belongs to; per value format, the classes
     that take it and the one that takes it most (``formats``: ``{format: {"top": class,
@@ -98,6 +113,7 @@ class ValueLexicon:
         formats: Mapping[str, Mapping] | None = None,
         cased: Iterable[str] = (),
         spaceless: Iterable[str] = (),
+        marked: Iterable[str] = (),
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -107,6 +123,7 @@ class ValueLexicon:
         self.info = dict(info or {})
         self.cased = frozenset(cased)
         self.spaceless = frozenset(spaceless)
+        self.marked = frozenset(marked)
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
@@ -128,6 +145,11 @@ class ValueLexicon:
     def uncased(self, value: str, label: str) -> bool:
         """True when ``label`` is a class whose values always carry a capital and ``value`` has none."""
         return label in self.cased and lower_case(value)
+
+    def unmarked(self, value: str, label: str) -> bool:
+        """True when ``label`` is a class whose values always hold a digit or a joiner between letters
+        or digits (dates, amounts, URLs, addresses, passwords...) and ``value`` holds neither."""
+        return label in self.marked and not marked(value)
 
     def takes(self, value: str, label: str) -> bool:
         """True when the formats say ``label`` takes ``value``'s format (a value written without
@@ -165,6 +187,7 @@ class ValueLexicon:
             "formats": self.formats,
             "cased": sorted(self.cased),
             "spaceless": sorted(self.spaceless),
+            "marked": sorted(self.marked),
             "info": self.info,
         }
 
@@ -182,7 +205,13 @@ class ValueLexicon:
         try:
             d = json.loads(path.read_text())
             return cls(
-                d["groups"], d["values"], d.get("info"), d.get("formats"), d.get("cased", ()), d.get("spaceless", ())
+                d["groups"],
+                d["values"],
+                d.get("info"),
+                d.get("formats"),
+                d.get("cased", ()),
+                d.get("spaceless", ()),
+                d.get("marked", ()),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -225,7 +254,7 @@ def build_lexicon(
 
         format_classes = CLASSES
     seen: dict[str, Counter] = {}
-    lettered, lower, drawn, spaced = Counter(), Counter(), Counter(), Counter()
+    lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     for make in factories:
         for label in format_classes:
             for _ in range(format_draws):
@@ -239,6 +268,7 @@ def build_lexicon(
                     lower[name] += lower_case(value)
                 drawn[name] += 1
                 spaced[name] += any(ch.isspace() for ch in value.strip())
+                plain[name] += not marked(value)
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
@@ -247,6 +277,7 @@ def build_lexicon(
             formats[f] = {"top": top, "classes": sorted(c)}
     cased = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and lower[c] <= CASED_MAX_LOWER * n)
     spaceless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not spaced[c])
+    marks = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not plain[c])
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -259,7 +290,7 @@ def build_lexicon(
         "cased_min_count": CASED_MIN_COUNT,
         "cased_max_lower": CASED_MAX_LOWER,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks)
 
 
 def run_factories(params) -> list:

@@ -87,8 +87,9 @@ class TaggedText:
     ``TokenTagger``, from arrays: argmax class and probability, PII-ness and best non-O class.
     Classes are numbered from 1 (0 is O); ``classes[k]`` names class k. With a ``lexicon``
     (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class,
-    and the argmax tags drop (or relabel) an entity of a class whose values always carry a capital
-    when it is written without one in a text that uses capitals (``_case_checked``).
+    and the argmax tags drop (or relabel) an entity whose value lacks its class's shape
+    (``_shape_checked``) and end an entity of a class without spaces at its first space
+    (``_spaceless_cut``).
     """
 
     def __init__(
@@ -143,8 +144,10 @@ class TaggedText:
             "classes": classes,
             "lexicon": lexicon,
         }
-        if lexicon is not None and lexicon.cased:  # labels alone: the case check falls back on O
-            self._a.update(alt_cls=np.zeros(len(offs), dtype=np.int16), alt_p=np.zeros(len(offs), dtype=np.float32))
+        if lexicon is not None and (lexicon.cased or lexicon.marked):  # labels alone: no alternative but O
+            self._a.update(
+                alt_cls=np.zeros((len(offs), 1), dtype=np.int16), alt_p=np.zeros((len(offs), 1), dtype=np.float32)
+            )
 
     # -- views ----------------------------------------------------------------------------------
     @property
@@ -200,8 +203,8 @@ class TaggedText:
                 cls, begin = cls.copy(), begin.copy()
                 begin[first] = True
                 cls[np.flatnonzero(cls)] = np.repeat(new, last - first + 1)
-            if threshold is None and "alt_cls" in a and lexicon.cased and writes_case(self.text):
-                cls, begin = self._case_checked(cls, begin, lexicon)
+            if threshold is None and "alt_cls" in a:
+                cls, begin = self._shape_checked(cls, begin, lexicon)
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
         return cls, begin
@@ -240,28 +243,45 @@ class TaggedText:
                 out[1][lo] = k > 0
         return (cls, begin) if out is None else out
 
-    def _case_checked(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
-        """Argmax tags only: an entity of a class whose values always carry a capital (``lexicon.cased``),
-        written without one in a text that uses capitals, takes the most probable label its tokens
-        allow otherwise: O, or the class that takes lower-case values with the highest probability
-        summed over its tokens, when that class's mean probability beats O's. The uncased model
-        cannot see a letter's case; the 200k rows write "account" or "team" in lower case as
-        ordinary words and "Savings Account" or "Marketing" capitalised as values."""
+    def _shape_checked(
+        self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Argmax tags only: an entity whose value cannot be of its class takes the most probable
+        class its value can be of (probability summed over its tokens, among each token's
+        ``ALTERNATIVES`` best classes), when that class's sum beats O's; else O. A value cannot be of
+        a class whose values always carry a capital (``lexicon.cased``) when it has none in a text
+        that uses capitals: the uncased model cannot see a letter's case, and the 200k rows write
+        "account" or "team" in lower case as ordinary words, "Savings Account" or "Marketing"
+        capitalised as values. Nor of a class whose values always hold a digit or a joiner
+        (``lexicon.marked``: dates, amounts, URLs, usernames) when it holds neither: "ASAP" is no
+        date, "unresponsive" no URL, "Ivah" no URL but may be a first name."""
         a = self._a
         first, last = _entity_bounds(cls, begin)
+        cased_text = bool(lexicon.cased) and writes_case(self.text)
+        names = a["classes"]
+
+        def fits(value: str, name: str) -> bool:
+            return not ((cased_text and lexicon.uncased(value, name)) or lexicon.unmarked(value, name))
+
         out = None
         for f, z in zip(first.tolist(), last.tolist()):
-            if not lexicon.uncased(self.text[a["starts"][f] : a["ends"][z]], a["classes"][cls[f]]):
+            value = self.text[a["starts"][f] : a["ends"][z]]
+            if fits(value, names[cls[f]]):
                 continue
             if out is None:
                 out = cls.copy(), begin.copy()
-            alt, alt_p = a["alt_cls"][f : z + 1], a["alt_p"][f : z + 1]
-            sums = np.bincount(alt, weights=alt_p)
-            best = int(sums.argmax())
-            keep = best > 0 and sums[best] > float(np.sum(1.0 - a["pii"][f : z + 1]))
-            out[0][f : z + 1] = best if keep else 0
+            sums = np.bincount(a["alt_cls"][f : z + 1].ravel(), weights=a["alt_p"][f : z + 1].ravel())
+            o_sum = float(np.sum(1.0 - a["pii"][f : z + 1]))
+            best = 0
+            for k in np.argsort(-sums).tolist():
+                if sums[k] <= o_sum or k == 0:
+                    break
+                if k != cls[f] and fits(value, names[k]):
+                    best = k
+                    break
+            out[0][f : z + 1] = best
             out[1][f : z + 1] = False
-            out[1][f] = keep
+            out[1][f] = best > 0
         return (cls, begin) if out is None else out
 
     def entities(self, threshold: float | None = None, class_thresholds: dict | None = None) -> list[dict]:
@@ -365,6 +385,8 @@ def _word_consistent(
 _JOINERS = frozenset("._-@:/")
 # classes the dataset writes glued to an amount ("лв62459.57", "RM900", "0.0bkr"), each its own entity
 _GLUED_TO_AMOUNTS = frozenset({"CURRENCYSYMBOL", "CURRENCYCODE"})
+# classes per token the shape check may choose from when an entity's value cannot be of its class
+ALTERNATIVES = 4
 
 
 def _joined(text: str, s0: int, e0: int, s1: int, e1: int) -> bool:
@@ -607,20 +629,18 @@ class TokenTagger:
             "pii": 1.0 - o,
             "best_cls": best.astype(np.int16),
             "best_begin": b_p >= i_p,
-            **self._uncased_alternative(probs, o, per_class),
+            **self._alternatives(per_class),
         }
 
-    def _uncased_alternative(self, probs: np.ndarray, o: np.ndarray, per_class: np.ndarray) -> dict:
-        """Per token, what the case check falls back on: the most probable class of those the value
-        lexicon does not require a capital of, and its probability; nothing when the lexicon names
-        no such classes."""
-        cased = self.lexicon.cased if self.lexicon is not None else ()
-        if not cased:
+    def _alternatives(self, per_class: np.ndarray) -> dict:
+        """Per token, what the shape check chooses from: the ``ALTERNATIVES`` most probable classes
+        (never O) and their probabilities; nothing when the lexicon names no cased or marked classes."""
+        lex = self.lexicon
+        if lex is None or not (lex.cased or lex.marked) or per_class.shape[1] < 2:
             return {}
-        allowed = np.array([k > 0 and name not in cased for k, name in enumerate(self.classes)], dtype=bool)
-        scores = np.where(allowed, per_class, -1.0)
-        alt = scores.argmax(axis=1)
-        return {"alt_cls": alt.astype(np.int16), "alt_p": per_class[np.arange(len(probs)), alt].astype(np.float32)}
+        k = min(ALTERNATIVES, per_class.shape[1] - 1)
+        top = np.argsort(-per_class[:, 1:], axis=1)[:, :k] + 1
+        return {"alt_cls": top.astype(np.int16), "alt_p": np.take_along_axis(per_class, top, axis=1).astype(np.float32)}
 
 
 class _Reduced:
@@ -639,8 +659,8 @@ class _Reduced:
     def put(self, at: int, probs: np.ndarray, tagger: TokenTagger) -> None:
         n = len(self.a["arg_cls"])
         for k, v in tagger.reduce(probs).items():
-            if k not in self.a:  # the case check's fallback labels, when the tagger has them
-                self.a[k] = np.zeros(n, dtype=v.dtype)
+            if k not in self.a:  # the shape check's alternatives, when the tagger has them
+                self.a[k] = np.zeros((n, *v.shape[1:]), dtype=v.dtype)
             self.a[k][at : at + len(v)] = v
 
     def arrays(self, offs: np.ndarray, classes: list[str], lexicon: ValueLexicon | None = None) -> dict:
