@@ -30,12 +30,12 @@ the model's labels are scored on) check:
   Account") capitalised. In a text that uses capitals, such an entity written without one is
   not of its class;
 - **marked**: classes whose values always hold a digit or a joiner between letters or digits
-  (dates, amounts, URLs, passwords): "ASAP" is no date, "unresponsive" no URL;
+  (dates, amounts, URLs, usernames): "ASAP" is no date, "unresponsive" no URL;
 - **spaceless**: classes whose values never hold a space (URLs, e-mail and crypto addresses): an
   entity of one ends at its first space ("https://example.net site").
 
-An entity that fails its class's shape takes the best label its tokens allow otherwise: O, or a
-class of plain words (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``). The Masker's
+An entity that fails its class's shape takes the most probable class its value fits, or O
+(``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``). The Masker's
 PII-ness threshold never reads these shapes: a name typed in lower case in a user's prompt is
 still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
 ``TokenTagger`` reads it.
@@ -148,7 +148,7 @@ class ValueLexicon:
 
     def unmarked(self, value: str, label: str) -> bool:
         """True when ``label`` is a class whose values always hold a digit or a joiner between letters
-        or digits (dates, amounts, URLs, addresses, passwords...) and ``value`` holds neither."""
+        or digits (dates, amounts, URLs, addresses, usernames...) and ``value`` holds neither."""
         return label in self.marked and not marked(value)
 
     def takes(self, value: str, label: str) -> bool:
