@@ -235,11 +235,14 @@ def test_the_lexicon_effect_scores_the_same_tagging_with_and_without_it():
     assert effect["entities"] == 6 and effect["labels_changed"] == 2
     assert effect["with"]["entity_f1"] == 1.0 and effect["without"]["entity_f1"] == pytest.approx(4 / 6, abs=1e-4)
     assert effect["with"]["span_edges_f1"] == effect["without"]["span_edges_f1"] == 1.0
-    assert effect["shape_dropped"] == 0 and effect["cased"] == []
+    assert effect["shape_dropped"] == 0 and effect["cased"] == effect["titled"] == effect["signless"] == []
     # a cased class written in lower case in a cased text: the argmax tags drop it, and say so
     rows.append(lrow("Call Ann about the account today.", "en", ("Ann", "FIRSTNAME")))
     words["account"] = "ACCOUNTNAME"
-    lex = ValueLexicon([("FIRSTNAME", "MIDDLENAME", "LASTNAME")], [{"Rowan": "MIDDLENAME"}], cased=["ACCOUNTNAME"])
+    lex = ValueLexicon(
+        [("FIRSTNAME", "MIDDLENAME", "LASTNAME")], [{"Rowan": "MIDDLENAME"}], cased=["ACCOUNTNAME"], titled=["CITY"]
+    )
     effect = lexicon_effect(LexiconTagger(words, lex), rows, "real")
+    assert effect["titled"] == ["CITY"] and effect["signless"] == []
     assert effect["entities"] == 8 and effect["labels_changed"] == 2 and effect["shape_dropped"] == 1
     assert effect["cased"] == ["ACCOUNTNAME"] and effect["with"]["entity_f1"] == 1.0

@@ -11,8 +11,11 @@ from piimask.runtime.lexicon import (
     LEXICON_FILE,
     ValueLexicon,
     build_lexicon,
+    has_sign,
     lower_case,
     marked,
+    plain_word,
+    titled,
     value_format,
     write_lexicon,
     writes_case,
@@ -229,6 +232,11 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     marks = ValueLexicon.load(tmp_path).marked
     assert {"DATE", "URL", "EMAIL", "AMOUNT", "PHONENUMBER", "TIME"} <= marks
     assert not marks & {"FIRSTNAME", "CITY", "STREET", "CREDITCARDISSUER", "JOBTITLE", "CURRENCYSYMBOL"}
+    titles = ValueLexicon.load(tmp_path).titled
+    assert {"FIRSTNAME", "LASTNAME", "CITY", "STREET", "COMPANYNAME", "USERAGENT", "JOBTITLE"} <= titles
+    assert not titles & {"AGE", "GENDER", "TIME", "HEIGHT", "EYECOLOR", "CREDITCARDISSUER"}
+    signless = ValueLexicon.load(tmp_path).signless
+    assert {"CURRENCY", "AMOUNT", "COMPANYNAME", "CURRENCYCODE"} <= signless and "CURRENCYSYMBOL" not in signless
 
 
 def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
@@ -324,3 +332,115 @@ def test_classes_whose_values_always_hold_a_digit_or_a_joiner_are_the_marked_one
     lower = "reply asap. due 2021-01-02"  # marks do not depend on the text's case
     found = _tagged(lower, [w.lower() for w in words], ["O", "B-DATE", "O", "O", "B-DATE"], lex).entities()
     assert [e["label"] for e in found] == ["DATE"]
+
+
+def test_classes_whose_values_begin_and_end_with_a_capital_or_a_digit_are_the_titled_ones():
+    assert titled("Northamptonshire") and titled("Lake Alysa") and titled("Safari/538.2 (KHTML, like Gecko)")
+    assert titled("13th of May") and titled("") and not titled("Lake Alysa warehouse") and not titled("the Mall")
+    assert plain_word("system.") and not plain_word("13th") and not plain_word("Road") and not plain_word("-")
+    assert has_sign("NT$") and has_sign("лв") is False and has_sign("€5") and not has_sign("USD")
+    make = _Pools(
+        {
+            "STREET": ["Elm Road", "Rue de la Paix"],
+            "AGE": ["52 years old", "7"],  # a plain word at the end: not titled
+            "CURRENCYSYMBOL": ["$", "€"],  # signs: not signless
+            "PIN": ["1234"],  # no letters: nothing is known of its words; it never holds a sign
+        }
+    )
+    lex = build_lexicon([make], groups=[], format_classes=["STREET", "AGE", "CURRENCYSYMBOL", "PIN"], format_draws=300)
+    assert lex.titled == {"STREET"} and lex.signless == {"STREET", "AGE", "PIN"}
+
+
+def _edges(text, words, labels, **lists):
+    lex = ValueLexicon([], [], **lists)
+    return [(e["label"], text[e["start"] : e["end"]]) for e in _tagged(text, words, labels, lex).entities()]
+
+
+def test_a_titled_class_sheds_the_plain_lower_case_words_at_its_edges():
+    text = "Meet me at the Lake Alysa warehouse. Then street River Road 12b."
+    words = [
+        "Meet",
+        "me",
+        "at",
+        "the",
+        "Lake",
+        "Alysa",
+        "warehouse",
+        ".",
+        "Then",
+        "street",
+        "River",
+        "Road",
+        "12b",
+        ".",
+    ]
+    labels = ["O", "O", "O", "O", "B-STREET", "I-STREET", "I-STREET", "O", "O", "B-STREET", "I-STREET", "I-STREET"]
+    labels += ["I-STREET", "O"]
+    assert _edges(text, words, labels, titled=["STREET"]) == [("STREET", "Lake Alysa"), ("STREET", "River Road 12b")]
+    assert _edges(text, words, labels)[0] == ("STREET", "Lake Alysa warehouse")  # no titled list: as tagged
+    lower = text.lower()  # a text typed in lower case: its words' case says nothing
+    got = _edges(lower, [w.lower() for w in words], labels, titled=["STREET"])
+    assert got[0] == ("STREET", "lake alysa warehouse")
+    one = ["O", "O", "O", "O", "O", "O", "B-STREET", "O", "O", "O", "O", "O", "O", "O"]
+    assert _edges(text, words, one, titled=["STREET"]) == [
+        ("STREET", "warehouse")
+    ]  # never emptied: the cased check's work
+
+
+def test_a_sign_at_the_edge_of_a_signless_class_is_a_currency_symbol_of_its_own():
+    text = "Pay in Australian Dollar$ or NT$ 40"
+    words = ["Pay", "in", "Australian", "Dollar", "$", "or", "NT", "$", "40"]
+    labels = [
+        "O",
+        "O",
+        "B-CURRENCY",
+        "I-CURRENCY",
+        "I-CURRENCY",
+        "O",
+        "B-CURRENCYSYMBOL",
+        "B-CURRENCYSYMBOL",
+        "B-AMOUNT",
+    ]
+    assert _edges(text, words, labels, signless=["CURRENCY", "AMOUNT"]) == [
+        ("CURRENCY", "Australian Dollar"),
+        ("CURRENCYSYMBOL", "$"),
+        ("CURRENCYSYMBOL", "NT$"),  # two entities of one class glued together: one
+        ("AMOUNT", "40"),
+    ]
+    assert _edges(text, words, labels)[0] == ("CURRENCY", "Australian Dollar$")  # no list: the sign is not cut
+    no_symbol = ["O", "O", "B-CURRENCY", "I-CURRENCY", "I-CURRENCY", "O", "O", "O", "O"]
+    assert _edges(text, words, no_symbol, signless=["CURRENCY"]) == [("CURRENCY", "Australian Dollar")]
+
+
+def test_an_open_bracket_takes_its_partner_or_is_cut_off():
+    text = "Call (87)-8781.9216, on (20th May) with Opera/9.1 (X11; U)"
+    words = ["Call", "(", "87", ")", "-", "8781.9216", ",", "on", "(", "20th", "May", ")", "with", "Opera/9.1", "("]
+    words += ["X11", ";", "U", ")"]
+    labels = ["O", "O", "B-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "I-PHONENUMBER", "O", "O", "B-DATE"]
+    labels += ["I-DATE", "I-DATE", "O", "O", "B-USERAGENT", "I-USERAGENT", "I-USERAGENT", "I-USERAGENT", "I-USERAGENT"]
+    labels += ["O"]
+    assert _edges(text, words, labels) == [
+        ("PHONENUMBER", "(87)-8781.9216"),  # the "(" glued before it
+        ("DATE", "20th May"),  # a bracket at the value's edge: cut, not closed
+        ("USERAGENT", "Opera/9.1 (X11; U)"),  # the ")" glued after it
+    ]
+    tagged = _tagged(text, words, labels, ValueLexicon([], []))
+    assert [text[e["start"] : e["end"]] for e in tagged.entities(threshold=0.5)][0] == "87)-8781.9216"  # the Masker's
+    assert [text[e["start"] : e["end"]] for e in tagged.without_lexicon().entities()][1] == "(20th May"
+
+
+def test_a_value_with_a_digit_a_joiner_or_a_sign_is_no_ordinary_word_whatever_its_case():
+    lex = ValueLexicon([], [], cased=["EMAIL", "USERNAME", "FIRSTNAME"], marked=["NEARBYGPSCOORDINATE", "DATE"])
+    assert lex.uncased("account", "FIRSTNAME") and not lex.uncased("maria.rossi62@example.com", "EMAIL")
+    assert not lex.uncased("jdoe1987", "USERNAME")  # the 200k rows capitalise usernames; others do not
+    assert lex.unmarked("ASAP", "DATE") and lex.unmarked("next week.", "DATE") and lex.unmarked("Mary-Ann", "DATE")
+    assert not lex.unmarked("[Anna]", "NEARBYGPSCOORDINATE") and not lex.unmarked("**Anna**", "DATE")
+    text = "Write to maria.rossi62@example.com or ask [Anna] ASAP."
+    words = ["Write", "to", "maria.rossi62@example.com", "or", "ask", "[", "Anna", "]", "ASAP", "."]
+    labels = ["O", "O", "B-EMAIL", "O", "O", "B-NEARBYGPSCOORDINATE", "I-NEARBYGPSCOORDINATE"]
+    labels += ["I-NEARBYGPSCOORDINATE", "B-DATE", "O"]
+    found = _tagged(text, words, labels, lex).entities()
+    assert [(e["label"], text[e["start"] : e["end"]]) for e in found] == [
+        ("EMAIL", "maria.rossi62@example.com"),  # kept: an address in lower case is still one
+        ("NEARBYGPSCOORDINATE", "[Anna]"),  # kept: the brackets may be what the model read
+    ]  # "ASAP" as a date: dropped

@@ -394,7 +394,9 @@ token accuracy {v.get("accuracy")}.
   which piimask's tagger tells first, middle and last names (and job areas, types and titles; sex
   and gender; cities, counties, states and streets) apart by the value itself, and its argmax
   tags leave ordinary lower-case words ("account", "team") out of classes whose values always
-  carry a capital and end a URL or an address at its first space.{signs}
+  carry a capital, end a URL or an address at its first space, and draw an entity's edges as the
+  values do (no trailing "county" on a county, a closing bracket kept, a glued currency sign
+  apart).{signs}
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 

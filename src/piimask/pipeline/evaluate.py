@@ -270,8 +270,9 @@ def evaluate_rows(
 
 def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
-    how many entity labels it changed and how many entities its shape checks dropped or cut (a
-    lower-case word of a class that always carries a capital, a URL run on past a space...); None
+    how many entity labels it changed and how many entities its shape and edge checks dropped, cut
+    or redrew (a lower-case word of a class that always carries a capital, a URL run on past a
+    space, a street that ran on into "warehouse"...); None
     when the tagger has no lexicon."""
     lexicon = getattr(tagger, "lexicon", None)
     if lexicon is None:
@@ -296,6 +297,8 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "cased": sorted(lexicon.cased),
         "marked": sorted(lexicon.marked),
         "spaceless": sorted(lexicon.spaceless),
+        "titled": sorted(lexicon.titled),
+        "signless": sorted(lexicon.signless),
         "entities": entities,
         "labels_changed": changed,
         "shape_dropped": dropped,

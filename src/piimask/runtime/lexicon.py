@@ -32,10 +32,16 @@ the model's labels are scored on) check:
 - **marked**: classes whose values always hold a digit or a joiner between letters or digits
   (dates, amounts, URLs, usernames): "ASAP" is no date, "unresponsive" no URL;
 - **spaceless**: classes whose values never hold a space (URLs, e-mail and crypto addresses): an
-  entity of one ends at its first space ("https://example.net site").
+  entity of one ends at its first space ("https://example.net site");
+- **titled**: classes whose values begin and end with a word that carries a capital or a digit
+  (names, places, companies, user agents): in a text that uses capitals, an entity of one sheds
+  the lower-case words at its edges ("Northamptonshire county", "... Safari/538.2 system.");
+- **signless**: classes whose values never hold a currency sign: a sign at the edge of an entity
+  of one is a currency symbol of its own ("Australian Dollar$").
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
-(``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``). The Masker's
+(``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
+which also closes a bracket the value opened and joins two entities of one class glued together). The Masker's
 PII-ness threshold never reads these shapes: a name typed in lower case in a user's prompt is
 still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
 ``TokenTagger`` reads it.
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -69,6 +76,7 @@ CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says
 CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
 _MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
+_WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?(?:\s+[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?)*")
 _OPAQUE = re.compile(r"\S*[\d_.@:/-]\S*")  # no space; a digit or a joiner
 
 
@@ -95,6 +103,22 @@ def lower_case(value: str) -> bool:
     return any(ch.islower() for ch in value) and not any(ch.isupper() for ch in value)
 
 
+def plain_word(word: str) -> bool:
+    """True when ``word`` is written in lower case and holds no digit (an ordinary word)."""
+    return lower_case(word) and not any(ch.isdigit() for ch in word)
+
+
+def titled(value: str) -> bool:
+    """True when the first and the last word of ``value`` (split at spaces) are not plain words."""
+    words = value.split()
+    return not words or not (plain_word(words[0]) or plain_word(words[-1]))
+
+
+def has_sign(value: str) -> bool:
+    """True when ``value`` holds a currency sign (Unicode category Sc)."""
+    return any(unicodedata.category(ch) == "Sc" for ch in value)
+
+
 def marked(value: str) -> bool:
     """True when ``value`` holds a digit or a joiner (``._@:/-``) between letters or digits."""
     return _MARK.search(value) is not None
@@ -114,6 +138,8 @@ class ValueLexicon:
         cased: Iterable[str] = (),
         spaceless: Iterable[str] = (),
         marked: Iterable[str] = (),
+        titled: Iterable[str] = (),
+        signless: Iterable[str] = (),
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -124,6 +150,8 @@ class ValueLexicon:
         self.cased = frozenset(cased)
         self.spaceless = frozenset(spaceless)
         self.marked = frozenset(marked)
+        self.titled = frozenset(titled)
+        self.signless = frozenset(signless)
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
@@ -143,13 +171,19 @@ class ValueLexicon:
         return label
 
     def uncased(self, value: str, label: str) -> bool:
-        """True when ``label`` is a class whose values always carry a capital and ``value`` has none."""
-        return label in self.cased and lower_case(value)
+        """True when ``label`` is a class whose values always carry a capital and ``value``, an
+        ordinary word or phrase (no digit, no joiner), has none. A value with a digit or a joiner
+        is no ordinary word whatever its case: the 200k rows capitalise usernames and e-mail
+        addresses, other texts write them in lower case ("maria.rossi62@example.com")."""
+        return label in self.cased and lower_case(value) and not marked(value)
 
     def unmarked(self, value: str, label: str) -> bool:
         """True when ``label`` is a class whose values always hold a digit or a joiner between letters
-        or digits (dates, amounts, URLs, addresses, usernames...) and ``value`` holds neither."""
-        return label in self.marked and not marked(value)
+        or digits (dates, amounts, URLs, addresses, usernames...) and ``value`` is made of words
+        alone (letters, spaces, an apostrophe or a hyphen, a full stop or a comma after a word):
+        "ASAP" is no date. A value with other signs ("[Anna]", "**Anna**") is left as the model
+        tagged it: the sign, not the word, may be what it read."""
+        return label in self.marked and _WORDS.fullmatch(value.strip()) is not None
 
     def takes(self, value: str, label: str) -> bool:
         """True when the formats say ``label`` takes ``value``'s format (a value written without
@@ -188,6 +222,8 @@ class ValueLexicon:
             "cased": sorted(self.cased),
             "spaceless": sorted(self.spaceless),
             "marked": sorted(self.marked),
+            "titled": sorted(self.titled),
+            "signless": sorted(self.signless),
             "info": self.info,
         }
 
@@ -212,6 +248,8 @@ class ValueLexicon:
                 d.get("cased", ()),
                 d.get("spaceless", ()),
                 d.get("marked", ()),
+                d.get("titled", ()),
+                d.get("signless", ()),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -255,6 +293,7 @@ def build_lexicon(
         format_classes = CLASSES
     seen: dict[str, Counter] = {}
     lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
+    untitled, signed = Counter(), Counter()
     for make in factories:
         for label in format_classes:
             for _ in range(format_draws):
@@ -266,9 +305,11 @@ def build_lexicon(
                 if any(ch.isalpha() for ch in value):
                     lettered[name] += 1
                     lower[name] += lower_case(value)
+                    untitled[name] += not titled(value)
                 drawn[name] += 1
                 spaced[name] += any(ch.isspace() for ch in value.strip())
                 plain[name] += not marked(value)
+                signed[name] += has_sign(value)
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
@@ -278,6 +319,8 @@ def build_lexicon(
     cased = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and lower[c] <= CASED_MAX_LOWER * n)
     spaceless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not spaced[c])
     marks = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not plain[c])
+    titles = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and untitled[c] <= CASED_MAX_LOWER * n)
+    signless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not signed[c])
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -290,7 +333,7 @@ def build_lexicon(
         "cased_min_count": CASED_MIN_COUNT,
         "cased_max_lower": CASED_MAX_LOWER,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless)
 
 
 def run_factories(params) -> list:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import DEFAULTS, resolve_path
-from .lexicon import ValueLexicon, lower_case, writes_case
+from .lexicon import ValueLexicon, has_sign, lower_case, plain_word, writes_case
 
 # characters a Rust tokenizer cannot take (lone surrogates): each becomes U+FFFD for the model
 # only, one code point for one, so offsets still point into the original text
@@ -205,8 +205,78 @@ class TaggedText:
                 cls[np.flatnonzero(cls)] = np.repeat(new, last - first + 1)
             if threshold is None and "alt_cls" in a:
                 cls, begin = self._shape_checked(cls, begin, lexicon)
+            if threshold is None:
+                cls, begin = self._edges_fixed(cls, begin, lexicon)
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
+        return cls, begin
+
+    def _edges_fixed(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
+        """Argmax tags only: an entity's edges as the values draw them. Two entities of one class
+        glued together (no character between them: "NT" and "$") are one. A currency sign at the
+        edge of an entity of a class whose values never hold one (``lexicon.signless``) is a
+        currency symbol of its own ("Australian Dollar$"). In a text that uses capitals, an entity
+        of a class whose values begin and end with a capitalised word or one with a digit
+        (``lexicon.titled``) sheds the plain lower-case words at its edges ("Northamptonshire
+        county", "... Safari/538.2 system."). Then a bracket the value leaves open or unopened is cut
+        off where it stands at the value's edge ("(20th May", "Krone ("), else the value takes its
+        partner glued to its edge ("(87)-8781", "... Version/12.00)")."""
+        a = self._a
+        text, starts, ends, names = self.text, a["starts"], a["ends"], a["classes"]
+        n = len(cls)
+        cls, begin = cls.copy(), begin.copy()
+        first, _ = _entity_bounds(cls, begin)
+        for f in first.tolist():
+            if f > 0 and cls[f - 1] == cls[f] and ends[f - 1] == starts[f]:
+                begin[f] = False
+
+        def tok(t: int) -> str:
+            return text[starts[t] : ends[t]]
+
+        symbol = names.index("CURRENCYSYMBOL") if "CURRENCYSYMBOL" in names else 0
+        titled_text = bool(lexicon.titled) and writes_case(text)
+        first, last = _entity_bounds(cls, begin)
+        for f, z in zip(first.tolist(), last.tolist()):
+            name = names[cls[f]]
+            k = cls[f]
+            if name in lexicon.signless:
+                if f < z and len(tok(f)) == 1 and has_sign(tok(f)):
+                    cls[f], begin[f] = symbol, symbol > 0
+                    f += 1
+                    begin[f] = True
+                if f < z and len(tok(z)) == 1 and has_sign(tok(z)):
+                    cls[z], begin[z] = symbol, symbol > 0
+                    z -= 1
+            if titled_text and name in lexicon.titled and f < z:
+                cuts = [t for t in range(f + 1, z + 1) if text[ends[t - 1] : starts[t]].isspace()]
+                parts = list(zip([f, *cuts], [*cuts, z + 1]))
+                while len(parts) > 1 and plain_word(text[starts[parts[0][0]] : ends[parts[0][1] - 1]]):
+                    lo, hi = parts.pop(0)
+                    cls[lo:hi] = 0
+                while len(parts) > 1 and plain_word(text[starts[parts[-1][0]] : ends[parts[-1][1] - 1]]):
+                    lo, hi = parts.pop()
+                    cls[lo:hi] = 0
+                f, z = parts[0][0], parts[-1][1] - 1
+                begin[f] = True
+            for opening, closing in ("()", "[]"):
+                value = text[starts[f] : ends[z]]
+                depth = value.count(opening) - value.count(closing)
+                if depth > 0 and f < z and (tok(f) == opening or tok(z) == opening):  # "(20th May", "Krone ("
+                    t = f if tok(f) == opening else z
+                    cls[t] = 0
+                    f, z = (f + 1, z) if t == f else (f, z - 1)
+                    begin[f] = True
+                elif depth < 0 and f < z and (tok(z) == closing or tok(f) == closing):
+                    t = z if tok(z) == closing else f
+                    cls[t] = 0
+                    f, z = (f + 1, z) if t == f else (f, z - 1)
+                    begin[f] = True
+                elif depth > 0 and z + 1 < n and cls[z + 1] == 0 and starts[z + 1] == ends[z] and tok(z + 1) == closing:
+                    cls[z + 1], begin[z + 1] = k, False
+                    z += 1
+                elif depth < 0 and f > 0 and cls[f - 1] == 0 and ends[f - 1] == starts[f] and tok(f - 1) == opening:
+                    cls[f - 1], begin[f - 1], begin[f] = k, True, False
+                    f -= 1
         return cls, begin
 
     def _spaceless_cut(
