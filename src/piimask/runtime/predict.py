@@ -88,8 +88,8 @@ class TaggedText:
     Classes are numbered from 1 (0 is O); ``classes[k]`` names class k. With a ``lexicon``
     (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class,
     and the argmax tags drop (or relabel) an entity whose value lacks its class's shape
-    (``_shape_checked``) and end an entity of a class without spaces at its first space
-    (``_spaceless_cut``).
+    (``_shape_checked``), draw its edges as the class's values are drawn (``_edges_fixed``) and
+    end an entity of a class without spaces at its first space (``_spaceless_cut``).
     """
 
     def __init__(
