@@ -261,15 +261,11 @@ class TaggedText:
             for opening, closing in ("()", "[]"):
                 value = text[starts[f] : ends[z]]
                 depth = value.count(opening) - value.count(closing)
-                if depth > 0 and f < z and (tok(f) == opening or tok(z) == opening):  # "(20th May", "Krone ("
-                    t = f if tok(f) == opening else z
-                    cls[t] = 0
-                    f, z = (f + 1, z) if t == f else (f, z - 1)
-                    begin[f] = True
-                elif depth < 0 and f < z and (tok(z) == closing or tok(f) == closing):
-                    t = z if tok(z) == closing else f
-                    cls[t] = 0
-                    f, z = (f + 1, z) if t == f else (f, z - 1)
+                lone = opening if depth > 0 else closing
+                edge = [t for t in ((f, z) if depth > 0 else (z, f)) if tok(t) == lone]
+                if depth and f < z and edge:  # a lone bracket at an edge: "(20th May", "Krone ("
+                    cls[edge[0]] = 0
+                    f, z = (f + 1, z) if edge[0] == f else (f, z - 1)
                     begin[f] = True
                 elif depth > 0 and z + 1 < n and cls[z + 1] == 0 and starts[z + 1] == ends[z] and tok(z + 1) == closing:
                     cls[z + 1], begin[z + 1] = k, False
