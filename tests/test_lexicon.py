@@ -20,7 +20,7 @@ from piimask.runtime.lexicon import (
     write_lexicon,
     writes_case,
 )
-from piimask.runtime.predict import TaggedText, TokenTagger
+from piimask.runtime.predict import TaggedText, TokenTagger, _sentence_start
 
 
 class _Pools:
@@ -237,6 +237,9 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     assert not titles & {"AGE", "GENDER", "TIME", "HEIGHT", "EYECOLOR", "CREDITCARDISSUER"}
     signless = ValueLexicon.load(tmp_path).signless
     assert {"CURRENCY", "AMOUNT", "COMPANYNAME", "CURRENCYCODE"} <= signless and "CURRENCYSYMBOL" not in signless
+    closed = ValueLexicon.load(tmp_path).closed
+    assert {"JOBAREA", "JOBTYPE", "ACCOUNTNAME"} <= set(closed) and "Operations" in closed["JOBAREA"]
+    assert not set(closed) & {"FIRSTNAME", "CITY", "COMPANYNAME", "CREDITCARDISSUER", "EYECOLOR", "AGE"}
 
 
 def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
@@ -444,3 +447,69 @@ def test_a_value_with_a_digit_a_joiner_or_a_sign_is_no_ordinary_word_whatever_it
         ("EMAIL", "maria.rossi62@example.com"),  # kept: an address in lower case is still one
         ("NEARBYGPSCOORDINATE", "[Anna]"),  # kept: the brackets may be what the model read
     ]  # "ASAP" as a date: dropped
+
+
+def test_classes_drawn_from_a_short_list_of_capitalised_values_are_the_closed_ones(tmp_path):
+    make = _Pools(
+        {
+            "JOBAREA": ["Operations", "Research"],
+            "ACCOUNTNAME": ["Checking Account"],
+            "CITY": [f"Town{i}" for i in range(80)],  # too many values: no short list
+            "EYECOLOR": ["Blue", "brown"],  # a value without a capital
+        }
+    )
+    lex = build_lexicon(
+        [make], groups=[], format_classes=["JOBAREA", "ACCOUNTNAME", "CITY", "EYECOLOR"], format_draws=300
+    )
+    assert lex.closed == {"JOBAREA": ["Operations", "Research"], "ACCOUNTNAME": ["Checking Account"]}
+    lex.save(tmp_path / LEXICON_FILE)
+    assert ValueLexicon.load(tmp_path).closed == lex.closed
+    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
+    del saved["closed"]  # a lexicon written before the list existed
+    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
+    assert ValueLexicon.load(tmp_path).closed == {}
+    assert [(s, e, sorted(c)) for s, e, c in lex.closed_values("Research, Operations; research Researcher")] == [
+        (0, 8, ["JOBAREA"]),
+        (10, 20, ["JOBAREA"]),
+    ]  # case-sensitive, whole words only
+
+
+def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_its_class():
+    lex = ValueLexicon(
+        [("JOBAREA", "JOBTYPE", "JOBTITLE")],
+        [{}],
+        closed={
+            "JOBAREA": ["Operations", "Research", "Data"],
+            "JOBTYPE": ["Officer"],
+            "ACCOUNTNAME": ["Checking Account"],
+        },
+    )
+    text = "Brief the Operations team. Research first, then Regional Creative Officer Ann checks Data in your Checking Account."
+    words = ["Brief", "the", "Operations", "team", ".", "Research", "first", ",", "then", "Regional", "Creative"]
+    words += ["Officer", "Ann", "checks", "Data", "in", "your", "Checking", "Account", "."]
+    labels = ["O"] * 9 + ["B-JOBTITLE", "I-JOBTITLE", "O", "B-FIRSTNAME"] + ["O"] * 7
+    best = ["O", "O", "B-JOBAREA", "O", "O", "B-JOBAREA", "O", "O", "O", "B-JOBTITLE", "I-JOBTITLE", "B-JOBTYPE"]
+    best += ["B-FIRSTNAME", "O", "B-FIRSTNAME", "O", "O", "B-ACCOUNTNAME", "I-ACCOUNTNAME", "O"]
+    offsets, at = [], 0
+    for w in words:
+        at = text.index(w, at)
+        offsets.append((at, at + len(w)))
+        at += len(w)
+    tagged = TaggedText(text, offsets, labels, pii_labels=best, lexicon=lex)
+    assert [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()] == [
+        ("JOBAREA", "Operations"),  # the model's best class is the value's: found
+        ("JOBTITLE", "Regional Creative Officer"),  # glued to a title of its group: the title goes on
+        ("FIRSTNAME", "Ann"),  # a tagged neighbour of another group keeps its own entity
+        ("ACCOUNTNAME", "Checking Account"),
+    ]  # "Research" starts a sentence; for "Data" the model leans to another class: both left
+    assert [e["label"] for e in tagged.without_lexicon().entities()] == ["JOBTITLE", "FIRSTNAME"]
+    lower = text.lower()  # a text typed in lower case: no capital tells a value from a word
+    low = TaggedText(lower, offsets, labels, pii_labels=best, lexicon=lex)
+    assert [e["label"] for e in low.entities()] == ["JOBTITLE", "FIRSTNAME"]
+
+
+def test_a_sentence_starts_at_the_text_a_line_or_after_a_full_stop_and_a_space():
+    assert _sentence_start("Research first", 0) and _sentence_start("Done.\n(Research", 7)
+    assert _sentence_start('Done. "Research', 7) and _sentence_start("Note: Research", 6)
+    assert not _sentence_start("the Research team", 4) and not _sentence_start("v1.2 Research", 5)
+    assert not _sentence_start("Mr.Research", 3)

@@ -396,7 +396,8 @@ token accuracy {v.get("accuracy")}.
   tags leave ordinary lower-case words ("account", "team") out of classes whose values always
   carry a capital, end a URL or an address at its first space, and draw an entity's edges as the
   values do (no trailing "county" on a county, a closing bracket kept, a glued currency sign
-  apart).{signs}
+  apart), and find the values of short lists (job areas and types, account names) that the model
+  left untagged but leans to ("our Operations team").{signs}
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 

@@ -270,10 +270,11 @@ def evaluate_rows(
 
 def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
-    how many entity labels it changed and how many entities its shape and edge checks dropped, cut
+    how many entity labels it changed, how many entities its shape and edge checks dropped, cut
     or redrew (a lower-case word of a class that always carries a capital, a URL run on past a
-    space, a street that ran on into "warehouse"...); None
-    when the tagger has no lexicon."""
+    space, a street that ran on into "warehouse"...) and how many it drew anew (a value of a class
+    drawn from a short list that the model left untagged, "our Operations team"); None when the
+    tagger has no lexicon."""
     lexicon = getattr(tagger, "lexicon", None)
     if lexicon is None:
         return None
@@ -281,14 +282,16 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     bare = [t.without_lexicon() for t in tagged]
     keys = ("entity_f1", "entity_precision", "entity_recall", "macro_f1", "span_edges_f1")
     with_lex, without = score_rows(rows, tagged, name).summary(), score_rows(rows, bare, name).summary()
-    entities = changed = dropped = 0
+    entities = changed = dropped = drawn = 0
     for t, u in zip(tagged, bare):
         kept = {(e["start"], e["end"]): e["label"] for e in t.entities()}
-        for e in u.entities():
-            entities += 1
-            label = kept.get((e["start"], e["end"]))
+        own = {(e["start"], e["end"]): e["label"] for e in u.entities()}
+        for span, own_label in own.items():
+            label = kept.get(span)
             dropped += label is None
-            changed += label is not None and label != e["label"]
+            changed += label is not None and label != own_label
+        entities += len(own)
+        drawn += len(kept.keys() - own.keys())
     return {
         "dataset": name,
         "groups": [list(g) for g in lexicon.groups],
@@ -299,9 +302,11 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "spaceless": sorted(lexicon.spaceless),
         "titled": sorted(lexicon.titled),
         "signless": sorted(lexicon.signless),
+        "closed": sorted(lexicon.closed),
         "entities": entities,
         "labels_changed": changed,
         "shape_dropped": dropped,
+        "drawn": drawn,
         "with": {k: with_lex[k] for k in keys},
         "without": {k: without[k] for k in keys},
     }

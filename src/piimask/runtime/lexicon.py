@@ -37,11 +37,16 @@ the model's labels are scored on) check:
   (names, places, companies, user agents): in a text that uses capitals, an entity of one sheds
   the lower-case words at its edges ("Northamptonshire county", "... Safari/538.2 system.");
 - **signless**: classes whose values never hold a currency sign: a sign at the edge of an entity
-  of one is a currency symbol of its own ("Australian Dollar$").
+  of one is a currency symbol of its own ("Australian Dollar$");
+- **closed**: classes whose values come from a short list, each value capitalised (job areas and
+  job types, account names, sexes, prefixes), with their values: in a text that uses capitals, such
+  a value the model left untagged ("our Operations team", "your Checking Account") is found when
+  the model's best non-O class for it is the value's class.
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
-which also closes a bracket the value opened and joins two entities of one class glued together). The Masker's
+which also closes a bracket the value opened and joins two entities of one class glued together;
+``TaggedText._closed_found``). The Masker's
 PII-ness threshold never reads these shapes: a name typed in lower case in a user's prompt is
 still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
 ``TokenTagger`` reads it.
@@ -53,7 +58,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +79,7 @@ FORMAT_MIN_COUNT = 20  # a format drawn fewer times says too little
 FORMAT_MIN_SHARE = 0.5  # the share of a format's draws its most frequent class must hold
 CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says anything
 CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
+CLOSED_MAX_VALUES = 50  # a class whose draws (per factory) take at most this many values draws from a short list
 _MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?(?:\s+[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?)*")
@@ -140,6 +146,7 @@ class ValueLexicon:
         marked: Iterable[str] = (),
         titled: Iterable[str] = (),
         signless: Iterable[str] = (),
+        closed: Mapping[str, Iterable[str]] | None = None,
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -152,8 +159,29 @@ class ValueLexicon:
         self.marked = frozenset(marked)
         self.titled = frozenset(titled)
         self.signless = frozenset(signless)
+        self.closed = {c: sorted(set(v)) for c, v in (closed or {}).items()}
+        self._closed_of: dict[str, frozenset] = {}
+        for c, vs in self.closed.items():
+            for v in vs:
+                self._closed_of[v] = self._closed_of.get(v, frozenset()) | {c}
+        words = sorted(self._closed_of, key=len, reverse=True)  # the longest value first
+        alternatives = "|".join(map(re.escape, words))
+        self._closed_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if words else None
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
+
+    def closed_values(self, text: str) -> Iterator[tuple[int, int, frozenset]]:
+        """``(start, end, classes)`` of each value of a ``closed`` class written in ``text`` as a
+        whole word or phrase (case-sensitive: "Operations", not "operations")."""
+        if self._closed_re is None:
+            return
+        for m in self._closed_re.finditer(text):
+            yield m.start(), m.end(), self._closed_of[m.group(0)]
+
+    def group(self, label: str) -> tuple[str, ...]:
+        """The look-alike group ``label`` belongs to (``(label,)`` when none)."""
+        g = self._group_of.get(label)
+        return self.groups[g] if g is not None else (label,)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.values) + len(self.formats)
@@ -224,6 +252,7 @@ class ValueLexicon:
             "marked": sorted(self.marked),
             "titled": sorted(self.titled),
             "signless": sorted(self.signless),
+            "closed": self.closed,
             "info": self.info,
         }
 
@@ -250,6 +279,7 @@ class ValueLexicon:
                 d.get("marked", ()),
                 d.get("titled", ()),
                 d.get("signless", ()),
+                d.get("closed"),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -294,7 +324,9 @@ def build_lexicon(
     seen: dict[str, Counter] = {}
     lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     untitled, signed = Counter(), Counter()
+    short: dict[str, set | None] = {}  # per class, its values while its draws come from a short list
     for make in factories:
+        taken: dict[str, set | None] = {}
         for label in format_classes:
             for _ in range(format_draws):
                 value = make(label)
@@ -310,6 +342,15 @@ def build_lexicon(
                 spaced[name] += any(ch.isspace() for ch in value.strip())
                 plain[name] += not marked(value)
                 signed[name] += has_sign(value)
+                v = value.strip()
+                vs = taken.setdefault(name, set())
+                if v and vs is not None:
+                    vs.add(v)
+                    if len(vs) > CLOSED_MAX_VALUES or not any(ch.isupper() for ch in v):
+                        taken[name] = None
+        for name, vs in taken.items():  # short only when every factory draws it from a short list
+            before = short.get(name, set())
+            short[name] = None if vs is None or before is None else before | vs
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
@@ -321,6 +362,7 @@ def build_lexicon(
     marks = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not plain[c])
     titles = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and untitled[c] <= CASED_MAX_LOWER * n)
     signless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not signed[c])
+    closed = {c: sorted(vs) for c, vs in short.items() if vs and drawn[c] >= CASED_MIN_COUNT}
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -332,8 +374,9 @@ def build_lexicon(
         "settled": settle is not None,
         "cased_min_count": CASED_MIN_COUNT,
         "cased_max_lower": CASED_MAX_LOWER,
+        "closed_max_values": CLOSED_MAX_VALUES,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed)
 
 
 def run_factories(params) -> list:

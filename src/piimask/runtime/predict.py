@@ -209,6 +209,53 @@ class TaggedText:
                 cls, begin = self._edges_fixed(cls, begin, lexicon)
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
+            if threshold is None and lexicon.closed:
+                cls, begin = self._closed_found(cls, begin, lexicon)
+        return cls, begin
+
+    def _closed_found(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
+        """Argmax tags only: in a text that uses capitals, a value of a class drawn from a short list
+        (``lexicon.closed``: job areas and types, account names...) that the model left untagged and
+        that does not start a sentence becomes an entity of its class when the model's best non-O
+        class for one of its tokens is that class ("our Operations team", "your Checking Account":
+        the uncased model reads them as the ordinary words). Glued by one space to an entity of the
+        class's look-alike group (a job title the model cut short, "Regional Creative" + "Officer"),
+        it continues that entity instead, when the model's best class for it is in the group."""
+        text = self.text
+        if not writes_case(text):
+            return cls, begin
+        a = self._a
+        starts, ends, names, best_cls = a["starts"], a["ends"], a["classes"], a["best_cls"]
+        index = {name: k for k, name in enumerate(names)}
+        n = len(cls)
+        found = list(lexicon.closed_values(text))
+        if found:
+            cls, begin = cls.copy(), begin.copy()
+        for s, e, classes in found:
+            i0 = int(np.searchsorted(starts, s))
+            i1 = int(np.searchsorted(ends, e, side="right"))
+            if i0 >= i1 or starts[i0] != s or ends[i1 - 1] != e or cls[i0:i1].any() or _sentence_start(text, s):
+                continue
+            best = {names[k] for k in best_cls[i0:i1].tolist() if k}
+            left = cls[i0 - 1] if i0 > 0 and text[ends[i0 - 1] : s] in ("", " ") else 0
+            right = cls[i1] if i1 < n and text[e : starts[i1]] in ("", " ") else 0
+            group = {c for name in classes for c in lexicon.group(name)}
+            joined = [k for k in (left, right) if k and names[k] in group]
+            if joined and best & group:  # a job title cut short: the value continues it
+                k = joined[0]
+                cls[i0:i1], begin[i0:i1] = k, False
+                begin[i0] = left != k
+                if right == k:
+                    begin[i1] = False
+                continue
+            fits = sorted(classes & best)
+            if len(fits) != 1 or fits[0] not in index:
+                continue
+            k = index[fits[0]]
+            cls[i0:i1], begin[i0:i1] = k, False
+            begin[i0] = True
+            if right:
+                begin[i1] = True
         return cls, begin
 
     def _edges_fixed(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
@@ -370,6 +417,17 @@ class TaggedText:
             {"start": s, "end": e, "label": names[c], "score": float(m), "source": "model"}
             for s, e, c, m in zip(s_chars, e_chars, cls[first].tolist(), means.tolist())
         ]
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    """True when the word at ``i`` starts ``text``, a line or a sentence (after ``.!?:`` and a space;
+    quotes and brackets between them do not count)."""
+    j = i
+    while j > 0 and i - j < 20 and text[j - 1] != "\n" and not (text[j - 1].isalnum() or text[j - 1] == "_"):
+        j -= 1
+    if j == 0 or text[j - 1] == "\n":
+        return True
+    return re.search(r"[.!?:]\s", text[j:i]) is not None
 
 
 def _entity_starts(cls: np.ndarray, begin: np.ndarray) -> np.ndarray:
