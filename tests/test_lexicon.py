@@ -354,8 +354,8 @@ def test_classes_whose_values_begin_and_end_with_a_capital_or_a_digit_are_the_ti
     assert lex.titled == {"STREET"} and lex.signless == {"STREET", "AGE", "PIN"}
 
 
-def _edges(text, words, labels, **lists):
-    lex = ValueLexicon([], [], **lists)
+def _edges(text, words, labels, groups=(), values=(), **lists):
+    lex = ValueLexicon(groups, values, **lists)
     return [(e["label"], text[e["start"] : e["end"]]) for e in _tagged(text, words, labels, lex).entities()]
 
 
@@ -513,3 +513,26 @@ def test_a_sentence_starts_at_the_text_a_line_or_after_a_full_stop_and_a_space()
     assert _sentence_start('Done. "Research', 7) and _sentence_start("Note: Research", 6)
     assert not _sentence_start("the Research team", 4) and not _sentence_start("v1.2 Research", 5)
     assert not _sentence_start("Mr.Research", 3)
+
+
+def test_a_closed_value_tagged_in_part_by_its_group_becomes_one_entity_of_its_class():
+    lex = ValueLexicon(
+        [("GENDER", "SEX"), ("JOBAREA", "JOBTYPE", "JOBTITLE")],
+        [{}, {}],
+        closed={"ACCOUNTNAME": ["Home Loan Account"], "GENDER": ["Male to female"], "JOBAREA": ["Data"]},
+    )
+    text = "Pay from the Home Loan Account, said the Male to female Senior Data Officer (Agender)."
+    words = ["Pay", "from", "the", "Home", "Loan", "Account", ",", "said", "the", "Male", "to", "female", "Senior"]
+    words += ["Data", "Officer", "(", "Agender", ")", "."]  # (a label-built text knows the classes it carries)
+    labels = ["O", "O", "O", "B-ACCOUNTNAME", "I-ACCOUNTNAME", "O", "O", "O", "O", "B-SEX", "O", "O", "B-JOBTITLE"]
+    labels += ["I-JOBTITLE", "I-JOBTITLE", "O", "B-GENDER", "O", "O"]
+    assert _edges(text, words, labels, closed=lex.closed, groups=lex.groups, values=lex.values) == [
+        ("ACCOUNTNAME", "Home Loan Account"),  # the list's whole value
+        ("GENDER", "Male to female"),  # tagged in part by a class of its group: the value's class
+        ("JOBTITLE", "Senior Data Officer"),  # a list's value inside a longer entity: left as tagged
+        ("GENDER", "Agender"),
+    ]
+    labels[4] = "B-CITY"  # a part of another group: left as tagged
+    assert ("ACCOUNTNAME", "Home") in _edges(
+        text, words, labels, closed=lex.closed, groups=lex.groups, values=lex.values
+    )

@@ -41,7 +41,8 @@ the model's labels are scored on) check:
 - **closed**: classes whose values come from a short list, each value capitalised (job areas and
   job types, account names, sexes, prefixes), with their values: in a text that uses capitals, such
   a value the model left untagged ("our Operations team", "your Checking Account") is found when
-  the model's best non-O class for it is the value's class.
+  the model's best non-O class for it is the value's class, and one it tagged in part ("Home Loan"
+  of "Home Loan Account") is tagged whole.
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,

@@ -220,7 +220,10 @@ class TaggedText:
         class for one of its tokens is that class ("our Operations team", "your Checking Account":
         the uncased model reads them as the ordinary words). Glued by one space to an entity of the
         class's look-alike group (a job title the model cut short, "Regional Creative" + "Officer"),
-        it continues that entity instead, when the model's best class for it is in the group."""
+        it continues that entity instead, when the model's best class for it is in the group. A value
+        of such a list that the tags cover in part, with entities of its group that lie within it
+        ("Home Loan" of "Home Loan Account", "Male" of "Male to female"), becomes one entity of the
+        value's class."""
         text = self.text
         if not writes_case(text):
             return cls, begin
@@ -234,12 +237,27 @@ class TaggedText:
         for s, e, classes in found:
             i0 = int(np.searchsorted(starts, s))
             i1 = int(np.searchsorted(ends, e, side="right"))
-            if i0 >= i1 or starts[i0] != s or ends[i1 - 1] != e or cls[i0:i1].any() or _sentence_start(text, s):
+            if i0 >= i1 or starts[i0] != s or ends[i1 - 1] != e:
+                continue
+            group = {c for name in classes for c in lexicon.group(name)}
+            tagged = cls[i0:i1] != 0
+            if tagged.any():  # tagged in part ("Home Loan" of "Home Loan Account"): the whole value
+                own = {names[k] for k in cls[i0:i1][tagged].tolist()}
+                before = i0 > 0 and cls[i0] != 0 and cls[i0 - 1] == cls[i0] and not begin[i0]
+                after = i1 < n and cls[i1 - 1] != 0 and cls[i1] == cls[i1 - 1] and not begin[i1]
+                fits = sorted(classes & own) or sorted(classes)
+                if tagged.all() or before or after or not own <= group or len(fits) != 1 or fits[0] not in index:
+                    continue
+                cls[i0:i1], begin[i0:i1] = index[fits[0]], False
+                begin[i0] = True
+                if i1 < n and cls[i1]:
+                    begin[i1] = True
+                continue
+            if _sentence_start(text, s):
                 continue
             best = {names[k] for k in best_cls[i0:i1].tolist() if k}
             left = cls[i0 - 1] if i0 > 0 and text[ends[i0 - 1] : s] in ("", " ") else 0
             right = cls[i1] if i1 < n and text[e : starts[i1]] in ("", " ") else 0
-            group = {c for name in classes for c in lexicon.group(name)}
             joined = [k for k in (left, right) if k and names[k] in group]
             if joined and best & group:  # a job title cut short: the value continues it
                 k = joined[0]
