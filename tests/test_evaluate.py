@@ -117,6 +117,10 @@ def test_edges_ignore_the_class_but_not_the_boundaries():
     assert s["strict"]["micro"]["f1"] == 0.0
     assert s["edges"]["micro"]["precision"] == pytest.approx(2 / 3)
     assert s["edges"]["micro"]["recall"] == pytest.approx(2 / 3)
+    # per class: precision over the spans predicted as the class, recall over its gold spans
+    assert s["edges"]["per_class"]["DOB"] == {"precision": 1.0, "recall": 0.0, "f1": 0.0, "number": 0}
+    assert s["edges"]["per_class"]["DATE"] == {"precision": 0.0, "recall": 1.0, "f1": 0.0, "number": 1}
+    assert all(0 <= v["precision"] <= 1 for v in s["edges"]["per_class"].values())
 
 
 # -- per language --------------------------------------------------------------------------------

@@ -62,9 +62,11 @@ def entity_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]])
     }
 
 
-def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
+def _prf(tp: int, n_pred: int, n_gold: int, tp_gold: int | None = None) -> dict:
+    """P/R/F1; ``tp_gold``: the gold spans matched, when it differs from the predicted spans that
+    match (``edges``: a span predicted as DOB matches a DATE value)."""
     p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
+    r = (tp if tp_gold is None else tp_gold) / n_gold if n_gold else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "number": n_gold}
 
 
@@ -76,11 +78,12 @@ def _norm(spans: Sequence[Sequence]) -> list[list[Span]]:
 def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
     """Character-span P/R/F1: ``strict`` (same start, end and class), ``overlap`` (same class,
     any overlap; each gold span matched at most once) and ``edges`` (same start and end, any
-    class: whether the span is drawn where the dataset draws it). Micro and per class."""
+    class: whether the span is drawn where the dataset draws it). Micro and per class (``edges``
+    per class: precision over the spans predicted as the class, recall over its gold spans)."""
     gold, pred = _norm(gold), _norm(pred)
     out = {}
     for mode in ("strict", "overlap", "edges"):
-        tp, n_pred, n_gold = Counter(), Counter(), Counter()
+        tp, tp_pred, n_pred, n_gold = Counter(), Counter(), Counter(), Counter()
         for g_spans, p_spans in zip(gold, pred):
             for s in g_spans:
                 n_gold[s.label] += 1
@@ -95,11 +98,12 @@ def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]])
                     if hit:
                         used.add(gi)
                         tp[gs.label] += 1
+                        tp_pred[ps.label] += 1
                         break
         classes = sorted(set(n_gold) | set(n_pred))
         out[mode] = {
             "micro": _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values())),
-            "per_class": {c: _prf(tp[c], n_pred[c], n_gold[c]) for c in classes},
+            "per_class": {c: _prf(tp_pred[c], n_pred[c], n_gold[c], tp[c]) for c in classes},
         }
     return out
 
