@@ -276,9 +276,9 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
     """Entity scores on ``rows`` with the tagger's value lexicon and without it (one tagging pass),
     how many entity labels it changed, how many entities its shape and edge checks dropped, cut
     or redrew (a lower-case word of a class that always carries a capital, a URL run on past a
-    space, a street that ran on into "warehouse"...) and how many it drew anew (a value of a class
-    drawn from a short list that the model left untagged, "our Operations team"); None when the
-    tagger has no lexicon."""
+    space, a street that ran on into "warehouse"...) and how many of its entities the model's own
+    tags lack (``drawn``: those redrawn, and values of a class drawn from a short list that the
+    model left untagged, "our Operations team"); None when the tagger has no lexicon."""
     lexicon = getattr(tagger, "lexicon", None)
     if lexicon is None:
         return None
