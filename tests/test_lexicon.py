@@ -503,6 +503,10 @@ def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_it
         ("ACCOUNTNAME", "Checking Account"),
     ]  # "Research" starts a sentence; for "Data" the model leans to another class: both left
     assert [e["label"] for e in tagged.without_lexicon().entities()] == ["JOBTITLE", "FIRSTNAME"]
+    # the Masker's PII-ness decision finds them too, whatever its threshold
+    masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.99)]
+    assert masked == [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()]
+    assert [e["label"] for e in tagged.without_lexicon().entities(threshold=0.99)] == ["JOBTITLE", "FIRSTNAME"]
     lower = text.lower()  # a text typed in lower case: no capital tells a value from a word
     low = TaggedText(lower, offsets, labels, pii_labels=best, lexicon=lex)
     assert [e["label"] for e in low.entities()] == ["JOBTITLE", "FIRSTNAME"]

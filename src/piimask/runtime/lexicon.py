@@ -42,14 +42,15 @@ the model's labels are scored on) check:
   job types, account names, sexes, prefixes), with their values: in a text that uses capitals, such
   a value the model left untagged ("our Operations team", "your Checking Account") is found when
   the model's best non-O class for it is the value's class, and one it tagged in part ("Home Loan"
-  of "Home Loan Account") is tagged whole.
+  of "Home Loan Account") is tagged whole. Unlike the shape checks, this one reads values, not
+  shapes, and the Masker's PII-ness decision takes it too: such a value is masked whatever the
+  threshold when the model names its class.
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
 which also closes a bracket the value opened and joins two entities of one class glued together;
-``TaggedText._closed_found``). The Masker's
-PII-ness threshold never reads these shapes: a name typed in lower case in a user's prompt is
-still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
+``TaggedText._closed_found`` finds the closed lists' values). The Masker's PII-ness threshold never
+reads these shapes: a name typed in lower case in a user's prompt is still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
 ``TokenTagger`` reads it.
 """
 

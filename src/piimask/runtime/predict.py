@@ -89,7 +89,9 @@ class TaggedText:
     (``piimask.runtime.lexicon``), decoded entities of look-alike classes take their value's class,
     and the argmax tags drop (or relabel) an entity whose value lacks its class's shape
     (``_shape_checked``), draw its edges as the class's values are drawn (``_edges_fixed``) and
-    end an entity of a class without spaces at its first space (``_spaceless_cut``).
+    end an entity of a class without spaces at its first space (``_spaceless_cut``); both the
+    argmax tags and the PII-ness decision find the values of short lists the model leaned to but
+    left out (``_closed_found``).
     """
 
     def __init__(
@@ -209,13 +211,14 @@ class TaggedText:
                 cls, begin = self._edges_fixed(cls, begin, lexicon)
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
-            if threshold is None and lexicon.closed:
+            if lexicon.closed:  # the argmax tags and the Masker's PII-ness alike
                 cls, begin = self._closed_found(cls, begin, lexicon)
         return cls, begin
 
     def _closed_found(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
-        """Argmax tags only: in a text that uses capitals, a value of a class drawn from a short list
-        (``lexicon.closed``: job areas and types, account names...) that the model left untagged and
+        """The argmax tags and the PII-ness decision alike: in a text that uses capitals, a value of a
+        class drawn from a short list (``lexicon.closed``: job areas and types, account names...)
+        that the model left untagged (or below the PII-ness threshold) and
         that does not start a sentence becomes an entity of its class when the model's best non-O
         class for one of its tokens is that class ("our Operations team", "your Checking Account":
         the uncased model reads them as the ordinary words). Glued by one space to an entity of the
