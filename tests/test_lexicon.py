@@ -510,6 +510,19 @@ def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_it
     lower = text.lower()  # a text typed in lower case: no capital tells a value from a word
     low = TaggedText(lower, offsets, labels, pii_labels=best, lexicon=lex)
     assert [e["label"] for e in low.entities()] == ["JOBTITLE", "FIRSTNAME"]
+    # a value of two words may start a sentence ("Research" alone may not: any word takes a capital)
+    start = "Checking Account: closed. Research: open."
+    words = ["Checking", "Account", ":", "closed", ".", "Research", ":", "open", "."]
+    offsets, at = [], 0
+    for w in words:
+        at = start.index(w, at)
+        offsets.append((at, at + len(w)))
+        at += len(w)
+    leans = ["B-ACCOUNTNAME", "I-ACCOUNTNAME", "O", "O", "O", "B-JOBAREA", "O", "O", "O"]
+    first = TaggedText(start, offsets, ["O"] * len(words), pii_labels=leans, lexicon=lex)
+    assert [(e["label"], start[e["start"] : e["end"]]) for e in first.entities()] == [
+        ("ACCOUNTNAME", "Checking Account")
+    ]
 
 
 def test_a_sentence_starts_at_the_text_a_line_or_after_a_full_stop_and_a_space():

@@ -218,8 +218,9 @@ class TaggedText:
     def _closed_found(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
         """The argmax tags and the PII-ness decision alike: in a text that uses capitals, a value of a
         class drawn from a short list (``lexicon.closed``: job areas and types, account names...)
-        that the model left untagged (or below the PII-ness threshold) and
-        that does not start a sentence becomes an entity of its class when the model's best non-O
+        that the model left untagged (or below the PII-ness threshold) and that is not one word
+        starting a sentence ("Research shows", where any word takes a capital) becomes an entity of
+        its class when the model's best non-O
         class for one of its tokens is that class ("our Operations team", "your Checking Account":
         the uncased model reads them as the ordinary words). Glued by one space to an entity of the
         class's look-alike group (a job title the model cut short, "Regional Creative" + "Officer"),
@@ -256,7 +257,7 @@ class TaggedText:
                 if i1 < n and cls[i1]:
                     begin[i1] = True
                 continue
-            if _sentence_start(text, s):
+            if _sentence_start(text, s) and " " not in text[s:e]:  # "Checking Account" may start one
                 continue
             best = {names[k] for k in best_cls[i0:i1].tolist() if k}
             left = cls[i0 - 1] if i0 > 0 and text[ends[i0 - 1] : s] in ("", " ") else 0
