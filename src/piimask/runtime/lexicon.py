@@ -50,8 +50,8 @@ An entity that fails its class's shape takes the most probable class its value f
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
 which also closes a bracket the value opened and joins two entities of one class glued together;
 ``TaggedText._closed_found`` finds the closed lists' values). The Masker's PII-ness threshold never
-reads these shapes: a name typed in lower case in a user's prompt is still masked. Training writes the lexicon beside the model (``value_lexicon.json``);
-``TokenTagger`` reads it.
+reads these shapes: a name typed in lower case in a user's prompt is still masked. Training writes
+the lexicon beside the model (``value_lexicon.json``); ``TokenTagger`` reads it.
 """
 
 from __future__ import annotations

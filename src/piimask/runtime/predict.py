@@ -220,14 +220,13 @@ class TaggedText:
         class drawn from a short list (``lexicon.closed``: job areas and types, account names...)
         that the model left untagged (or below the PII-ness threshold) and that is not one word
         starting a sentence ("Research shows", where any word takes a capital) becomes an entity of
-        its class when the model's best non-O
-        class for one of its tokens is that class ("our Operations team", "your Checking Account":
-        the uncased model reads them as the ordinary words). Glued by one space to an entity of the
-        class's look-alike group (a job title the model cut short, "Regional Creative" + "Officer"),
-        it continues that entity instead, when the model's best class for it is in the group. A value
-        of such a list that the tags cover in part, with entities of its group that lie within it
-        ("Home Loan" of "Home Loan Account", "Male" of "Male to female"), becomes one entity of the
-        value's class."""
+        its class when the model's best non-O class for one of its tokens is that class ("our
+        Operations team", "your Checking Account": the uncased model reads them as the ordinary
+        words). Glued by one space to an entity of the class's look-alike group (a job title the
+        model cut short, "Regional Creative" + "Officer"), it continues that entity instead, when
+        the model's best class for it is in the group. A value of such a list that the tags cover
+        in part, with entities of its group that lie within it ("Home Loan" of "Home Loan Account",
+        "Male" of "Male to female"), becomes one entity of the value's class."""
         text = self.text
         if not writes_case(text):
             return cls, begin
