@@ -17,6 +17,7 @@ the entity their first tagged piece starts (``word_consistent``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -178,6 +179,11 @@ class TaggedText:
         names = self.classes
         return ["O" if c == 0 else ("B-" if s else "I-") + names[c] for c, s in zip(cls.tolist(), starts.tolist())]
 
+    @functools.cached_property
+    def _writes_case(self) -> bool:
+        """Whether the text uses capitals as prose does (read by the checks that judge case)."""
+        return writes_case(self.text)
+
     def without_lexicon(self) -> TaggedText:
         """The same tokens and scores decoded without the value lexicon (the model's own labels)."""
         return TaggedText(self.text, None, arrays={**self._a, "lexicon": None})
@@ -228,7 +234,7 @@ class TaggedText:
         in part, with entities of its group that lie within it ("Home Loan" of "Home Loan Account",
         "Male" of "Male to female"), becomes one entity of the value's class."""
         text = self.text
-        if not writes_case(text):
+        if not self._writes_case:
             return cls, begin
         a = self._a
         starts, ends, names, best_cls = a["starts"], a["ends"], a["classes"], a["best_cls"]
@@ -302,7 +308,7 @@ class TaggedText:
             return text[starts[t] : ends[t]]
 
         symbol = names.index("CURRENCYSYMBOL") if "CURRENCYSYMBOL" in names else 0
-        titled_text = bool(lexicon.titled) and writes_case(text)
+        titled_text = bool(lexicon.titled) and self._writes_case
         first, last = _entity_bounds(cls, begin)
         for f, z in zip(first.tolist(), last.tolist()):
             name = names[cls[f]]
@@ -391,7 +397,7 @@ class TaggedText:
         date, "unresponsive" no URL, "Ivah" no URL but may be a first name."""
         a = self._a
         first, last = _entity_bounds(cls, begin)
-        cased_text = bool(lexicon.cased) and writes_case(self.text)
+        cased_text = bool(lexicon.cased) and self._writes_case
         names = a["classes"]
 
         def fits(value: str, name: str) -> bool:
