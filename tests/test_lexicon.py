@@ -507,6 +507,9 @@ def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_it
     masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.99)]
     assert masked == [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()]
     assert [e["label"] for e in tagged.without_lexicon().entities(threshold=0.99)] == ["JOBTITLE", "FIRSTNAME"]
+    # a class given its own threshold follows it alone (a user who never wants job areas masked)
+    own = [e["label"] for e in tagged.entities(threshold=0.99, class_thresholds={"JOBAREA": 1.0})]
+    assert own == ["JOBTITLE", "FIRSTNAME", "ACCOUNTNAME"]
     lower = text.lower()  # a text typed in lower case: no capital tells a value from a word
     low = TaggedText(lower, offsets, labels, pii_labels=best, lexicon=lex)
     assert [e["label"] for e in low.entities()] == ["JOBTITLE", "FIRSTNAME"]

@@ -218,10 +218,12 @@ class TaggedText:
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
             if lexicon.closed:  # the argmax tags and the Masker's PII-ness alike
-                cls, begin = self._closed_found(cls, begin, lexicon)
+                cls, begin = self._closed_found(cls, begin, lexicon, frozenset(class_thresholds or ()))
         return cls, begin
 
-    def _closed_found(self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon) -> tuple[np.ndarray, np.ndarray]:
+    def _closed_found(
+        self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon, own_threshold: frozenset = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The argmax tags and the PII-ness decision alike: in a text that uses capitals, a value of a
         class drawn from a short list (``lexicon.closed``: job areas and types, account names...)
         that the model left untagged (or below the PII-ness threshold) and that is not one word
@@ -232,7 +234,8 @@ class TaggedText:
         model cut short, "Regional Creative" + "Officer"), it continues that entity instead, when
         the model's best class for it is in the group. A value of such a list that the tags cover
         in part, with entities of its group that lie within it ("Home Loan" of "Home Loan Account",
-        "Male" of "Male to female"), becomes one entity of the value's class."""
+        "Male" of "Male to female"), becomes one entity of the value's class. A class given its own
+        PII-ness threshold (``own_threshold``, the Masker's ``class_thresholds``) follows it alone."""
         text = self.text
         if not self._writes_case:
             return cls, begin
@@ -246,7 +249,8 @@ class TaggedText:
         for s, e, classes in found:
             i0 = int(np.searchsorted(starts, s))
             i1 = int(np.searchsorted(ends, e, side="right"))
-            if i0 >= i1 or starts[i0] != s or ends[i1 - 1] != e:
+            classes = classes - own_threshold
+            if not classes or i0 >= i1 or starts[i0] != s or ends[i1 - 1] != e:
                 continue
             group = {c for name in classes for c in lexicon.group(name)}
             tagged = cls[i0:i1] != 0
