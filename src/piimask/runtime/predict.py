@@ -258,34 +258,29 @@ class TaggedText:
                 own = {names[k] for k in cls[i0:i1][tagged].tolist()}
                 before = i0 > 0 and cls[i0] != 0 and cls[i0 - 1] == cls[i0] and not begin[i0]
                 after = i1 < n and cls[i1 - 1] != 0 and cls[i1] == cls[i1 - 1] and not begin[i1]
-                fits = sorted(classes & own) or sorted(classes)
-                if tagged.all() or before or after or not own <= group or len(fits) != 1 or fits[0] not in index:
+                if tagged.all() or before or after or not own <= group:
                     continue
-                cls[i0:i1], begin[i0:i1] = index[fits[0]], False
-                begin[i0] = True
-                if i1 < n and cls[i1]:
-                    begin[i1] = True
-                continue
-            if _sentence_start(text, s) and " " not in text[s:e]:  # "Checking Account" may start one
-                continue
-            best = {names[k] for k in best_cls[i0:i1].tolist() if k}
-            left = cls[i0 - 1] if i0 > 0 and text[ends[i0 - 1] : s] in ("", " ") else 0
-            right = cls[i1] if i1 < n and text[e : starts[i1]] in ("", " ") else 0
-            joined = [k for k in (left, right) if k and names[k] in group]
-            if joined and best & group:  # a job title cut short: the value continues it
-                k = joined[0]
-                cls[i0:i1], begin[i0:i1] = k, False
-                begin[i0] = left != k
-                if right == k:
-                    begin[i1] = False
-                continue
-            fits = sorted(classes & best)
+                fits = sorted(classes & own) or sorted(classes)
+            else:
+                if _sentence_start(text, s) and " " not in text[s:e]:  # "Checking Account" may start one
+                    continue
+                best = {names[k] for k in best_cls[i0:i1].tolist() if k}
+                left = cls[i0 - 1] if i0 > 0 and text[ends[i0 - 1] : s] in ("", " ") else 0
+                right = cls[i1] if i1 < n and text[e : starts[i1]] in ("", " ") else 0
+                joined = [k for k in (left, right) if k and names[k] in group]
+                if joined and best & group:  # a job title cut short: the value continues it
+                    k = joined[0]
+                    cls[i0:i1], begin[i0:i1] = k, False
+                    begin[i0] = left != k
+                    if right == k:
+                        begin[i1] = False
+                    continue
+                fits = sorted(classes & best)
             if len(fits) != 1 or fits[0] not in index:
                 continue
-            k = index[fits[0]]
-            cls[i0:i1], begin[i0:i1] = k, False
+            cls[i0:i1], begin[i0:i1] = index[fits[0]], False
             begin[i0] = True
-            if right:
+            if i1 < n and cls[i1]:  # what follows, tagged, is an entity of its own
                 begin[i1] = True
         return cls, begin
 
