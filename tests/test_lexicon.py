@@ -240,6 +240,9 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     closed = ValueLexicon.load(tmp_path).closed
     assert {"JOBAREA", "JOBTYPE", "ACCOUNTNAME"} <= set(closed) and "Operations" in closed["JOBAREA"]
     assert not set(closed) & {"FIRSTNAME", "CITY", "COMPANYNAME", "CREDITCARDISSUER", "EYECOLOR", "AGE"}
+    composed = ValueLexicon.load(tmp_path).composed  # job titles: descriptor, area, type
+    assert list(composed) == ["JOBTITLE"] and len(composed["JOBTITLE"]) == 3
+    assert "Operations" in composed["JOBTITLE"][1] and composed["JOBTITLE"][1] == closed["JOBAREA"]
 
 
 def test_argmax_tags_drop_a_cased_class_written_in_lower_case_in_a_cased_text():
@@ -556,3 +559,77 @@ def test_a_closed_value_tagged_in_part_by_its_group_becomes_one_entity_of_its_cl
     assert ("ACCOUNTNAME", "Home") in _edges(
         text, words, labels, closed=lex.closed, groups=lex.groups, values=lex.values
     )
+
+
+def test_classes_whose_values_are_words_each_from_a_short_list_are_the_composed_ones(tmp_path):
+    lead = ["Senior", "Regional", "Chief", "Lead", "Future", "Direct"]  # 6 x 3 x 3 titles: more than a short list
+    titles = [f"{d} {a} {t}" for d in lead for a in ("Data", "Research", "Quality") for t in ("Officer", "Agent", "Liaison")]
+    make = _Pools(
+        {
+            "JOBTITLE": titles,
+            "JOBAREA": ["Data", "Research"],  # one word: closed, not composed
+            "COMPANYNAME": ["Acme Group", "Bright and Sons"],  # two numbers of words
+            "STREET": [f"{i} Main Street" for i in range(80)],  # too many words in one position
+            "CITY": [f"New {c}" for c in ("york", "haven")],  # a word without a capital
+        }
+    )
+    lex = build_lexicon([make], groups=[], format_classes=list(make.pools), format_draws=300)
+    assert lex.composed == {"JOBTITLE": [sorted(lead), ["Data", "Quality", "Research"], ["Agent", "Liaison", "Officer"]]}
+    assert set(lex.closed) == {"JOBAREA", "COMPANYNAME", "CITY"}
+    lex.save(tmp_path / LEXICON_FILE)
+    assert ValueLexicon.load(tmp_path).composed == lex.composed
+    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
+    del saved["composed"]  # a lexicon written before composed classes
+    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
+    assert ValueLexicon.load(tmp_path).composed == {}
+    # a composed value is read whole, before the closed values among its words
+    text = "Data from the Senior Research Agent; senior data officer; Regional Data"
+    assert [(text[s:e], sorted(c)) for s, e, c in lex.closed_values(text)] == [
+        ("Data", ["JOBAREA"]),
+        ("Senior Research Agent", ["JOBTITLE"]),
+        ("Data", ["JOBAREA"]),
+    ]
+
+
+def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_class():
+    lex = ValueLexicon(
+        [("JOBAREA", "JOBTYPE", "JOBTITLE")],
+        [{}],
+        closed={"JOBAREA": ["Data", "Research"], "JOBTYPE": ["Officer", "Agent"]},
+        composed={"JOBTITLE": [["Senior", "Regional"], ["Data", "Research"], ["Officer", "Agent"]]},
+    )
+    text = "Dear Senior Data Officer, ask the Regional Research Agent or Senior Data Agent. Regional Data Officer Ann, Senior Data Officer."
+    words = ["Dear", "Senior", "Data", "Officer", ",", "ask", "the", "Regional", "Research", "Agent", "or"]
+    words += ["Senior", "Data", "Agent", ".", "Regional", "Data", "Officer", "Ann", ",", "Senior", "Data", "Officer", "."]
+    labels = ["O", "B-JOBTITLE", "B-JOBAREA", "B-JOBTYPE", "O", "O", "O", "B-JOBTITLE", "B-JOBTITLE", "I-JOBTITLE"]
+    labels += ["O", "O", "O", "O", "O", "B-JOBTITLE", "I-JOBTITLE", "I-JOBTITLE", "B-FIRSTNAME", "O"]
+    labels += ["B-JOBTITLE", "B-PREFIX", "B-JOBTYPE", "O"]
+    best = list(labels)
+    best[11:14] = ["O", "B-JOBTITLE", "O"]  # left untagged, the model's best class for one word its class
+    offsets, at = [], 0
+    for w in words:
+        at = text.index(w, at)
+        offsets.append((at, at + len(w)))
+        at += len(w)
+    tagged = TaggedText(text, offsets, labels, pii_labels=best, lexicon=lex)
+    found = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()]
+    assert found == [
+        ("JOBTITLE", "Senior Data Officer"),  # cut into job words: one title
+        ("JOBTITLE", "Regional Research Agent"),  # two titles glued: one
+        ("JOBTITLE", "Senior Data Agent"),  # untagged, the model leaning to its class: found
+        ("JOBTITLE", "Regional Data Officer"),  # already one entity: kept
+        ("FIRSTNAME", "Ann"),
+        ("JOBTITLE", "Senior"),  # a word of it tagged outside the group: left as tagged
+        ("PREFIX", "Data"),
+        ("JOBTYPE", "Officer"),
+    ]
+    assert [e["label"] for e in tagged.without_lexicon().entities()][:3] == ["JOBTITLE", "JOBAREA", "JOBTYPE"]
+    cold = list(best)
+    cold[11:14] = ["O", "B-JOBAREA", "O"]  # the model leans to another class (a list's, "Data"): left
+    quiet = TaggedText(text, offsets, labels, pii_labels=cold, lexicon=lex)
+    assert ("JOBTITLE", "Senior Data Agent") not in [(e["label"], text[e["start"] : e["end"]]) for e in quiet.entities()]
+    # the Masker's PII-ness decision reads them too
+    masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.99)]
+    assert ("JOBTITLE", "Senior Data Agent") in masked and ("JOBTITLE", "Senior Data Officer") in masked
+    low = TaggedText(text.lower(), offsets, labels, pii_labels=best, lexicon=lex)  # no case: no list
+    assert [e["label"] for e in low.entities()][:3] == ["JOBTITLE", "JOBAREA", "JOBTYPE"]

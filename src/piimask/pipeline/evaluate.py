@@ -307,6 +307,7 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "titled": sorted(lexicon.titled),
         "signless": sorted(lexicon.signless),
         "closed": sorted(lexicon.closed),
+        "composed": sorted(lexicon.composed),
         "entities": entities,
         "labels_changed": changed,
         "shape_dropped": dropped,

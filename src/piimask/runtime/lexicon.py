@@ -44,7 +44,12 @@ the model's labels are scored on) check:
   the model's best non-O class for it is the value's class, and one it tagged in part ("Home Loan"
   of "Home Loan Account") is tagged whole. Unlike the shape checks, this one reads values, not
   shapes, and the Masker's PII-ness decision takes it too: such a value is masked whatever the
-  threshold when the model names its class.
+  threshold when the model names its class;
+- **composed**: classes whose values are a fixed number of words, each position's word from a short
+  list and capitalised (job titles: a descriptor, an area and a type, "Regional Creative Officer"),
+  with the lists per position: a value written so is read as one value of its class, found and
+  joined as the closed lists' values are (a job title the model cut into job words, or left
+  untagged while naming a job class for one of its words, is one job title).
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
@@ -82,6 +87,7 @@ FORMAT_MIN_SHARE = 0.5  # the share of a format's draws its most frequent class 
 CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says anything
 CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
 CLOSED_MAX_VALUES = 50  # a class whose draws (per factory) take at most this many values draws from a short list
+# (a composed class: at most this many words in each position of its values)
 _MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?(?:\s+[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?)*")
@@ -149,6 +155,7 @@ class ValueLexicon:
         titled: Iterable[str] = (),
         signless: Iterable[str] = (),
         closed: Mapping[str, Iterable[str]] | None = None,
+        composed: Mapping[str, Sequence[Iterable[str]]] | None = None,
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -169,16 +176,31 @@ class ValueLexicon:
         words = sorted(self._closed_of, key=len, reverse=True)  # the longest value first
         alternatives = "|".join(map(re.escape, words))
         self._closed_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if words else None
+        self.composed = {c: [sorted(set(p)) for p in positions] for c, positions in (composed or {}).items()}
+        self._composed_re = {
+            c: re.compile(
+                r"(?<!\w)" + " ".join("(?:" + "|".join(map(re.escape, sorted(p, key=len, reverse=True))) + ")" for p in ps) + r"(?!\w)"
+            )
+            for c, ps in self.composed.items()
+            if ps and all(ps)
+        }
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
-    def closed_values(self, text: str) -> Iterator[tuple[int, int, frozenset]]:
-        """``(start, end, classes)`` of each value of a ``closed`` class written in ``text`` as a
-        whole word or phrase (case-sensitive: "Operations", not "operations")."""
-        if self._closed_re is None:
-            return
-        for m in self._closed_re.finditer(text):
-            yield m.start(), m.end(), self._closed_of[m.group(0)]
+    def closed_values(self, text: str) -> list[tuple[int, int, frozenset]]:
+        """``(start, end, classes)`` of each value of a ``closed`` or ``composed`` class written in
+        ``text`` as a whole word or phrase (case-sensitive: "Operations", not "operations"), in
+        text order. A composed value is read whole: the list values among its words are not
+        listed again ("Regional Operations Officer", not "Operations")."""
+        found = []
+        for c, rx in self._composed_re.items():
+            found += [(m.start(), m.end(), frozenset({c})) for m in rx.finditer(text)]
+        if self._closed_re is not None:
+            whole = list(found)
+            for m in self._closed_re.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e, _ in whole):
+                    found.append((m.start(), m.end(), self._closed_of[m.group(0)]))
+        return sorted(found, key=lambda f: (f[0], -f[1]))
 
     def group(self, label: str) -> tuple[str, ...]:
         """The look-alike group ``label`` belongs to (``(label,)`` when none)."""
@@ -255,6 +277,7 @@ class ValueLexicon:
             "titled": sorted(self.titled),
             "signless": sorted(self.signless),
             "closed": self.closed,
+            "composed": self.composed,
             "info": self.info,
         }
 
@@ -282,6 +305,7 @@ class ValueLexicon:
                 d.get("titled", ()),
                 d.get("signless", ()),
                 d.get("closed"),
+                d.get("composed"),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -327,6 +351,8 @@ def build_lexicon(
     lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     untitled, signed = Counter(), Counter()
     short: dict[str, set | None] = {}  # per class, its values while its draws come from a short list
+    # per class, the words in each position while its values have one number of words, each from a short list
+    parts: dict[str, list | None] = {}
     for make in factories:
         taken: dict[str, set | None] = {}
         for label in format_classes:
@@ -350,6 +376,16 @@ def build_lexicon(
                     vs.add(v)
                     if len(vs) > CLOSED_MAX_VALUES or not any(ch.isupper() for ch in v):
                         taken[name] = None
+                words = v.split(" ")
+                ps = parts.setdefault(name, [set() for _ in words])
+                if ps is not None:
+                    if len(words) != len(ps) or len(words) < 2 or not all(any(ch.isupper() for ch in w) for w in words):
+                        parts[name] = None
+                    else:
+                        for p, w in zip(ps, words):
+                            p.add(w)
+                        if any(len(p) > CLOSED_MAX_VALUES for p in ps):
+                            parts[name] = None
         for name, vs in taken.items():  # short only when every factory draws it from a short list
             before = short.get(name, set())
             short[name] = None if vs is None or before is None else before | vs
@@ -365,6 +401,9 @@ def build_lexicon(
     titles = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and untitled[c] <= CASED_MAX_LOWER * n)
     signless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not signed[c])
     closed = {c: sorted(vs) for c, vs in short.items() if vs and drawn[c] >= CASED_MIN_COUNT}
+    composed = {
+        c: [sorted(p) for p in ps] for c, ps in parts.items() if ps and drawn[c] >= CASED_MIN_COUNT and c not in closed
+    }
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -378,7 +417,7 @@ def build_lexicon(
         "cased_max_lower": CASED_MAX_LOWER,
         "closed_max_values": CLOSED_MAX_VALUES,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed)
 
 
 def run_factories(params) -> list:

@@ -217,7 +217,7 @@ class TaggedText:
                 cls, begin = self._edges_fixed(cls, begin, lexicon)
             if threshold is None and lexicon.spaceless:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
-            if lexicon.closed:  # the argmax tags and the Masker's PII-ness alike
+            if lexicon.closed or lexicon.composed:  # the argmax tags and the Masker's PII-ness alike
                 cls, begin = self._closed_found(cls, begin, lexicon, frozenset(class_thresholds or ()))
         return cls, begin
 
@@ -234,8 +234,12 @@ class TaggedText:
         model cut short, "Regional Creative" + "Officer"), it continues that entity instead, when
         the model's best class for it is in the group. A value of such a list that the tags cover
         in part, with entities of its group that lie within it ("Home Loan" of "Home Loan Account",
-        "Male" of "Male to female"), becomes one entity of the value's class. A class given its own
-        PII-ness threshold (``own_threshold``, the Masker's ``class_thresholds``) follows it alone."""
+        "Male" of "Male to female"), becomes one entity of the value's class. A value of a composed
+        class (``lexicon.composed``: a job title of a descriptor, an area and a type) is read the same
+        way, whole, and the tags that cover all of it but not as one entity ("Regional" + "Creative
+        Officer", or job words: JOBTITLE, JOBAREA, JOBTYPE) make one entity of its class too. A class
+        given its own PII-ness threshold (``own_threshold``, the Masker's ``class_thresholds``)
+        follows it alone."""
         text = self.text
         if not self._writes_case:
             return cls, begin
@@ -258,7 +262,8 @@ class TaggedText:
                 own = {names[k] for k in cls[i0:i1][tagged].tolist()}
                 before = i0 > 0 and cls[i0] != 0 and cls[i0 - 1] == cls[i0] and not begin[i0]
                 after = i1 < n and cls[i1 - 1] != 0 and cls[i1] == cls[i1 - 1] and not begin[i1]
-                if tagged.all() or before or after or not own <= group:
+                whole = tagged.all() and len(own) == 1 and not begin[i0 + 1 : i1].any()
+                if whole or before or after or not own <= group:  # already one entity, or more than the value
                     continue
                 fits = sorted(classes & own) or sorted(classes)
             else:
