@@ -343,6 +343,7 @@ def test_classes_whose_values_always_hold_a_digit_or_a_joiner_are_the_marked_one
 def test_classes_whose_values_begin_and_end_with_a_capital_or_a_digit_are_the_titled_ones():
     assert titled("Northamptonshire") and titled("Lake Alysa") and titled("Safari/538.2 (KHTML, like Gecko)")
     assert titled("13th of May") and titled("") and not titled("Lake Alysa warehouse") and not titled("the Mall")
+    assert titled("Smith - Jones") and not titled("- Smith") and not titled("Smith &")  # a sign alone at an edge
     assert plain_word("system.") and not plain_word("13th") and not plain_word("Road") and not plain_word("-")
     assert has_sign("NT$") and has_sign("лв") is False and has_sign("€5") and not has_sign("USD")
     make = _Pools(
@@ -391,6 +392,25 @@ def test_a_titled_class_sheds_the_plain_lower_case_words_at_its_edges():
     assert _edges(text, words, one, titled=["STREET"]) == [
         ("STREET", "warehouse")
     ]  # never emptied: the cased check's work
+
+
+def test_a_titled_class_sheds_a_sign_alone_at_its_edge_or_joins_its_own_class_beyond_it():
+    text = "Pay - Smith, Jones and Lee now. Ask Smith - Jones or Kim, Acme Inc today."
+    words = ["Pay", "-", "Smith", ",", "Jones", "and", "Lee", "now", ".", "Ask", "Smith", "-", "Jones", "or"]
+    words += ["Kim", ",", "Acme", "Inc", "today", "."]
+    labels = ["O", "B-COMPANYNAME"] + ["I-COMPANYNAME"] * 5 + ["O", "O", "O"]
+    labels += ["B-COMPANYNAME", "I-COMPANYNAME", "B-COMPANYNAME", "O", "B-LASTNAME", "B-COMPANYNAME"]
+    labels += ["I-COMPANYNAME", "I-COMPANYNAME", "O", "O"]
+    assert _edges(text, words, labels, titled=["COMPANYNAME"]) == [
+        ("COMPANYNAME", "Smith, Jones and Lee"),  # the dash before it: no part of the value
+        ("COMPANYNAME", "Smith - Jones"),  # a company beyond the dash: the same value
+        ("LASTNAME", "Kim"),
+        ("COMPANYNAME", ", Acme Inc"),  # a tagged word of another class beyond the comma: left as tagged
+    ]
+    assert _edges(text, words, labels)[:2] == [
+        ("COMPANYNAME", "- Smith, Jones and Lee"),
+        ("COMPANYNAME", "Smith -"),
+    ]  # no titled list: as tagged
 
 
 def test_a_sign_at_the_edge_of_a_signless_class_is_a_currency_symbol_of_its_own():

@@ -35,7 +35,9 @@ the model's labels are scored on) check:
   entity of one ends at its first space ("https://example.net site");
 - **titled**: classes whose values begin and end with a word that carries a capital or a digit
   (names, places, companies, user agents): in a text that uses capitals, an entity of one sheds
-  the lower-case words at its edges ("Northamptonshire county", "... Safari/538.2 system.");
+  the lower-case words at its edges ("Northamptonshire county", "... Safari/538.2 system."), and a
+  word of signs alone at its edge ("- Smith, Jones and Lee"), unless a tagged word stands beyond
+  the sign (one of its own class: the two are one value, "Smith -" + "Jones");
 - **signless**: classes whose values never hold a currency sign: a sign at the edge of an entity
   of one is a currency symbol of its own ("Australian Dollar$");
 - **closed**: classes whose values come from a short list, each value capitalised (job areas and
@@ -122,10 +124,16 @@ def plain_word(word: str) -> bool:
     return lower_case(word) and not any(ch.isdigit() for ch in word)
 
 
+def signs_only(word: str) -> bool:
+    """True when ``word`` holds no letter and no digit ("-", ",", "&")."""
+    return not any(ch.isalnum() for ch in word)
+
+
 def titled(value: str) -> bool:
-    """True when the first and the last word of ``value`` (split at spaces) are not plain words."""
+    """True when the first and the last word of ``value`` (split at spaces) are neither plain words
+    nor signs alone."""
     words = value.split()
-    return not words or not (plain_word(words[0]) or plain_word(words[-1]))
+    return not words or not any(plain_word(w) or signs_only(w) for w in (words[0], words[-1]))
 
 
 def has_sign(value: str) -> bool:

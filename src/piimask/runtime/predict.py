@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config import DEFAULTS, resolve_path
-from .lexicon import ValueLexicon, has_sign, lower_case, plain_word, writes_case
+from .lexicon import ValueLexicon, has_sign, lower_case, plain_word, signs_only, writes_case
 
 # characters a Rust tokenizer cannot take (lone surrogates): each becomes U+FFFD for the model
 # only, one code point for one, so offsets still point into the original text
@@ -296,7 +296,9 @@ class TaggedText:
         currency symbol of its own ("Australian Dollar$"). In a text that uses capitals, an entity
         of a class whose values begin and end with a capitalised word or one with a digit
         (``lexicon.titled``) sheds the plain lower-case words at its edges ("Northamptonshire
-        county", "... Safari/538.2 system."). Then a bracket the value leaves open or unopened is cut
+        county", "... Safari/538.2 system.") and a word of signs alone at its edge ("- Smith, Jones
+        and Lee") when no tagged word stands beyond it; beyond it, an entity of its own class is
+        the same value ("Smith -" + "Jones"). Then a bracket the value leaves open or unopened is cut
         off where it stands at the value's edge ("(20th May", "Krone ("), else the value takes its
         partner glued to its edge ("(87)-8781", "... Version/12.00)")."""
         a = self._a
@@ -334,8 +336,22 @@ class TaggedText:
                 while len(parts) > 1 and plain_word(text[starts[parts[-1][0]] : ends[parts[-1][1] - 1]]):
                     lo, hi = parts.pop()
                     cls[lo:hi] = 0
+                joined_before = False
+                if len(parts) > 1 and signs_only(text[starts[parts[0][0]] : ends[parts[0][1] - 1]]):
+                    lo, hi = parts[0]  # "- Smith, Jones and Lee": the sign is no part of the value
+                    if lo == 0 or cls[lo - 1] == 0:
+                        cls[lo:hi] = 0
+                        parts.pop(0)
+                    joined_before = lo > 0 and cls[lo - 1] == k  # "Smith" + "- Jones": one value
+                if len(parts) > 1 and signs_only(text[starts[parts[-1][0]] : ends[parts[-1][1] - 1]]):
+                    lo, hi = parts[-1]
+                    if hi == n or cls[hi] == 0:
+                        cls[lo:hi] = 0
+                        parts.pop()
+                    elif cls[hi] == k:
+                        begin[hi] = False
                 f, z = parts[0][0], parts[-1][1] - 1
-                begin[f] = True
+                begin[f] = not joined_before
             for opening, closing in ("()", "[]"):
                 value = text[starts[f] : ends[z]]
                 depth = value.count(opening) - value.count(closing)
