@@ -258,7 +258,7 @@ def test_the_lexicon_effect_scores_the_same_tagging_with_and_without_it():
     assert effect["titled"] == ["CITY"] and effect["signless"] == []
     assert effect["entities"] == 8 and effect["labels_changed"] == 2 and effect["shape_dropped"] == 1
     assert effect["cased"] == ["ACCOUNTNAME"] and effect["with"]["entity_f1"] == 1.0
-    assert effect["closed"] == [] and effect["composed"] == [] and effect["drawn"] == 0
+    assert effect["closed"] == [] and effect["composed"] == [] and effect["suffixed"] == [] and effect["drawn"] == 0
     # a value of a closed class the model left O but leans to: drawn anew, and counted
     rows.append(lrow("Brief the Operations team.", "en", ("Operations", "JOBAREA")))
     lex = ValueLexicon([], [], closed={"JOBAREA": ["Operations"]})

@@ -653,3 +653,57 @@ def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_cl
     assert ("JOBTITLE", "Senior Data Agent") in masked and ("JOBTITLE", "Senior Data Officer") in masked
     low = TaggedText(text.lower(), offsets, labels, pii_labels=best, lexicon=lex)  # no case: no list
     assert [e["label"] for e in low.entities()][:3] == ["JOBTITLE", "JOBAREA", "JOBTYPE"]
+
+
+def test_classes_whose_values_often_end_the_same_after_a_capitalised_word_are_the_suffixed_ones(tmp_path):
+    names = [f"Name{chr(65 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
+    companies = [f"{x} Group" for x in names] + [f"{x} and Sons" for x in names] + [f"{x} - {y}" for x, y in zip(names, names[1:])]
+    make = _Pools(
+        {
+            "COMPANYNAME": companies,
+            "AGE": [f"{i} years" for i in range(20, 90)],  # a first word without a capital
+            "STREET": [f"{x} Road" for x in ("Mill", "Station", "Church")] + [f"{x} Lane" for x in names],  # few before "Road"
+        }
+    )
+    lex = build_lexicon([make], groups=[], format_classes=list(make.pools), format_draws=600)
+    assert lex.suffixed == {"COMPANYNAME": ["Group", "and Sons"], "STREET": ["Lane"]}
+    lex.save(tmp_path / LEXICON_FILE)
+    assert ValueLexicon.load(tmp_path).suffixed == lex.suffixed
+    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
+    del saved["suffixed"]  # a lexicon written before suffixed classes
+    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
+    assert ValueLexicon.load(tmp_path).suffixed == {}
+    text = "Ask Stokes Group, the stokes group or Hale and Sons Group."
+    assert [(text[s:e], text[s:m], c) for s, m, e, c in lex.suffixed_values(text)] == [
+        ("Stokes Group", "Stokes", "COMPANYNAME"),
+        ("Hale and Sons", "Hale", "COMPANYNAME"),
+    ]  # case-sensitive: a capitalised first word
+
+
+def test_a_tagged_word_followed_by_an_ending_it_left_out_is_a_value_of_the_suffixed_class():
+    lex = ValueLexicon([], [], suffixed={"COMPANYNAME": ["Group", "and Sons"]})
+    text = "Stokes Group paid. Ask Hale and Sons, Reyes Group Ltd or Kim, Lee Group. Then Lane Group."
+    words = ["Stokes", "Group", "paid", ".", "Ask", "Hale", "and", "Sons", ",", "Reyes", "Group", "Ltd", "or", "Kim"]
+    words += [",", "Lee", "Group", ".", "Then", "Lane", "Group", "."]
+    labels = ["B-LASTNAME", "O", "O", "O", "O", "B-COMPANYNAME", "O", "O", "O", "B-LASTNAME", "B-JOBAREA", "O", "O"]
+    labels += ["B-COMPANYNAME", "I-COMPANYNAME", "I-COMPANYNAME", "O", "O", "O", "O", "O", "O"]
+    offsets, at = [], 0
+    for w in words:
+        at = text.index(w, at)
+        offsets.append((at, at + len(w)))
+        at += len(w)
+    tagged = TaggedText(text, offsets, labels, lexicon=lex)
+    assert [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()] == [
+        ("COMPANYNAME", "Stokes Group"),  # a surname for the first word: the company whole
+        ("COMPANYNAME", "Hale and Sons"),
+        ("LASTNAME", "Reyes"),  # the ending tagged as something else: left as tagged
+        ("JOBAREA", "Group"),
+        ("COMPANYNAME", "Kim, Lee"),  # the entity runs on before the word: left
+    ]  # "Lane Group": the model tagged neither word, so nothing is found
+    assert [e["label"] for e in tagged.without_lexicon().entities()][:2] == ["LASTNAME", "COMPANYNAME"]
+    masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.5)]
+    assert ("COMPANYNAME", "Stokes Group") in masked  # the Masker's PII-ness decision reads it too
+    own = tagged.entities(threshold=0.5, class_thresholds={"COMPANYNAME": 0.5})
+    assert ("LASTNAME", "Stokes") in [(e["label"], text[e["start"] : e["end"]]) for e in own]
+    low = TaggedText(text.lower(), offsets, labels, lexicon=lex)  # no case: no capitalised word
+    assert [e["label"] for e in low.entities()][0] == "LASTNAME"

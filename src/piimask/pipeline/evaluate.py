@@ -308,6 +308,7 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "signless": sorted(lexicon.signless),
         "closed": sorted(lexicon.closed),
         "composed": sorted(lexicon.composed),
+        "suffixed": sorted(lexicon.suffixed),
         "entities": entities,
         "labels_changed": changed,
         "shape_dropped": dropped,

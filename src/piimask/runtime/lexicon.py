@@ -51,7 +51,11 @@ the model's labels are scored on) check:
   list and capitalised (job titles: a descriptor, an area and a type, "Regional Creative Officer"),
   with the lists per position: a value written so is read as one value of its class, found and
   joined as the closed lists' values are (a job title the model cut into job words, or left
-  untagged while naming a job class for one of its words, is one job title).
+  untagged while naming a job class for one of its words, is one job title);
+- **suffixed**: classes many of whose values are a capitalised word and a fixed ending from a short
+  list (companies: "Stokes Group", "Reyes LLC", "Hale and Sons"), with the endings: a word the model
+  tagged, followed by such an ending it left out, is a value of the class whole (a surname tagged
+  as one, "Stokes" + "Group").
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
@@ -90,6 +94,7 @@ CASED_MIN_COUNT = 200  # letter-bearing draws a class needs before its case says
 CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a capital
 CLOSED_MAX_VALUES = 50  # a class whose draws (per factory) take at most this many values draws from a short list
 # (a composed class: at most this many words in each position of its values)
+SUFFIX_MIN_SHARE = 0.03  # the share of a class's draws that one ending after a capitalised first word must hold
 _MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?(?:\s+[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?)*")
@@ -164,6 +169,7 @@ class ValueLexicon:
         signless: Iterable[str] = (),
         closed: Mapping[str, Iterable[str]] | None = None,
         composed: Mapping[str, Sequence[Iterable[str]]] | None = None,
+        suffixed: Mapping[str, Iterable[str]] | None = None,
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -192,6 +198,13 @@ class ValueLexicon:
             for c, ps in self.composed.items()
             if ps and all(ps)
         }
+        self.suffixed = {c: sorted(set(v)) for c, v in (suffixed or {}).items() if v}
+        self._suffixed_re = {
+            c: re.compile(
+                r"(?<!\w)[^\W\d_][\w'-]* (?:" + "|".join(map(re.escape, sorted(vs, key=len, reverse=True))) + r")(?!\w)"
+            )
+            for c, vs in self.suffixed.items()
+        }
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
 
@@ -209,6 +222,16 @@ class ValueLexicon:
                 if not any(s < m.end() and m.start() < e for s, e, _ in whole):
                     found.append((m.start(), m.end(), self._closed_of[m.group(0)]))
         return sorted(found, key=lambda f: (f[0], -f[1]))
+
+    def suffixed_values(self, text: str) -> list[tuple[int, int, int, str]]:
+        """``(start, end of the first word, end, class)`` of each capitalised word followed by one of
+        a ``suffixed`` class's endings ("Stokes Group"), in text order."""
+        found = []
+        for c, rx in self._suffixed_re.items():
+            for m in rx.finditer(text):
+                if text[m.start()].isupper():
+                    found.append((m.start(), text.index(" ", m.start()), m.end(), c))
+        return sorted(found)
 
     def group(self, label: str) -> tuple[str, ...]:
         """The look-alike group ``label`` belongs to (``(label,)`` when none)."""
@@ -286,6 +309,7 @@ class ValueLexicon:
             "signless": sorted(self.signless),
             "closed": self.closed,
             "composed": self.composed,
+            "suffixed": self.suffixed,
             "info": self.info,
         }
 
@@ -314,6 +338,7 @@ class ValueLexicon:
                 d.get("signless", ()),
                 d.get("closed"),
                 d.get("composed"),
+                d.get("suffixed"),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -361,6 +386,10 @@ def build_lexicon(
     short: dict[str, set | None] = {}  # per class, its values while its draws come from a short list
     # per class, the words in each position while its values have one number of words, each from a short list
     parts: dict[str, list | None] = {}
+    # per class and ending after a first word: how often drawn, and the first words drawn before it
+    endings: dict[str, Counter] = {}
+    leads: dict[tuple[str, str], set] = {}
+    uncapped: dict[tuple[str, str], int] = Counter()
     for make in factories:
         taken: dict[str, set | None] = {}
         for label in format_classes:
@@ -384,6 +413,13 @@ def build_lexicon(
                     vs.add(v)
                     if len(vs) > CLOSED_MAX_VALUES or not any(ch.isupper() for ch in v):
                         taken[name] = None
+                head, _, tail = v.partition(" ")
+                if tail:
+                    endings.setdefault(name, Counter())[tail] += 1
+                    lead = leads.setdefault((name, tail), set())
+                    if len(lead) <= CLOSED_MAX_VALUES:
+                        lead.add(head)
+                    uncapped[name, tail] += not head[:1].isupper()
                 words = v.split(" ")
                 ps = parts.setdefault(name, [set() for _ in words])
                 if ps is not None:
@@ -412,6 +448,18 @@ def build_lexicon(
     composed = {
         c: [sorted(p) for p in ps] for c, ps in parts.items() if ps and drawn[c] >= CASED_MIN_COUNT and c not in closed
     }
+    suffixed = {}  # an ending many values share after an open list of capitalised words
+    for c, tails in endings.items():
+        ends = [
+            t
+            for t, k in tails.items()
+            if k >= SUFFIX_MIN_SHARE * drawn[c]
+            and len(leads[c, t]) > CLOSED_MAX_VALUES
+            and uncapped[c, t] <= CASED_MAX_LOWER * k
+            and any(ch.isupper() for ch in t.split()[-1])
+        ]
+        if ends and drawn[c] >= CASED_MIN_COUNT:
+            suffixed[c] = sorted(ends)
     info = {
         "draws": draws,
         "min_count": min_count,
@@ -425,7 +473,7 @@ def build_lexicon(
         "cased_max_lower": CASED_MAX_LOWER,
         "closed_max_values": CLOSED_MAX_VALUES,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed)
+    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed)
 
 
 def run_factories(params) -> list:

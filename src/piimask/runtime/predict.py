@@ -219,6 +219,41 @@ class TaggedText:
                 cls, begin = self._spaceless_cut(cls, begin, lexicon)
             if lexicon.closed or lexicon.composed:  # the argmax tags and the Masker's PII-ness alike
                 cls, begin = self._closed_found(cls, begin, lexicon, frozenset(class_thresholds or ()))
+            if lexicon.suffixed:
+                cls, begin = self._suffixed_found(cls, begin, lexicon, frozenset(class_thresholds or ()))
+        return cls, begin
+
+    def _suffixed_found(
+        self, cls: np.ndarray, begin: np.ndarray, lexicon: ValueLexicon, own_threshold: frozenset = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The argmax tags and the PII-ness decision alike: in a text that uses capitals, a
+        capitalised word the model tagged (as one entity of its own, of any class), followed by an
+        ending of a ``lexicon.suffixed`` class that the model left out ("Stokes" + "Group", a
+        surname for the company's first word), is one value of that class, ending included. A
+        class given its own PII-ness threshold follows it alone."""
+        if not self._writes_case:
+            return cls, begin
+        a = self._a
+        starts, ends, names = a["starts"], a["ends"], a["classes"]
+        n = len(cls)
+        found = [f for f in lexicon.suffixed_values(self.text) if f[3] not in own_threshold and f[3] in names]
+        if found:
+            cls, begin = cls.copy(), begin.copy()
+        for s, m, e, name in found:
+            i0 = int(np.searchsorted(starts, s))
+            im = int(np.searchsorted(ends, m, side="right"))
+            i1 = int(np.searchsorted(ends, e, side="right"))
+            if not i0 < im < i1 or starts[i0] != s or ends[im - 1] != m or ends[i1 - 1] != e:
+                continue
+            head, tail = cls[i0:im], cls[im:i1]
+            if not head.all() or len(set(head.tolist())) != 1 or begin[i0 + 1 : im].any() or tail.any():
+                continue  # the first word: one whole entity; the ending: left out
+            if i0 > 0 and cls[i0 - 1] == cls[i0] and not begin[i0]:
+                continue  # the entity runs on before the word ("Hale, Stokes" + "Group")
+            cls[i0:i1], begin[i0:i1] = names.index(name), False
+            begin[i0] = True
+            if i1 < n and cls[i1]:
+                begin[i1] = True
         return cls, begin
 
     def _closed_found(
