@@ -88,13 +88,29 @@ def test_the_run_factories_put_the_generators_name_pools_in_the_lexicon():
     assert lex.label(make("VEHICLEVIN"), "PASSWORD") == "VEHICLEVIN"
 
 
-def _tagged(text, words, labels, lexicon):
+def _offsets(text, words):
+    """The character offsets of ``words``, found in ``text`` in turn."""
     offsets, at = [], 0
     for w in words:
         at = text.index(w, at)
         offsets.append((at, at + len(w)))
         at += len(w)
-    return TaggedText(text, offsets, labels, lexicon=lexicon)
+    return offsets
+
+
+def _tagged(text, words, labels, lexicon):
+    return TaggedText(text, _offsets(text, words), labels, lexicon=lexicon)
+
+
+def _saved_and_read_back(lex, tmp_path, key):
+    """Save ``lex``, check that ``key`` reads back the same, and return the lexicon read from the
+    same file without ``key`` (a file written before that key existed)."""
+    lex.save(tmp_path / LEXICON_FILE)
+    assert getattr(ValueLexicon.load(tmp_path), key) == getattr(lex, key)
+    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
+    del saved[key]
+    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
+    return ValueLexicon.load(tmp_path)
 
 
 def test_relabelling_changes_labels_only_never_spans_or_neighbours():
@@ -485,12 +501,7 @@ def test_classes_drawn_from_a_short_list_of_capitalised_values_are_the_closed_on
         [make], groups=[], format_classes=["JOBAREA", "ACCOUNTNAME", "CITY", "EYECOLOR"], format_draws=300
     )
     assert lex.closed == {"JOBAREA": ["Operations", "Research"], "ACCOUNTNAME": ["Checking Account"]}
-    lex.save(tmp_path / LEXICON_FILE)
-    assert ValueLexicon.load(tmp_path).closed == lex.closed
-    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
-    del saved["closed"]  # a lexicon written before the list existed
-    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
-    assert ValueLexicon.load(tmp_path).closed == {}
+    assert _saved_and_read_back(lex, tmp_path, "closed").closed == {}  # a lexicon written before the list existed
     assert [(s, e, sorted(c)) for s, e, c in lex.closed_values("Research, Operations; research Researcher")] == [
         (0, 8, ["JOBAREA"]),
         (10, 20, ["JOBAREA"]),
@@ -513,11 +524,7 @@ def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_it
     labels = ["O"] * 9 + ["B-JOBTITLE", "I-JOBTITLE", "O", "B-FIRSTNAME"] + ["O"] * 7
     best = ["O", "O", "B-JOBAREA", "O", "O", "B-JOBAREA", "O", "O", "O", "B-JOBTITLE", "I-JOBTITLE", "B-JOBTYPE"]
     best += ["B-FIRSTNAME", "O", "B-FIRSTNAME", "O", "O", "B-ACCOUNTNAME", "I-ACCOUNTNAME", "O"]
-    offsets, at = [], 0
-    for w in words:
-        at = text.index(w, at)
-        offsets.append((at, at + len(w)))
-        at += len(w)
+    offsets = _offsets(text, words)
     tagged = TaggedText(text, offsets, labels, pii_labels=best, lexicon=lex)
     assert [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()] == [
         ("JOBAREA", "Operations"),  # the model's best class is the value's: found
@@ -539,11 +546,7 @@ def test_an_untagged_value_of_a_closed_class_is_found_when_the_model_leans_to_it
     # a value of two words may start a sentence ("Research" alone may not: any word takes a capital)
     start = "Checking Account: closed. Research: open."
     words = ["Checking", "Account", ":", "closed", ".", "Research", ":", "open", "."]
-    offsets, at = [], 0
-    for w in words:
-        at = start.index(w, at)
-        offsets.append((at, at + len(w)))
-        at += len(w)
+    offsets = _offsets(start, words)
     leans = ["B-ACCOUNTNAME", "I-ACCOUNTNAME", "O", "O", "O", "B-JOBAREA", "O", "O", "O"]
     first = TaggedText(start, offsets, ["O"] * len(words), pii_labels=leans, lexicon=lex)
     assert [(e["label"], start[e["start"] : e["end"]]) for e in first.entities()] == [
@@ -583,7 +586,9 @@ def test_a_closed_value_tagged_in_part_by_its_group_becomes_one_entity_of_its_cl
 
 def test_classes_whose_values_are_words_each_from_a_short_list_are_the_composed_ones(tmp_path):
     lead = ["Senior", "Regional", "Chief", "Lead", "Future", "Direct"]  # 6 x 3 x 3 titles: more than a short list
-    titles = [f"{d} {a} {t}" for d in lead for a in ("Data", "Research", "Quality") for t in ("Officer", "Agent", "Liaison")]
+    titles = [
+        f"{d} {a} {t}" for d in lead for a in ("Data", "Research", "Quality") for t in ("Officer", "Agent", "Liaison")
+    ]
     make = _Pools(
         {
             "JOBTITLE": titles,
@@ -594,14 +599,11 @@ def test_classes_whose_values_are_words_each_from_a_short_list_are_the_composed_
         }
     )
     lex = build_lexicon([make], groups=[], format_classes=list(make.pools), format_draws=300)
-    assert lex.composed == {"JOBTITLE": [sorted(lead), ["Data", "Quality", "Research"], ["Agent", "Liaison", "Officer"]]}
+    assert lex.composed == {
+        "JOBTITLE": [sorted(lead), ["Data", "Quality", "Research"], ["Agent", "Liaison", "Officer"]]
+    }
     assert set(lex.closed) == {"JOBAREA", "COMPANYNAME", "CITY"}
-    lex.save(tmp_path / LEXICON_FILE)
-    assert ValueLexicon.load(tmp_path).composed == lex.composed
-    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
-    del saved["composed"]  # a lexicon written before composed classes
-    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
-    assert ValueLexicon.load(tmp_path).composed == {}
+    assert _saved_and_read_back(lex, tmp_path, "composed").composed == {}  # a lexicon written before composed classes
     # a composed value is read whole, before the closed values among its words
     text = "Data from the Senior Research Agent; senior data officer; Regional Data"
     assert [(text[s:e], sorted(c)) for s, e, c in lex.closed_values(text)] == [
@@ -620,17 +622,27 @@ def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_cl
     )
     text = "Dear Senior Data Officer, ask the Regional Research Agent or Senior Data Agent. Regional Data Officer Ann, Senior Data Officer."
     words = ["Dear", "Senior", "Data", "Officer", ",", "ask", "the", "Regional", "Research", "Agent", "or"]
-    words += ["Senior", "Data", "Agent", ".", "Regional", "Data", "Officer", "Ann", ",", "Senior", "Data", "Officer", "."]
+    words += [
+        "Senior",
+        "Data",
+        "Agent",
+        ".",
+        "Regional",
+        "Data",
+        "Officer",
+        "Ann",
+        ",",
+        "Senior",
+        "Data",
+        "Officer",
+        ".",
+    ]
     labels = ["O", "B-JOBTITLE", "B-JOBAREA", "B-JOBTYPE", "O", "O", "O", "B-JOBTITLE", "B-JOBTITLE", "I-JOBTITLE"]
     labels += ["O", "O", "O", "O", "O", "B-JOBTITLE", "I-JOBTITLE", "I-JOBTITLE", "B-FIRSTNAME", "O"]
     labels += ["B-JOBTITLE", "B-PREFIX", "B-JOBTYPE", "O"]
     best = list(labels)
     best[11:14] = ["O", "B-JOBTITLE", "O"]  # left untagged, the model's best class for one word its class
-    offsets, at = [], 0
-    for w in words:
-        at = text.index(w, at)
-        offsets.append((at, at + len(w)))
-        at += len(w)
+    offsets = _offsets(text, words)
     tagged = TaggedText(text, offsets, labels, pii_labels=best, lexicon=lex)
     found = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()]
     assert found == [
@@ -647,7 +659,9 @@ def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_cl
     cold = list(best)
     cold[11:14] = ["O", "B-JOBAREA", "O"]  # the model leans to another class (a list's, "Data"): left
     quiet = TaggedText(text, offsets, labels, pii_labels=cold, lexicon=lex)
-    assert ("JOBTITLE", "Senior Data Agent") not in [(e["label"], text[e["start"] : e["end"]]) for e in quiet.entities()]
+    assert ("JOBTITLE", "Senior Data Agent") not in [
+        (e["label"], text[e["start"] : e["end"]]) for e in quiet.entities()
+    ]
     # the Masker's PII-ness decision reads them too
     masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.99)]
     assert ("JOBTITLE", "Senior Data Agent") in masked and ("JOBTITLE", "Senior Data Officer") in masked
@@ -657,22 +671,22 @@ def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_cl
 
 def test_classes_whose_values_often_end_the_same_after_a_capitalised_word_are_the_suffixed_ones(tmp_path):
     names = [f"Name{chr(65 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
-    companies = [f"{x} Group" for x in names] + [f"{x} and Sons" for x in names] + [f"{x} - {y}" for x, y in zip(names, names[1:])]
+    companies = (
+        [f"{x} Group" for x in names]
+        + [f"{x} and Sons" for x in names]
+        + [f"{x} - {y}" for x, y in zip(names, names[1:])]
+    )
     make = _Pools(
         {
             "COMPANYNAME": companies,
             "AGE": [f"{i} years" for i in range(20, 90)],  # a first word without a capital
-            "STREET": [f"{x} Road" for x in ("Mill", "Station", "Church")] + [f"{x} Lane" for x in names],  # few before "Road"
+            "STREET": [f"{x} Road" for x in ("Mill", "Station", "Church")]
+            + [f"{x} Lane" for x in names],  # few before "Road"
         }
     )
     lex = build_lexicon([make], groups=[], format_classes=list(make.pools), format_draws=600)
     assert lex.suffixed == {"COMPANYNAME": ["Group", "and Sons"], "STREET": ["Lane"]}
-    lex.save(tmp_path / LEXICON_FILE)
-    assert ValueLexicon.load(tmp_path).suffixed == lex.suffixed
-    saved = json.loads((tmp_path / LEXICON_FILE).read_text())
-    del saved["suffixed"]  # a lexicon written before suffixed classes
-    (tmp_path / LEXICON_FILE).write_text(json.dumps(saved))
-    assert ValueLexicon.load(tmp_path).suffixed == {}
+    assert _saved_and_read_back(lex, tmp_path, "suffixed").suffixed == {}  # a lexicon written before suffixed classes
     text = "Ask Stokes Group, the stokes group or Hale and Sons Group."
     assert [(text[s:e], text[s:m], c) for s, m, e, c in lex.suffixed_values(text)] == [
         ("Stokes Group", "Stokes", "COMPANYNAME"),
@@ -687,11 +701,7 @@ def test_a_tagged_word_followed_by_an_ending_it_left_out_is_a_value_of_the_suffi
     words += [",", "Lee", "Group", ".", "Then", "Lane", "Group", "."]
     labels = ["B-LASTNAME", "O", "O", "O", "O", "B-COMPANYNAME", "O", "O", "O", "B-LASTNAME", "B-JOBAREA", "O", "O"]
     labels += ["B-COMPANYNAME", "I-COMPANYNAME", "I-COMPANYNAME", "O", "O", "O", "O", "O", "O"]
-    offsets, at = [], 0
-    for w in words:
-        at = text.index(w, at)
-        offsets.append((at, at + len(w)))
-        at += len(w)
+    offsets = _offsets(text, words)
     tagged = TaggedText(text, offsets, labels, lexicon=lex)
     assert [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()] == [
         ("COMPANYNAME", "Stokes Group"),  # a surname for the first word: the company whole

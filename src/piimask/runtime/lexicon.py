@@ -71,7 +71,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -193,7 +193,9 @@ class ValueLexicon:
         self.composed = {c: [sorted(set(p)) for p in positions] for c, positions in (composed or {}).items()}
         self._composed_re = {
             c: re.compile(
-                r"(?<!\w)" + " ".join("(?:" + "|".join(map(re.escape, sorted(p, key=len, reverse=True))) + ")" for p in ps) + r"(?!\w)"
+                r"(?<!\w)"
+                + " ".join("(?:" + "|".join(map(re.escape, sorted(p, key=len, reverse=True))) + ")" for p in ps)
+                + r"(?!\w)"
             )
             for c, ps in self.composed.items()
             if ps and all(ps)
@@ -473,7 +475,9 @@ def build_lexicon(
         "cased_max_lower": CASED_MAX_LOWER,
         "closed_max_values": CLOSED_MAX_VALUES,
     }
-    return ValueLexicon(groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed)
+    return ValueLexicon(
+        groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed
+    )
 
 
 def run_factories(params) -> list:
