@@ -363,6 +363,7 @@ class TaggedText:
                     cls[z], begin[z] = symbol, symbol > 0
                     z -= 1
             if titled_text and name in lexicon.titled and f < z:
+                f0 = f
                 cuts = [t for t in range(f + 1, z + 1) if text[ends[t - 1] : starts[t]].isspace()]
                 parts = list(zip([f, *cuts], [*cuts, z + 1]))
                 while len(parts) > 1 and plain_word(text[starts[parts[0][0]] : ends[parts[0][1] - 1]]):
@@ -386,7 +387,8 @@ class TaggedText:
                     elif cls[hi] == k:
                         begin[hi] = False
                 f, z = parts[0][0], parts[-1][1] - 1
-                begin[f] = not joined_before
+                if joined_before or f != f0:  # (an entity joined to the one before keeps no B-)
+                    begin[f] = not joined_before
             for opening, closing in ("()", "[]"):
                 value = text[starts[f] : ends[z]]
                 depth = value.count(opening) - value.count(closing)
