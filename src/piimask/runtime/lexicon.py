@@ -51,7 +51,7 @@ the model's labels are scored on) check:
   list and capitalised (job titles: a descriptor, an area and a type, "Regional Creative Officer"),
   with the lists per position: a value written so is read as one value of its class, found and
   joined as the closed lists' values are (a job title the model cut into job words, or left
-  untagged while naming a job class for one of its words, is one job title);
+  untagged while its best class for one of the title's words is JOBTITLE, is one job title);
 - **suffixed**: classes many of whose values are a capitalised word and a fixed ending from a short
   list (companies: "Stokes Group", "Reyes LLC", "Hale and Sons"), with the endings: a word the model
   tagged, followed by such an ending it left out, is a value of the class whole (a surname tagged
