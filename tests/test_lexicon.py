@@ -686,6 +686,7 @@ def test_classes_whose_values_often_end_the_same_after_a_capitalised_word_are_th
     )
     lex = build_lexicon([make], groups=[], format_classes=list(make.pools), format_draws=600)
     assert lex.suffixed == {"COMPANYNAME": ["Group", "and Sons"], "STREET": ["Lane"]}
+    assert lex.info["suffix_min_share"] == 0.03
     assert _saved_and_read_back(lex, tmp_path, "suffixed").suffixed == {}  # a lexicon written before suffixed classes
     text = "Ask Stokes Group, the stokes group or Hale and Sons Group."
     assert [(text[s:e], text[s:m], c) for s, m, e, c in lex.suffixed_values(text)] == [

@@ -474,6 +474,7 @@ def build_lexicon(
         "cased_min_count": CASED_MIN_COUNT,
         "cased_max_lower": CASED_MAX_LOWER,
         "closed_max_values": CLOSED_MAX_VALUES,
+        "suffix_min_share": SUFFIX_MIN_SHARE,
     }
     return ValueLexicon(
         groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed
