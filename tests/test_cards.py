@@ -124,7 +124,7 @@ def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(t
     unsettled = cards.model_card(load_params("default", {"settle_lookalikes": False}), TRAIN, evaluation(), AGGREGATION)
     assert "never CURRENCYNAME or IP" not in unsettled and "caps those classes' F1 there. For masking" in unsettled
     assert "`load_tokenizer` does for this model" in card  # currency signs cut out of words
-    assert 'a company\'s usual ending left out of it ("Stokes" + "Group"). Nor does it cut' in card
+    assert 'a company\'s usual ending left out of it ("Varga" + "Group"). Nor does it cut' in card
     plain = cards.model_card(load_params("default", {"split_currency_signs": False}), TRAIN, evaluation(), AGGREGATION)
     assert "load_tokenizer" not in plain
 

@@ -688,33 +688,48 @@ def test_classes_whose_values_often_end_the_same_after_a_capitalised_word_are_th
     assert lex.suffixed == {"COMPANYNAME": ["Group", "and Sons"], "STREET": ["Lane"]}
     assert lex.info["suffix_min_share"] == 0.03
     assert _saved_and_read_back(lex, tmp_path, "suffixed").suffixed == {}  # a lexicon written before suffixed classes
-    text = "Ask Stokes Group, the stokes group or Hale and Sons Group."
+    text = "Ask Varga Group, the varga group or Lindqvist and Sons Group."
     assert [(text[s:e], text[s:m], c) for s, m, e, c in lex.suffixed_values(text)] == [
-        ("Stokes Group", "Stokes", "COMPANYNAME"),
-        ("Hale and Sons", "Hale", "COMPANYNAME"),
+        ("Varga Group", "Varga", "COMPANYNAME"),
+        ("Lindqvist and Sons", "Lindqvist", "COMPANYNAME"),
     ]  # case-sensitive: a capitalised first word
 
 
 def test_a_tagged_word_followed_by_an_ending_it_left_out_is_a_value_of_the_suffixed_class():
     lex = ValueLexicon([], [], suffixed={"COMPANYNAME": ["Group", "and Sons"]})
-    text = "Stokes Group paid. Ask Hale and Sons, Reyes Group Ltd or Kim, Lee Group. Then Lane Group."
-    words = ["Stokes", "Group", "paid", ".", "Ask", "Hale", "and", "Sons", ",", "Reyes", "Group", "Ltd", "or", "Kim"]
+    text = "Varga Group paid. Ask Lindqvist and Sons, Reyes Group Ltd or Kim, Lee Group. Then Lane Group."
+    words = [
+        "Varga",
+        "Group",
+        "paid",
+        ".",
+        "Ask",
+        "Lindqvist",
+        "and",
+        "Sons",
+        ",",
+        "Reyes",
+        "Group",
+        "Ltd",
+        "or",
+        "Kim",
+    ]
     words += [",", "Lee", "Group", ".", "Then", "Lane", "Group", "."]
     labels = ["B-LASTNAME", "O", "O", "O", "O", "B-COMPANYNAME", "O", "O", "O", "B-LASTNAME", "B-JOBAREA", "O", "O"]
     labels += ["B-COMPANYNAME", "I-COMPANYNAME", "I-COMPANYNAME", "O", "O", "O", "O", "O", "O"]
     offsets = _offsets(text, words)
     tagged = TaggedText(text, offsets, labels, lexicon=lex)
     assert [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities()] == [
-        ("COMPANYNAME", "Stokes Group"),  # a surname for the first word: the company whole
-        ("COMPANYNAME", "Hale and Sons"),
+        ("COMPANYNAME", "Varga Group"),  # a surname for the first word: the company whole
+        ("COMPANYNAME", "Lindqvist and Sons"),
         ("LASTNAME", "Reyes"),  # the ending tagged as something else: left as tagged
         ("JOBAREA", "Group"),
         ("COMPANYNAME", "Kim, Lee"),  # the entity runs on before the word: left
     ]  # "Lane Group": the model tagged neither word, so nothing is found
     assert [e["label"] for e in tagged.without_lexicon().entities()][:2] == ["LASTNAME", "COMPANYNAME"]
     masked = [(e["label"], text[e["start"] : e["end"]]) for e in tagged.entities(threshold=0.5)]
-    assert ("COMPANYNAME", "Stokes Group") in masked  # the Masker's PII-ness decision reads it too
+    assert ("COMPANYNAME", "Varga Group") in masked  # the Masker's PII-ness decision reads it too
     own = tagged.entities(threshold=0.5, class_thresholds={"COMPANYNAME": 0.5})
-    assert ("LASTNAME", "Stokes") in [(e["label"], text[e["start"] : e["end"]]) for e in own]
+    assert ("LASTNAME", "Varga") in [(e["label"], text[e["start"] : e["end"]]) for e in own]
     low = TaggedText(text.lower(), offsets, labels, lexicon=lex)  # no case: no capitalised word
     assert [e["label"] for e in low.entities()][0] == "LASTNAME"

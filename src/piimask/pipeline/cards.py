@@ -398,7 +398,7 @@ token accuracy {v.get("accuracy")}.
   values do (no trailing "county" on a county, a closing bracket kept, a glued currency sign
   apart), and find the values of short lists (job areas and types, account names) that the model
   left untagged but leans to ("our Operations team"), job titles the model cut into job words, and
-  a company's usual ending left out of it ("Stokes" + "Group").{signs}
+  a company's usual ending left out of it ("Varga" + "Group").{signs}
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 

@@ -53,9 +53,9 @@ the model's labels are scored on) check:
   joined as the closed lists' values are (a job title the model cut into job words, or left
   untagged while its best class for one of the title's words is JOBTITLE, is one job title);
 - **suffixed**: classes many of whose values are a capitalised word and a fixed ending from a short
-  list (companies: "Stokes Group", "Reyes LLC", "Hale and Sons"), with the endings: a word the model
+  list (companies: "Varga Group", "Reyes LLC", "Lindqvist and Sons"), with the endings: a word the model
   tagged, followed by such an ending it left out, is a value of the class whole (a surname tagged
-  as one, "Stokes" + "Group").
+  as one, "Varga" + "Group").
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
@@ -227,7 +227,7 @@ class ValueLexicon:
 
     def suffixed_values(self, text: str) -> list[tuple[int, int, int, str]]:
         """``(start, end of the first word, end, class)`` of each capitalised word followed by one of
-        a ``suffixed`` class's endings ("Stokes Group"), in text order."""
+        a ``suffixed`` class's endings ("Varga Group"), in text order."""
         found = []
         for c, rx in self._suffixed_re.items():
             for m in rx.finditer(text):

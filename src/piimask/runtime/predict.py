@@ -228,7 +228,7 @@ class TaggedText:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The argmax tags and the PII-ness decision alike: in a text that uses capitals, a
         capitalised word the model tagged (as one entity of its own, of any class), followed by an
-        ending of a ``lexicon.suffixed`` class that the model left out ("Stokes" + "Group", a
+        ending of a ``lexicon.suffixed`` class that the model left out ("Varga" + "Group", a
         surname for the company's first word), is one value of that class, ending included. A
         class given its own PII-ness threshold follows it alone."""
         if not self._writes_case:
@@ -249,7 +249,7 @@ class TaggedText:
             if not head.all() or len(set(head.tolist())) != 1 or begin[i0 + 1 : im].any() or tail.any():
                 continue  # the first word: one whole entity; the ending: left out
             if i0 > 0 and cls[i0 - 1] == cls[i0] and not begin[i0]:
-                continue  # the entity runs on before the word ("Hale, Stokes" + "Group")
+                continue  # the entity runs on before the word ("Lindqvist, Varga" + "Group")
             cls[i0:i1], begin[i0:i1] = names.index(name), False
             begin[i0] = True
             if i1 < n and cls[i1]:
