@@ -151,6 +151,12 @@ def marked(value: str) -> bool:
     return _MARK.search(value) is not None
 
 
+def _alternation(words) -> str:
+    """A regex group matching any of ``words`` as written, the longest first (so a value is not
+    cut at a shorter value it starts with)."""
+    return "(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")"
+
+
 class ValueLexicon:
     """Per look-alike group, the class each known value belongs to; per value format, the classes
     that take it and the one that takes it most (``formats``: ``{format: {"top": class,
@@ -187,25 +193,16 @@ class ValueLexicon:
         for c, vs in self.closed.items():
             for v in vs:
                 self._closed_of[v] = self._closed_of.get(v, frozenset()) | {c}
-        words = sorted(self._closed_of, key=len, reverse=True)  # the longest value first
-        alternatives = "|".join(map(re.escape, words))
-        self._closed_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if words else None
+        self._closed_re = re.compile(rf"(?<!\w){_alternation(self._closed_of)}(?!\w)") if self._closed_of else None
         self.composed = {c: [sorted(set(p)) for p in positions] for c, positions in (composed or {}).items()}
         self._composed_re = {
-            c: re.compile(
-                r"(?<!\w)"
-                + " ".join("(?:" + "|".join(map(re.escape, sorted(p, key=len, reverse=True))) + ")" for p in ps)
-                + r"(?!\w)"
-            )
+            c: re.compile(r"(?<!\w)" + " ".join(map(_alternation, ps)) + r"(?!\w)")
             for c, ps in self.composed.items()
             if ps and all(ps)
         }
         self.suffixed = {c: sorted(set(v)) for c, v in (suffixed or {}).items() if v}
         self._suffixed_re = {
-            c: re.compile(
-                r"(?<!\w)[^\W\d_][\w'-]* (?:" + "|".join(map(re.escape, sorted(vs, key=len, reverse=True))) + r")(?!\w)"
-            )
-            for c, vs in self.suffixed.items()
+            c: re.compile(r"(?<!\w)[^\W\d_][\w'-]* " + _alternation(vs) + r"(?!\w)") for c, vs in self.suffixed.items()
         }
         self._group_of = {c: i for i, g in enumerate(self.groups) for c in g}
         self._takes = {f: frozenset(e["classes"]) for f, e in self.formats.items()}
