@@ -142,3 +142,29 @@ def test_passwords_states_and_times_also_take_the_short_and_symbolic_forms(lang)
     states = values(lang, "STATE")
     assert any(re.fullmatch(r"[A-Z]{2,4}", s) for s in states) and any(re.search(r"[a-z]", s) for s in states)
     assert any(re.fullmatch(r"\d{1,2}", t) for t in values(lang, "TIME"))  # a bare hour
+
+
+def test_streets_are_named_after_places_and_trades_as_well_as_after_people(lang):
+    from piimask.core.streets import STREETS
+
+    bank = STREETS[lang]
+    words = set(bank.get("stems", ())) | set(bank.get("kinds", ())) | set(bank.get("places", ()))
+    streets = values(lang, "STREET")
+    named = [s for s in streets if any(w in s for w in words)]
+    assert 0.3 < len(named) / len(streets) < 0.8, named[:10]  # half the streets, the rest Faker's
+    if lang in ("de", "nl"):  # one compound word, with no street type a reader would know
+        assert any(" " not in s and "-" not in s and not re.search(r"straat|straße", s) for s in named), named
+    if lang == "fr":
+        assert any(re.fullmatch(r"(Le|La|Les) [\w ]+", s) for s in named), named
+
+
+def test_a_share_of_the_names_come_from_other_countries(lang):
+    from faker import Faker
+
+    own = Faker({"fr": "fr_FR", "de": "de_DE", "it": "it_IT", "nl": "nl_NL"}[lang])
+    own.seed_instance(0)
+    own_names = {own.last_name() for _ in range(20_000)}
+    names = values(lang, "LASTNAME")
+    foreign = [n for n in names if n not in own_names]
+    assert 0.1 < len(foreign) / len(names) < 0.45, foreign[:10]
+    assert values(lang, "LASTNAME") == names  # still seeded by the factory

@@ -19,7 +19,19 @@ from piimask.pipeline import dataset, validate
 from piimask.pipeline.generate import Request, generate
 from piimask.pipeline.generate.factory import make_backend
 from piimask.pipeline.generate.offline import OfflineBackend
-from piimask.pipeline.generate.records import CLOSINGS, EXCLUSIVE, INTROS, LAYOUTS, compose_record, fields
+from piimask.pipeline.generate.records import (
+    CLOSINGS,
+    DWELLINGS,
+    EXCLUSIVE,
+    FORM_SEXES,
+    FORM_TITLES,
+    INTROS,
+    LAYOUTS,
+    FormValues,
+    compose_record,
+    fields,
+    is_record,
+)
 
 LANGS = ("en", "fr", "de", "it", "nl")
 
@@ -123,3 +135,51 @@ def test_a_run_with_records_in_every_language_passes_the_gate_and_splits_by_layo
         f"{c}-r{i}{k}" for c in LANGS for i in range(len(LAYOUTS)) for k in range(9)
     }
     assert len(INTROS) == len(LANGS)
+
+
+def test_a_records_template_id_is_told_from_prose():
+    assert is_record("nl-r31/PREFIX+FIRSTNAME+SEX") and is_record("en-r00/EMAIL")
+    assert not any(map(is_record, ("f03/a+b", "nl-f02/x", "", "prompt/ex-1")))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_form_values_write_sexes_titles_second_lines_and_streets_as_forms_do(lang):
+    own = ValueFactory(seed=4) if lang == "en" else LocaleValueFactory(lang, seed=4)
+    form = FormValues(ValueFactory(seed=4) if lang == "en" else LocaleValueFactory(lang, seed=4), lang, 4)
+    assert [form(c) for c in ("EMAIL", "IBAN", "CITY") * 20] == [own(c) for c in ("EMAIL", "IBAN", "CITY") * 20]
+    sexes = [form("SEX") for _ in range(200)]
+    options = FORM_SEXES[lang].split("|")
+    form_only = set(options) - {own("SEX") for _ in range(300)}
+    assert 0.2 < sum(s in form_only for s in sexes) / 200 < 0.8  # FORM_RATE of them; the others the prose's
+    assert {s for s in sexes if len(s) == 1} and {s for s in sexes if " " in s or "-" in s} & set(options)
+    titles = FORM_TITLES[lang].split("|")
+    cut = [t for t in (form("PREFIX") for _ in range(400)) if t not in titles and "." not in t and len(t) <= 4]
+    assert cut and all(any(t[0] == w[0] and set(t[1:]) <= set(w[1:]) for w in titles) for t in cut), cut
+    own_words = {own("SECONDARYADDRESS").rsplit(" ", 1)[0] for _ in range(300)}
+    lines = [form("SECONDARYADDRESS") for _ in range(200)]
+    dwelling = [
+        s for s in lines if re.fullmatch(r"([A-Z][\w ]*) ([1-9]\d{0,2})", s) and s.rsplit(" ", 1)[0] in DWELLINGS
+    ]
+    assert 0.2 < sum(s.rsplit(" ", 1)[0] not in own_words for s in dwelling) / 200 < 0.8, lines[:10]
+
+
+def test_a_runs_records_hold_form_values_and_its_prose_does_not(tmp_path):
+    def run(share):
+        p = load_params(
+            "default",
+            {
+                "output_root": str(tmp_path),
+                "run_name": f"f{share}",
+                "n_records": 120,
+                "languages": ["nl"],
+                "record_share": share,
+            },
+        )
+        generate(p, progress=False)
+        return read_records(p.data_dir / "generated.jsonl")
+
+    form_only = set(FORM_SEXES["nl"].split("|")) - set(LocaleValueFactory("nl").formats.sexes)
+    for share, expected in ((1.0, True), (0.0, False)):
+        recs = run(share)
+        sexes = {r.source_text[m["start"] : m["end"]] for r in recs for m in r.privacy_mask if m["label"] == "SEX"}
+        assert bool(sexes & form_only) is expected, sexes

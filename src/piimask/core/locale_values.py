@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from functools import cache
 
 from faker import Faker
 from faker.providers.address.it_IT import Provider as _ItAddress
 
 from .languages import LANGUAGES
+from .streets import compose_street
 from .values import _IBAN_LETTER_PREFIX, CURRENCY_SYMBOLS, IBAN_LENGTHS, ValueFactory, _ascii, iban_check_digits
 
 
@@ -55,6 +57,22 @@ class LocaleFormats:
     job_titles: tuple[str, ...] = ()  # empty: Faker's (fr_FR and de_DE have native job lists)
     state_codes: tuple[str, ...] = ()  # the abbreviations forms and addresses use for regions
     day_one: str = ""  # how the first of a month is written before its name ("1er", "1°")
+
+
+# a share of the names drawn from other countries' name lists (Latin script), and of the streets
+# named the way most streets are (``core.streets``) rather than after a person as Faker's are
+FOREIGN_NAME_RATE, NAMED_STREET_RATE = 0.3, 0.5
+FOREIGN_NAME_LOCALES = (
+    "it_IT", "es_ES", "pt_PT", "pt_BR", "tr_TR", "pl_PL", "hr_HR", "hu_HU", "cs_CZ", "ro_RO",
+    "sv_SE", "fi_FI", "da_DK", "de_DE", "fr_FR", "nl_NL", "en_GB", "en_IN", "en_NG", "id_ID",
+    "az_AZ", "sl_SI", "lt_LT", "fr_DZ", "es_MX",
+)  # fmt: skip
+
+
+@cache
+def _faker(locale: str) -> Faker:
+    """One Faker per locale for the process (building one takes a moment); seeded before each use."""
+    return Faker(locale)
 
 
 FORMATS: dict[str, LocaleFormats] = {
@@ -999,8 +1017,17 @@ class LocaleValueFactory(ValueFactory):
     def _eyecolor(self):
         return self._pick(self.formats.eye_colors)
 
+    def _name_faker(self) -> Faker:
+        """This locale's Faker, or for a share of the names another country's: the people a
+        French, German, Italian or Dutch text names carry names from everywhere."""
+        if self.rng.random() >= FOREIGN_NAME_RATE:
+            return self.fk
+        fk = _faker(self.rng.choice(FOREIGN_NAME_LOCALES))
+        fk.seed_instance(self.rng.randrange(2**31))
+        return fk
+
     def _firstname(self):
-        return self.fk.first_name()
+        return self._name_faker().first_name()
 
     def _gender(self):
         return self._pick(self.formats.genders)
@@ -1032,7 +1059,7 @@ class LocaleValueFactory(ValueFactory):
         return job[:1].upper() + job[1:]
 
     def _lastname(self):
-        return self.fk.last_name()
+        return self._name_faker().last_name()
 
     def _middlename(self):
         return self.fk.first_name()
@@ -1099,7 +1126,9 @@ class LocaleValueFactory(ValueFactory):
         return getattr(self.fk, {"fr": "region", "de": "state", "nl": "province"}[self.language])()
 
     def _street(self):
-        return self.fk.street_name()
+        if self.rng.random() < NAMED_STREET_RATE:  # named after a place, a trade, a tree
+            return compose_street(self.language, self.rng, self._city)
+        return self.fk.street_name()  # Faker's: after a person
 
     def _time(self):
         r = self.rng

@@ -21,6 +21,8 @@ from importlib import resources
 
 import yaml
 
+from ...core.streets import compose_street
+
 LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline")
 # classes that make up a record of each kind, in the order a form lists them
 KINDS: dict[str, tuple[str, ...]] = {
@@ -164,6 +166,87 @@ XML_ROOTS = {
     "event": "event",
 }
 _SPACE_BEFORE_COLON = {"fr"}
+
+# What a form's fields hold where prose would write otherwise: a sex as the form's option (a
+# letter, or "prefer not to say"), a title of any rank (nobility, clergy, office, army; often cut
+# short without a dot), an address's second line as a dwelling and its number, a street named
+# after a place. FORM_RATE of such fields in a record are written this way; the rest as in prose.
+FORM_RATE = 0.5
+FORM_SEXES = {
+    "en": "M|F|O|X|Male|Female|Masculine|Feminine|Non-binary|Other|Intersex|Prefer not to say|Not specified",
+    "fr": "H|F|M|A|X|Homme|Femme|Masculin|Féminin|Autre|Non-binaire|Ne se prononce pas|Non précisé",
+    "de": "M|W|D|X|Männlich|Weiblich|Divers|Anderes|Nicht-binär|Keine Angabe|Möchte ich nicht angeben",
+    "it": "M|F|A|X|Maschio|Femmina|Maschile|Femminile|Altro|Non binario|Preferisco non rispondere",
+    "nl": "M|V|A|X|Man|Vrouw|Anders|Niet-binair|Zeg ik liever niet|Onbekend|Niet opgegeven",
+}
+FORM_TITLES = {
+    "en": "Lady|Lord|Sir|Dame|Baron|Baroness|Count|Countess|Duke|Duchess|Earl|Prince|Princess|King|Queen|"
+    "Archduke|Archduchess|Viscount|Marquess|Reverend|Father|Sister|Brother|Bishop|Monsignor|Rabbi|Imam|"
+    "Pastor|Mayor|Mayoress|Alderman|Councillor|Senator|Governor|President|Judge|Justice|Advocate|Notary|"
+    "Captain|Colonel|General|Major|Lieutenant|Sergeant|Admiral|Chief|Professor|Doctor|Heir|Excellency",
+    "fr": "Abbé|Abbesse|Frère|Sœur|Père|Mère|Évêque|Cardinal|Monseigneur|Duc|Duchesse|Comte|Comtesse|Baron|"
+    "Baronne|Marquis|Marquise|Vicomte|Vicomtesse|Prince|Princesse|Roi|Reine|Dame|Seigneur|Chevalier|Écuyer|"
+    "Maire|Échevin|Échevine|Sénateur|Sénatrice|Député|Députée|Préfet|Préfète|Général|Colonel|Capitaine|"
+    "Lieutenant|Sergent|Amiral|Maître|Docteur|Professeur|Monsieur|Madame|Mademoiselle|Directeur|Directrice|"
+    "Chambellan|Notaire|Juge",
+    "de": "Herr|Frau|Graf|Gräfin|Freiherr|Freifrau|Baron|Baronin|Fürst|Fürstin|Herzog|Herzogin|Prinz|"
+    "Prinzessin|König|Königin|Erzherzog|Erzherzogin|Ritter|Pfarrer|Pfarrerin|Pastor|Pastorin|Vikar|Bischof|"
+    "Abt|Äbtissin|Bruder|Schwester|Mutter|Pater|Bürgermeister|Bürgermeisterin|Stadtrat|Stadträtin|Senator|"
+    "Minister|Ministerin|Leutnant|Hauptmann|Major|Oberst|General|Feldwebel|Unteroffizier|Meister|Meisterin|"
+    "Doktor|Doktorin|Professor|Professorin|Notar|Notarin|Richter|Richterin|Prokurist",
+    "it": "Signor|Signora|Signorina|Dottore|Dottoressa|Professore|Professoressa|Avvocato|Ingegnere|Don|Donna|"
+    "Conte|Contessa|Barone|Baronessa|Marchese|Marchesa|Duca|Duchessa|Principe|Principessa|Re|Regina|"
+    "Cavaliere|Padre|Madre|Suora|Frate|Monsignore|Vescovo|Sindaco|Senatore|Senatrice|Onorevole|Generale|"
+    "Colonnello|Capitano|Tenente|Maresciallo|Notaio|Giudice|Ministro",
+    "nl": "De heer|Mevrouw|Meneer|Jonkheer|Jonkvrouw|Baron|Barones|Graaf|Gravin|Hertog|Hertogin|Prins|Prinses|"
+    "Koning|Koningin|Ridder|Pastoor|Dominee|Pater|Zuster|Broeder|Bisschop|Burgemeester|Wethouder|Senator|"
+    "Minister|Kamerlid|Generaal|Kolonel|Majoor|Kapitein|Luitenant|Sergeant|Notaris|Rechter|Professor|Dokter",
+}
+DWELLINGS = (  # the word before an address's second-line number, written so in every language
+    "Apt|Suite|Unit|Flat|Room|Floor|Office|Studio|Loft|Penthouse|Condo|Duplex|Triplex|Townhouse|Bungalow|"
+    "Cabin|Chalet|Villa|Cottage|Lodge|Ranch|Farmhouse|Attic|Basement|Dorm|Residence|Building|Block|Tower|"
+    "House|Mobile Home|Trailer|RV|Houseboat|Maisonette|Terrace|Pod|PO Box|Box|Dept|Station|Barracks|"
+    "Palace|Manor|Mansion|Hut|Annex|Wing|Hall|Camp"
+).split("|")
+CUT_TITLE_RATE = 0.25
+
+
+def _cut(title: str, rng: random.Random) -> str:
+    """A title cut short without a dot, as forms do: its first letters or its consonants."""
+    if rng.random() < 0.6:
+        return title[: rng.choice((3, 3, 4))]
+    consonants = [c for c in title[1:] if c.lower() not in "aeiouyäöüéèêàâîôûœ -"]
+    return title[0] + "".join(consonants[:2])
+
+
+class FormValues:
+    """The values of a record's fields: ``values`` (the text's value factory), with FORM_RATE of
+    its sexes, titles, second address lines and streets written as forms write them. Seeded by the
+    record, on its own generator: the factory's own sequence is the prose's."""
+
+    def __init__(self, values, language: str, seed: int):
+        self.values, self.language = values, language
+        self.rng = random.Random(f"form/{seed}")
+
+    def __call__(self, label: str) -> str:
+        r = self.rng
+        if label not in ("SEX", "PREFIX", "SECONDARYADDRESS", "STREET") or r.random() >= FORM_RATE:
+            return self.values(label)
+        if label == "SEX":
+            return r.choice(FORM_SEXES[self.language].split("|"))
+        if label == "PREFIX":
+            title = r.choice(FORM_TITLES[self.language].split("|"))
+            return _cut(title, r) if " " not in title and len(title) > 4 and r.random() < CUT_TITLE_RATE else title
+        if label == "SECONDARYADDRESS":
+            return f"{r.choice(DWELLINGS)} {r.randint(1, 999)}"
+        return compose_street(self.language, r, lambda: self.values("CITY"))
+
+    value = __call__
+
+
+def is_record(template_id: str) -> bool:
+    """Whether a text's ``template_id`` is a record's (``<code>-r<layout><kind>/...``)."""
+    return bool(re.match(r"[a-z]{2}-r\d", template_id or ""))
 
 
 @cache

@@ -32,6 +32,7 @@ from ..answers import clean_answer, fill_answer
 from .backends import Backend, Request, Result
 from .factory import make_backend
 from .prompts import build_prompt
+from .records import FormValues, is_record
 from .reference import load_reference
 from .strategies import Plan, plan_requests
 
@@ -183,6 +184,8 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
     # English texts take params.locales, the other languages their own locale
     language = md.get("language")
     values = value_factory(language or "en", md["seed"], tuple(params.locales))
+    if is_record(result.metadata.get("template_id", "")):  # a form's fields hold a form's values
+        values = FormValues(values, language or "en", md["seed"])
     filled, reasons = fill_answer(text, values, settle_label if params.settle_lookalikes else None)
     rec = Record(
         id=f"pm-{request.request_id}",
