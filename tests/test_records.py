@@ -27,9 +27,11 @@ from piimask.pipeline.generate.records import (
     FORM_TITLES,
     INTROS,
     LAYOUTS,
+    PASSWORD_CHARS,
     FormValues,
     compose_record,
     fields,
+    form_password,
     is_record,
 )
 
@@ -146,7 +148,7 @@ def test_a_records_template_id_is_told_from_prose():
 def test_form_values_write_sexes_titles_second_lines_and_streets_as_forms_do(lang):
     own = ValueFactory(seed=4) if lang == "en" else LocaleValueFactory(lang, seed=4)
     form = FormValues(ValueFactory(seed=4) if lang == "en" else LocaleValueFactory(lang, seed=4), lang, 4)
-    assert [form(c) for c in ("EMAIL", "IBAN", "CITY") * 20] == [own(c) for c in ("EMAIL", "IBAN", "CITY") * 20]
+    assert [form(c) for c in ("EMAIL", "IBAN", "ZIPCODE") * 20] == [own(c) for c in ("EMAIL", "IBAN", "ZIPCODE") * 20]
     sexes = [form("SEX") for _ in range(200)]
     options = FORM_SEXES[lang].split("|")
     form_only = set(options) - {own("SEX") for _ in range(300)}
@@ -183,3 +185,22 @@ def test_a_runs_records_hold_form_values_and_its_prose_does_not(tmp_path):
         recs = run(share)
         sexes = {r.source_text[m["start"] : m["end"]] for r in recs for m in r.privacy_mask if m["label"] == "SEX"}
         assert bool(sexes & form_only) is expected, sexes
+
+
+def test_form_passwords_are_short_symbolic_and_never_read_as_a_placeholder():
+    rng = random.Random(2)
+    pws = [form_password(rng) for _ in range(600)]
+    assert {len(p) for p in pws} == set(range(4, 13))
+    assert all(set(p) <= set(PASSWORD_CHARS) and not set(p) & set('"\\ ') for p in pws)
+    assert not [p for p in pws if find_placeholders(f"Password: {p}") or re.search(r"\[[^\]]*\]", p)]
+    assert len({ch for p in pws for ch in p if not ch.isalnum()}) >= 25  # every printable symbol but two
+
+
+def test_english_records_name_people_from_other_countries_too():
+    own = ValueFactory(seed=6)
+    own_names = {own("LASTNAME") for _ in range(5000)}
+    form = FormValues(ValueFactory(seed=6), "en", 6)
+    names = [form("LASTNAME") for _ in range(300)]
+    assert 0.1 < sum(n not in own_names for n in names) / 300 < 0.5
+    towns = [form("CITY") for _ in range(300)]
+    assert 0.2 < sum(len(t.split()) >= 2 for t in towns) / 300 < 0.9  # some with their district

@@ -65,7 +65,7 @@ FOREIGN_NAME_RATE, NAMED_STREET_RATE = 0.3, 0.5
 FOREIGN_NAME_LOCALES = (
     "it_IT", "es_ES", "pt_PT", "pt_BR", "tr_TR", "pl_PL", "hr_HR", "hu_HU", "cs_CZ", "ro_RO",
     "sv_SE", "fi_FI", "da_DK", "de_DE", "fr_FR", "nl_NL", "en_GB", "en_IN", "en_NG", "id_ID",
-    "az_AZ", "sl_SI", "lt_LT", "fr_DZ", "es_MX",
+    "az_AZ", "lt_LT", "fr_DZ", "es_MX",
 )  # fmt: skip
 
 

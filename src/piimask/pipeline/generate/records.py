@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import random
 import re
+import string
 from functools import cache
 from importlib import resources
 
 import yaml
 
+from ...core.locale_values import FOREIGN_NAME_LOCALES, FOREIGN_NAME_RATE, _faker
 from ...core.streets import compose_street
 
 LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline")
@@ -170,7 +172,9 @@ _SPACE_BEFORE_COLON = {"fr"}
 # What a form's fields hold where prose would write otherwise: a sex as the form's option (a
 # letter, or "prefer not to say"), a title of any rank (nobility, clergy, office, army; often cut
 # short without a dot), an address's second line as a dwelling and its number, a street named
-# after a place. FORM_RATE of such fields in a record are written this way; the rest as in prose.
+# after a place, a town with its district, a password as a user types it (short, any symbol).
+# FORM_RATE of such fields in a record are written this way; the rest as in prose. English
+# records also take a share of names from other countries (the other languages' values do).
 FORM_RATE = 0.5
 FORM_SEXES = {
     "en": "M|F|O|X|Male|Female|Masculine|Feminine|Non-binary|Other|Intersex|Prefer not to say|Not specified",
@@ -221,8 +225,10 @@ def _cut(title: str, rng: random.Random) -> str:
 
 class FormValues:
     """The values of a record's fields: ``values`` (the text's value factory), with FORM_RATE of
-    its sexes, titles, second address lines and streets written as forms write them. Seeded by the
-    record, on its own generator: the factory's own sequence is the prose's."""
+    its sexes, titles, second address lines, streets, towns and passwords written as forms write
+    them. Seeded by the record, on its own generator: the factory's own sequence is the prose's."""
+
+    FORMED = ("SEX", "PREFIX", "SECONDARYADDRESS", "STREET", "CITY", "PASSWORD")
 
     def __init__(self, values, language: str, seed: int):
         self.values, self.language = values, language
@@ -230,7 +236,13 @@ class FormValues:
 
     def __call__(self, label: str) -> str:
         r = self.rng
-        if label not in ("SEX", "PREFIX", "SECONDARYADDRESS", "STREET") or r.random() >= FORM_RATE:
+        if label in ("FIRSTNAME", "MIDDLENAME", "LASTNAME") and self.language == "en":
+            if r.random() < FOREIGN_NAME_RATE:
+                fk = _faker(r.choice(FOREIGN_NAME_LOCALES))
+                fk.seed_instance(r.randrange(2**31))
+                return fk.last_name() if label == "LASTNAME" else fk.first_name()
+            return self.values(label)
+        if label not in self.FORMED or r.random() >= FORM_RATE:
             return self.values(label)
         if label == "SEX":
             return r.choice(FORM_SEXES[self.language].split("|"))
@@ -239,9 +251,25 @@ class FormValues:
             return _cut(title, r) if " " not in title and len(title) > 4 and r.random() < CUT_TITLE_RATE else title
         if label == "SECONDARYADDRESS":
             return f"{r.choice(DWELLINGS)} {r.randint(1, 999)}"
+        if label == "CITY":  # a town and its district (or another place of the area)
+            return f"{self.values('CITY')} {self.values('CITY').split()[0]}"
+        if label == "PASSWORD":
+            return form_password(r)
         return compose_street(self.language, r, lambda: self.values("CITY"))
 
     value = __call__
+
+
+# a password typed by a user: 4 to 12 characters, any printable symbol, none of them read as a
+# placeholder ("[A1]") or breaking the quotes of a JSON or CSV field
+PASSWORD_CHARS = string.ascii_letters + string.digits + string.punctuation.replace('"', "").replace("\\", "")
+
+
+def form_password(rng: random.Random) -> str:
+    while True:
+        pw = "".join(rng.choice(PASSWORD_CHARS) for _ in range(rng.randint(4, 12)))
+        if not re.search(r"\[[^\]]*\]", pw) and pw[0] not in "-*#|>" and pw[-1] not in ",;":
+            return pw
 
 
 def is_record(template_id: str) -> bool:
