@@ -5,6 +5,7 @@ import json
 import random
 import re
 from collections import Counter
+from xml.etree import ElementTree
 
 import pytest
 
@@ -77,6 +78,11 @@ def test_records_are_well_formed_and_hold_the_required_classes(lang):
             assert len(lines) == 3 and len({ln.count("|") for ln in lines}) == 1, text
         if layout == "xml":
             assert re.search(r'<record type="\w+">\n(  <field name="\w+">\[[^<]+</field>\n)+</record>', text), text
+        if layout in ("elements", "html"):  # well-formed markup once the values are in; no tag is a placeholder
+            body = text[text.index("<") : text.rindex(">") + 1]
+            root = ElementTree.fromstring(re.sub(r"\[[A-Z0-9]+\]", "1", body).split("?>")[-1].strip())
+            assert len(root) == sum("[" in line for line in body.splitlines()) or layout == "html", text
+            assert all(f"<{el.tag}>" not in {f"<{h.raw}>" for h in find_placeholders(text)} for el in root.iter())
     assert set(layouts) == set(LAYOUTS)
 
 

@@ -6,7 +6,9 @@ a line asking for something around it. ``compose_record`` writes such a masked t
 the offline grammar's languages, with the field names a person of that language writes (package
 data ``data/fragments/record_fields.yaml``) and the machine-style keys systems write (``first_name``,
 ``firstName``, ``FirstName``), in the layouts below. The offline backends write a share of their
-texts this way (params ``record_share``; 0 keeps the prose-only corpus byte for byte).
+texts this way (params ``record_share``; 0 keeps the prose-only corpus byte for byte). A
+record's fields are filled through ``FormValues``: some of its values as forms hold them (a sex
+as a letter or an option, a title of any rank, "Condo 374", a short password of symbols).
 
 ``template_id`` is ``<code>-r<layout><kind>/<classes>``: a split group is one layout of one record
 kind in one language, so the test split holds layouts the model did not see in training.
@@ -22,10 +24,11 @@ from importlib import resources
 
 import yaml
 
+from ...core.fill import canonical_label
 from ...core.locale_values import FOREIGN_NAME_LOCALES, FOREIGN_NAME_RATE, _faker
 from ...core.streets import compose_street
 
-LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline")
+LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline", "elements", "html")
 # classes that make up a record of each kind, in the order a form lists them
 KINDS: dict[str, tuple[str, ...]] = {
     "person": (
@@ -148,6 +151,8 @@ ADDRESS_LINE = {
     "it": ("[STREET] [BUILDINGNUMBER], [ZIPCODE] [CITY]", ["Indirizzo", "Residenza", "Indirizzo postale"]),
     "nl": ("[STREET] [BUILDINGNUMBER], [ZIPCODE] [CITY]", ["Adres", "Woonadres", "Postadres"]),
 }
+# or, in any language, the number before a comma as many forms and exports write it
+ADDRESS_LINE_COMMA, COMMA_LINE_RATE = "[BUILDINGNUMBER], [STREET], [ZIPCODE] [CITY]", 0.3
 ADDRESS_CLASSES = ("BUILDINGNUMBER", "STREET", "ZIPCODE", "CITY")
 # one of each group per record (a form has one currency field, one IP field, sex or gender)
 EXCLUSIVE = (
@@ -329,7 +334,7 @@ def compose_record(language: str, classes: list[str], rng: random.Random, max_ch
     kind, chosen = _pick_classes([c for c in classes if c in names], rng)
     layout_i = rng.randrange(len(LAYOUTS))
     layout = LAYOUTS[layout_i]
-    machine = layout in ("json", "xml", "csv") and rng.random() >= NATIVE_KEY_RATE
+    machine = layout == "elements" or (layout in ("json", "xml", "csv") and rng.random() >= NATIVE_KEY_RATE)
     style = rng.choice(("snake", "camel", "pascal"))
     items: list[tuple[str, str]] = []  # (field name, masked value)
     address = set(ADDRESS_CLASSES) <= set(chosen) and rng.random() < ADDRESS_LINE_RATE
@@ -337,27 +342,56 @@ def compose_record(language: str, classes: list[str], rng: random.Random, max_ch
         if address and c in ADDRESS_CLASSES:
             if c == "STREET":
                 line, labels = ADDRESS_LINE[language]
+                line = ADDRESS_LINE_COMMA if rng.random() < COMMA_LINE_RATE else line
                 key = "address" if machine else rng.choice(labels)
                 items.append((_key_style(key, style) if machine else key, line))
             continue
         key = _key_style(rng.choice(names[c]["key"]), style) if machine else rng.choice(names[c][language])
         items.append((key, f"[{c}]"))
     colon = " :" if language in _SPACE_BEFORE_COLON else ":"
-    body = _layout(layout, items, kind, colon, rng)
+    body = _layout(layout, items, kind, colon, rng, style)
     parts = []
     if rng.random() < INTRO_RATE:
         parts.append(rng.choice(INTROS[language]))
     parts.append(body)
     if rng.random() < CLOSING_RATE:
         parts.append(rng.choice(CLOSINGS[language]))
-    text = ("\n\n" if layout in ("table", "json", "xml", "csv") or rng.random() < 0.5 else "\n").join(parts)
+    text = (
+        "\n\n" if layout in ("table", "json", "xml", "csv", "elements", "html") or rng.random() < 0.5 else "\n"
+    ).join(parts)
     if len(text) > max_chars:  # a long record keeps its first fields
         text = text[:max_chars].rsplit("\n", 1)[0]
     template_id = f"{language}-r{layout_i}{KIND_NAMES.index(kind)}/" + "+".join(chosen)
     return text, template_id
 
 
-def _layout(layout: str, items: list[tuple[str, str]], kind: str, colon: str, rng: random.Random) -> str:
+def _element_tag(key: str, root: str, style: str) -> str:
+    """An XML element's name for a field key; a key that names a class (``<email>``, ``<sex>``)
+    would read as a placeholder, so it takes the record's name first (``<contact_email>``)."""
+    if canonical_label(key)[0] is None:
+        return key
+    return _key_style(f"{root}_{re.sub(r'(?<!^)(?=[A-Z])', '_', key).lower()}", style)
+
+
+HTML_LAYOUTS = (
+    ("<ul>\n{rows}\n</ul>", "  <li><strong>{k}{colon}</strong> {v}</li>"),
+    ("<table>\n{rows}\n</table>", "  <tr><th>{k}</th><td>{v}</td></tr>"),
+    ('<div class="record">\n{rows}\n</div>', "  <p><span>{k}{colon}</span> {v}</p>"),
+    ("<dl>\n{rows}\n</dl>", "  <dt>{k}</dt><dd>{v}</dd>"),
+)
+
+
+def _layout(
+    layout: str, items: list[tuple[str, str]], kind: str, colon: str, rng: random.Random, style: str = "snake"
+) -> str:
+    if layout == "elements":  # one element per field, the way exports write a record
+        root = XML_ROOTS[kind]
+        lines = [f"  <{t}>{v}</{t}>" for t, (_, v) in zip((_element_tag(k, root, style) for k, _ in items), items)]
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n' if rng.random() < 0.3 else ""
+        return f"{head}<{root}>\n" + "\n".join(lines) + f"\n</{root}>"
+    if layout == "html":  # a list, table or paragraphs of a web page or an HTML mail
+        outer, row = rng.choice(HTML_LAYOUTS)
+        return outer.format(rows="\n".join(row.format(k=k, v=v, colon=colon) for k, v in items))
     if layout == "lines":
         return "\n".join(f"{k}{colon} {v}" for k, v in items)
     if layout == "bullets":
