@@ -8,7 +8,7 @@ data ``data/fragments/record_fields.yaml``) and the machine-style keys systems w
 ``firstName``, ``FirstName``), in the layouts below. The offline backends write a share of their
 texts this way (params ``record_share``; 0 keeps the prose-only corpus byte for byte). A
 record's fields are filled through ``FormValues``: some of its values as forms hold them (a sex
-as a letter or an option, a title of any rank, "Condo 374", a short password of symbols).
+as a letter or an option, a title of any rank, "Villa 12", a short password of symbols).
 
 ``template_id`` is ``<code>-r<layout><kind>/<classes>``: a split group is one layout of one record
 kind in one language, so the test split holds layouts the model did not see in training.
