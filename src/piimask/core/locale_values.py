@@ -75,6 +75,13 @@ def _faker(locale: str) -> Faker:
     return Faker(locale)
 
 
+def foreign_faker(rng) -> Faker:
+    """Another country's Faker (FOREIGN_NAME_LOCALES), seeded from ``rng`` for one draw."""
+    fk = _faker(rng.choice(FOREIGN_NAME_LOCALES))
+    fk.seed_instance(rng.randrange(2**31))
+    return fk
+
+
 FORMATS: dict[str, LocaleFormats] = {
     "fr": LocaleFormats(
         months=(
@@ -1020,11 +1027,7 @@ class LocaleValueFactory(ValueFactory):
     def _name_faker(self) -> Faker:
         """This locale's Faker, or for a share of the names another country's: the people a
         French, German, Italian or Dutch text names carry names from everywhere."""
-        if self.rng.random() >= FOREIGN_NAME_RATE:
-            return self.fk
-        fk = _faker(self.rng.choice(FOREIGN_NAME_LOCALES))
-        fk.seed_instance(self.rng.randrange(2**31))
-        return fk
+        return foreign_faker(self.rng) if self.rng.random() < FOREIGN_NAME_RATE else self.fk
 
     def _firstname(self):
         return self._name_faker().first_name()

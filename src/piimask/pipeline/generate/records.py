@@ -25,7 +25,7 @@ from importlib import resources
 import yaml
 
 from ...core.fill import canonical_label
-from ...core.locale_values import FOREIGN_NAME_LOCALES, FOREIGN_NAME_RATE, _faker
+from ...core.locale_values import FOREIGN_NAME_RATE, foreign_faker
 from ...core.streets import compose_street
 
 LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline", "elements", "html")
@@ -218,6 +218,8 @@ DWELLINGS = (  # the word before an address's second-line number, written so in 
     "Palace|Manor|Mansion|Hut|Annex|Wing|Hall|Camp"
 ).split("|")
 CUT_TITLE_RATE = 0.25
+_SEX_OPTIONS = {code: options.split("|") for code, options in FORM_SEXES.items()}
+_TITLE_OPTIONS = {code: options.split("|") for code, options in FORM_TITLES.items()}
 
 
 def _cut(title: str, rng: random.Random) -> str:
@@ -231,7 +233,8 @@ def _cut(title: str, rng: random.Random) -> str:
 class FormValues:
     """The values of a record's fields: ``values`` (the text's value factory), with FORM_RATE of
     its sexes, titles, second address lines, streets, towns and passwords written as forms write
-    them. Seeded by the record, on its own generator: the factory's own sequence is the prose's."""
+    them. Seeded by the record, on a generator of its own (the towns of its streets and districts
+    are still the factory's)."""
 
     FORMED = ("SEX", "PREFIX", "SECONDARYADDRESS", "STREET", "CITY", "PASSWORD")
 
@@ -243,16 +246,15 @@ class FormValues:
         r = self.rng
         if label in ("FIRSTNAME", "MIDDLENAME", "LASTNAME") and self.language == "en":
             if r.random() < FOREIGN_NAME_RATE:
-                fk = _faker(r.choice(FOREIGN_NAME_LOCALES))
-                fk.seed_instance(r.randrange(2**31))
+                fk = foreign_faker(r)
                 return fk.last_name() if label == "LASTNAME" else fk.first_name()
             return self.values(label)
         if label not in self.FORMED or r.random() >= FORM_RATE:
             return self.values(label)
         if label == "SEX":
-            return r.choice(FORM_SEXES[self.language].split("|"))
+            return r.choice(_SEX_OPTIONS[self.language])
         if label == "PREFIX":
-            title = r.choice(FORM_TITLES[self.language].split("|"))
+            title = r.choice(_TITLE_OPTIONS[self.language])
             return _cut(title, r) if " " not in title and len(title) > 4 and r.random() < CUT_TITLE_RATE else title
         if label == "SECONDARYADDRESS":
             return f"{r.choice(DWELLINGS)} {r.randint(1, 999)}"
