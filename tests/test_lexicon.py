@@ -6,6 +6,7 @@ import yaml
 
 from piimask.cli import main
 from piimask.core.config import load_params
+from piimask.core.locale_values import LocaleValueFactory
 from piimask.core.values import EN_FIRST_NAMES, EN_LAST_NAMES, MIDDLE_NAMES, ValueFactory
 from piimask.runtime.lexicon import (
     LEXICON_FILE,
@@ -256,6 +257,7 @@ def test_the_cased_classes_survive_a_save_and_an_old_lexicon_has_none(tmp_path):
     closed = ValueLexicon.load(tmp_path).closed
     assert {"JOBAREA", "JOBTYPE", "ACCOUNTNAME"} <= set(closed) and "Operations" in closed["JOBAREA"]
     assert not set(closed) & {"FIRSTNAME", "CITY", "COMPANYNAME", "CREDITCARDISSUER", "EYECOLOR", "AGE"}
+    assert ValueLexicon.load(tmp_path).symbolic == frozenset()  # English passwords: letters, digits, "_"
     composed = ValueLexicon.load(tmp_path).composed  # job titles: descriptor, area, type
     assert list(composed) == ["JOBTITLE"] and len(composed["JOBTITLE"]) == 3
     assert "Operations" in composed["JOBTITLE"][1] and composed["JOBTITLE"][1] == closed["JOBAREA"]
@@ -339,6 +341,72 @@ def test_an_entity_of_a_class_without_spaces_ends_at_its_first_space(tmp_path):
     assert found(lex, threshold=0.5)[0] == ("URL", "https://e-f.net site")  # the Masker's spans are not cut
     lex.save(tmp_path / LEXICON_FILE)
     assert ValueLexicon.load(tmp_path).spaceless == {"URL"}
+
+
+def test_a_password_is_the_whole_run_without_spaces_it_stands_in(tmp_path):
+    signs = "!#$%&*+-.:;<=>?@^_~"
+    make = _Pools(
+        {
+            "PASSWORD": [f"a{c}B{d}9" for c, d in zip(signs, reversed(signs))],
+            "URL": ["https://a-b.net", "http://c.org/x?q=1"],
+            "USERNAME": ["jo.b", "ann_42", "kim"],
+        }
+    )
+    lex = build_lexicon([make], groups=[], format_classes=["PASSWORD", "URL", "USERNAME"], format_draws=300)
+    assert lex.symbolic == {"PASSWORD"}  # URLs and usernames hold a few signs only
+    german = build_lexicon(
+        [LocaleValueFactory("de", seed=0)], groups=[], format_classes=["PASSWORD", "CURRENCYSYMBOL"], format_draws=500
+    )
+    assert german.symbolic == {"PASSWORD"}  # other languages' passwords hold any sign; currency signs are no ASCII
+    text = 'Passwort: ?k4Tw{q8, Pass (,w5?2$R) and "pQ7." or jo.b, x1#longname'
+    tagged = [
+        ("Passwort", "O"),
+        (":", "O"),
+        ("?", "O"),
+        ("k4Tw", "B-PASSWORD"),
+        ("{", "O"),
+        ("q8", "B-VEHICLEVRM"),  # a part tagged as another class: the password holds most of the run
+        (",", "O"),
+        ("Pass", "O"),
+        ("(", "O"),
+        (",", "O"),
+        ("w5", "B-PASSWORD"),
+        ("?", "O"),
+        ("2", "B-TIME"),
+        ("$", "O"),
+        ("R", "B-PASSWORD"),
+        (")", "O"),
+        ("and", "O"),
+        ('"', "O"),
+        ("pQ7", "B-PASSWORD"),
+        (".", "I-PASSWORD"),
+        ('"', "I-PASSWORD"),
+        ("or", "O"),
+        ("jo", "B-USERNAME"),
+        (".", "I-USERNAME"),
+        ("b", "I-USERNAME"),
+        (",", "O"),
+        ("x1", "B-PASSWORD"),
+        ("#", "O"),
+        ("longname", "B-USERNAME"),  # the password holds the lesser part of its run: left as it is
+    ]
+    words, labels = [w for w, _ in tagged], [lab for _, lab in tagged]
+
+    def found(lexicon, **kw):
+        return [(e["label"], text[e["start"] : e["end"]]) for e in _tagged(text, words, labels, lexicon).entities(**kw)]
+
+    whole = [
+        ("PASSWORD", "?k4Tw{q8"),  # the comma after the run stays outside
+        ("PASSWORD", ",w5?2$R"),  # the brackets around it too
+        ("PASSWORD", "pQ7."),  # quoted: the dot inside is the password's
+        ("USERNAME", "jo.b"),
+        ("PASSWORD", "x1"),
+        ("USERNAME", "longname"),
+    ]
+    assert found(lex) == whole
+    assert found(lex, threshold=0.5) == whole  # the Masker's spans alike
+    assert found(None)[:2] == [("PASSWORD", "k4Tw"), ("VEHICLEVRM", "q8")]  # the model alone
+    assert _saved_and_read_back(lex, tmp_path, "symbolic").symbolic == frozenset()  # an older lexicon: none
 
 
 def test_classes_whose_values_always_hold_a_digit_or_a_joiner_are_the_marked_ones():

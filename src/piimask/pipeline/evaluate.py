@@ -309,6 +309,7 @@ def lexicon_effect(tagger, rows: Sequence[dict], name: str = "") -> dict | None:
         "closed": sorted(lexicon.closed),
         "composed": sorted(lexicon.composed),
         "suffixed": sorted(lexicon.suffixed),
+        "symbolic": sorted(lexicon.symbolic),
         "entities": entities,
         "labels_changed": changed,
         "shape_dropped": dropped,

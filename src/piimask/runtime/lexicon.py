@@ -55,7 +55,11 @@ the model's labels are scored on) check:
 - **suffixed**: classes many of whose values are a capitalised word and a fixed ending from a short
   list (companies: "Varga Group", "Reyes LLC", "Lindqvist and Sons"), with the endings: a word the model
   tagged, followed by such an ending it left out, is a value of the class whole (a surname tagged
-  as one, "Varga" + "Group").
+  as one, "Varga" + "Group");
+- **symbolic**: spaceless classes whose values hold signs of every kind (passwords outside English:
+  "?k4Tw!q8"): an entity of one is the whole run without spaces it stands in, when its class holds
+  most of the run's tagged characters (the model tags letters and digits and leaves signs out);
+  the Masker's PII-ness decision takes it too.
 
 An entity that fails its class's shape takes the most probable class its value fits, or O
 (``TaggedText._shape_checked``, ``TaggedText._spaceless_cut``, ``TaggedText._edges_fixed``,
@@ -69,6 +73,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -95,6 +100,8 @@ CASED_MAX_LOWER = 0.005  # the share of those draws, at most, written without a 
 CLOSED_MAX_VALUES = 50  # a class whose draws (per factory) take at most this many values draws from a short list
 # (a composed class: at most this many words in each position of its values)
 SUFFIX_MIN_SHARE = 0.03  # the share of a class's draws that one ending after a capitalised first word must hold
+SYMBOLIC_MIN_SIGNS = 12  # different ASCII signs (of _PUNCTUATION) a spaceless class's draws must hold
+_PUNCTUATION = frozenset(string.punctuation)
 _MARK = re.compile(r"\d|[^\W_][._@:/-][^\W_]")  # a digit, or a joiner between letters or digits
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)[^\w\n]*([^\W\d_])")
 _WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?(?:\s+[^\W\d_]+(?:['-][^\W\d_]+)*[.,]?)*")
@@ -176,6 +183,7 @@ class ValueLexicon:
         closed: Mapping[str, Iterable[str]] | None = None,
         composed: Mapping[str, Sequence[Iterable[str]]] | None = None,
         suffixed: Mapping[str, Iterable[str]] | None = None,
+        symbolic: Iterable[str] = (),
     ):
         if len(groups) != len(values):
             raise ValueError(f"value lexicon: {len(groups)} groups but {len(values)} value tables")
@@ -188,6 +196,7 @@ class ValueLexicon:
         self.marked = frozenset(marked)
         self.titled = frozenset(titled)
         self.signless = frozenset(signless)
+        self.symbolic = frozenset(symbolic)
         self.closed = {c: sorted(set(v)) for c, v in (closed or {}).items()}
         self._closed_of: dict[str, frozenset] = {}
         for c, vs in self.closed.items():
@@ -309,6 +318,7 @@ class ValueLexicon:
             "closed": self.closed,
             "composed": self.composed,
             "suffixed": self.suffixed,
+            "symbolic": sorted(self.symbolic),
             "info": self.info,
         }
 
@@ -338,6 +348,7 @@ class ValueLexicon:
                 d.get("closed"),
                 d.get("composed"),
                 d.get("suffixed"),
+                d.get("symbolic", ()),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not a piimask value lexicon ({e}); delete it or train again") from e
@@ -382,6 +393,7 @@ def build_lexicon(
     seen: dict[str, Counter] = {}
     lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     untitled, signed = Counter(), Counter()
+    signs: dict[str, set] = {}  # per class, the signs its values hold
     short: dict[str, set | None] = {}  # per class, its values while its draws come from a short list
     # per class, the words in each position while its values have one number of words, each from a short list
     parts: dict[str, list | None] = {}
@@ -406,6 +418,7 @@ def build_lexicon(
                 spaced[name] += any(ch.isspace() for ch in value.strip())
                 plain[name] += not marked(value)
                 signed[name] += has_sign(value)
+                signs.setdefault(name, set()).update(ch for ch in value if ch in _PUNCTUATION)
                 v = value.strip()
                 vs = taken.setdefault(name, set())
                 if v and vs is not None:
@@ -443,6 +456,7 @@ def build_lexicon(
     marks = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not plain[c])
     titles = sorted(c for c, n in lettered.items() if n >= CASED_MIN_COUNT and untitled[c] <= CASED_MAX_LOWER * n)
     signless = sorted(c for c, n in drawn.items() if n >= CASED_MIN_COUNT and not signed[c])
+    symbolic = sorted(c for c in spaceless if len(signs.get(c, ())) >= SYMBOLIC_MIN_SIGNS)
     closed = {c: sorted(vs) for c, vs in short.items() if vs and drawn[c] >= CASED_MIN_COUNT}
     composed = {
         c: [sorted(p) for p in ps] for c, ps in parts.items() if ps and drawn[c] >= CASED_MIN_COUNT and c not in closed
@@ -472,9 +486,10 @@ def build_lexicon(
         "cased_max_lower": CASED_MAX_LOWER,
         "closed_max_values": CLOSED_MAX_VALUES,
         "suffix_min_share": SUFFIX_MIN_SHARE,
+        "symbolic_min_signs": SYMBOLIC_MIN_SIGNS,
     }
     return ValueLexicon(
-        groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed
+        groups, tables, info, formats, cased, spaceless, marks, titles, signless, closed, composed, suffixed, symbolic
     )
 
 
