@@ -424,10 +424,13 @@ class TaggedText:
         hits = np.flatnonzero((cls > 0) & symbolic[cls])
         if not len(hits):
             return cls, begin
-        glued = np.zeros(n, dtype=bool)
-        glued[1:] = (starts[1:] == ends[:-1]) & (ends[:-1] > starts[:-1]) & (ends[1:] > starts[1:])
+        glued = _touching(starts, ends)
         run_start = np.maximum.accumulate(np.where(~glued, np.arange(n), 0))
         cls, begin = cls.copy(), begin.copy()
+
+        def tok(u: int) -> str:
+            return text[starts[u] : ends[u]]
+
         done = set()
         for t in hits.tolist():
             lo = int(run_start[t])
@@ -444,10 +447,6 @@ class TaggedText:
             k = max(chars, key=chars.get)
             if not symbolic[k] or 2 * chars[k] <= sum(chars.values()):
                 continue
-
-            def tok(u: int) -> str:
-                return text[starts[u] : ends[u]]
-
             run = lo, hi
             enclosed = hi > lo and tok(lo) + tok(hi) in _ENCLOSING
             if enclosed:
@@ -583,6 +582,14 @@ def _entity_bounds(cls: np.ndarray, begin: np.ndarray) -> tuple[np.ndarray, np.n
     return np.flatnonzero(starts), np.flatnonzero((cls != 0) & ~cont_next)
 
 
+def _touching(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per token: whether it touches the token before it (no character between them, neither of
+    them empty), i.e. the two are pieces of one run without spaces."""
+    glued = np.zeros(len(starts), dtype=bool)
+    glued[1:] = (starts[1:] == ends[:-1]) & (ends[:-1] > starts[:-1]) & (ends[1:] > starts[1:])
+    return glued
+
+
 def _word_consistent(
     text: str,
     starts: np.ndarray,
@@ -596,8 +603,7 @@ def _word_consistent(
     n = len(cls)
     if n < 2:
         return cls, begin
-    glued = np.zeros(n, dtype=bool)
-    glued[1:] = (starts[1:] == ends[:-1]) & (ends[:-1] > starts[:-1]) & (ends[1:] > starts[1:])
+    glued = _touching(starts, ends)
     idx = np.flatnonzero(glued)
     if len(idx):
         glued[idx] = [
