@@ -681,6 +681,55 @@ def test_classes_whose_values_are_words_each_from_a_short_list_are_the_composed_
     ]
 
 
+def test_with_several_factories_a_class_is_closed_or_composed_where_some_factory_draws_it_so():
+    lead = ["Senior", "Regional", "Chief", "Lead", "Future", "Direct", "Global", "Dynamic", "Legacy"]
+    area, kind = ["Data", "Quality", "Research"], ["Agent", "Officer"]  # 54 titles: more than a short list
+    english = _Pools(
+        {
+            "PREFIX": ["Mr", "Mrs", "Dr"],
+            "SEX": ["Male", "Female"],
+            "JOBTITLE": [f"{d} {a} {t}" for d in lead for a in area for t in kind],
+            "CITY": [f"Town{i}" for i in range(80)],
+        }
+    )
+    french = _Pools(
+        {
+            "PREFIX": [f"Titre{i}" for i in range(80)],  # open here
+            "SEX": ["femme", "homme"],  # without a capital: no list here
+            "JOBTITLE": [f"Chargé de projet {i}" for i in range(80)],
+            "CITY": ["Lyon", "Nantes"],  # a short list here only
+        }
+    )
+    dutch = _Pools(
+        {
+            "PREFIX": ["Dhr.", "Mevr."],
+            "SEX": ["Man", "Vrouw"],
+            "JOBTITLE": [f"{a} {b}" for a in "ABCDEFGH" for b in "IJKLMNOP"],  # two words: composed here
+            "CITY": [f"Dorp{i}" for i in range(80)],
+        }
+    )
+    classes = ["PREFIX", "SEX", "JOBTITLE", "CITY"]
+    lex = build_lexicon([english, french, dutch], groups=[], format_classes=classes, format_draws=300)
+    assert lex.closed == {
+        "PREFIX": ["Dhr.", "Dr", "Mevr.", "Mr", "Mrs"],  # the lists of the factories that draw one
+        "SEX": ["Female", "Male", "Man", "Vrouw"],
+        "CITY": ["Lyon", "Nantes"],
+    }
+    assert lex.composed == {}  # three words in English, two in Dutch: no one composition
+    alone = build_lexicon([english, french], groups=[], format_classes=classes, format_draws=300)
+    assert alone.composed == {"JOBTITLE": [sorted(lead), area, sorted(kind)]}
+    # one factory alone: as before
+    assert build_lexicon([french], groups=[], format_classes=classes, format_draws=300).closed == {
+        "CITY": ["Lyon", "Nantes"]
+    }
+    text = "Mr Senior Data Agent met Titre3 in Lyon (Vrouw)."
+    assert [(text[s:e], sorted(c)) for s, e, c in alone.closed_values(text)] == [
+        ("Mr", ["PREFIX"]),
+        ("Senior Data Agent", ["JOBTITLE"]),
+        ("Lyon", ["CITY"]),
+    ]  # an open factory's value is the model's to find
+
+
 def test_a_composed_value_the_model_cut_or_left_untagged_is_one_entity_of_its_class():
     lex = ValueLexicon(
         [("JOBAREA", "JOBTYPE", "JOBTITLE")],

@@ -46,7 +46,10 @@ the model's labels are scored on) check:
   the model's best non-O class for it is the value's class, and one it tagged in part ("Home Loan"
   of "Home Loan Account") is tagged whole. Unlike the shape checks, this one reads values, not
   shapes, and the Masker's PII-ness decision takes it too: such a value is masked whatever the
-  threshold when the model names its class;
+  threshold when the model names its class. With several factories (a multilingual run), a class
+  is closed when some of them draw it from a short list, with those lists: the English titles and
+  sexes stay lists where the French ones are open, and the open factories' values are left to the
+  model (so are composed classes);
 - **composed**: classes whose values are a fixed number of words, each position's word from a short
   list and capitalised (job titles: a descriptor, an area and a type, "Regional Creative Officer"),
   with the lists per position: a value written so is read as one value of its class, found and
@@ -394,8 +397,9 @@ def build_lexicon(
     lettered, lower, drawn, spaced, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     untitled, signed = Counter(), Counter()
     signs: dict[str, set] = {}  # per class, the signs its values hold
-    short: dict[str, set | None] = {}  # per class, its values while its draws come from a short list
-    # per class, the words in each position while its values have one number of words, each from a short list
+    short: dict[str, set] = {}  # per class, the values of the factories that draw it from a short list
+    # per class, the words in each position of the factories that draw its values with one number of
+    # words, each from a short list
     parts: dict[str, list | None] = {}
     # per class and ending after a first word: how often drawn, and the first words drawn before it
     endings: dict[str, Counter] = {}
@@ -403,6 +407,7 @@ def build_lexicon(
     uncapped: dict[tuple[str, str], int] = Counter()
     for make in factories:
         taken: dict[str, set | None] = {}
+        its_parts: dict[str, list | None] = {}
         for label in format_classes:
             for _ in range(format_draws):
                 value = make(label)
@@ -433,18 +438,28 @@ def build_lexicon(
                         lead.add(head)
                     uncapped[name, tail] += not head[:1].isupper()
                 words = v.split(" ")
-                ps = parts.setdefault(name, [set() for _ in words])
+                ps = its_parts.setdefault(name, [set() for _ in words])
                 if ps is not None:
                     if len(words) != len(ps) or len(words) < 2 or not all(any(ch.isupper() for ch in w) for w in words):
-                        parts[name] = None
+                        its_parts[name] = None
                     else:
                         for p, w in zip(ps, words):
                             p.add(w)
                         if any(len(p) > CLOSED_MAX_VALUES for p in ps):
-                            parts[name] = None
-        for name, vs in taken.items():  # short only when every factory draws it from a short list
-            before = short.get(name, set())
-            short[name] = None if vs is None or before is None else before | vs
+                            its_parts[name] = None
+        # A class is short (or composed) when some factory draws it so: the lists of those factories
+        # (an English title list holds in a multilingual run whose French titles are open). A list's
+        # value is found only where it is written, so another factory's open values are left to the
+        # model. Factories composing one class from different numbers of words disagree: not composed.
+        for name, vs in taken.items():
+            if vs is not None:
+                short[name] = short.get(name, set()) | vs
+        for name, ps in its_parts.items():
+            if ps is None:
+                continue
+            before = parts.get(name, [set() for _ in ps])
+            if before is not None:
+                parts[name] = [b | p for b, p in zip(before, ps)] if len(before) == len(ps) else None
     formats = {}
     for f, c in sorted(seen.items()):
         top, n = c.most_common(1)[0]
