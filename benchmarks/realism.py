@@ -3,6 +3,8 @@
     python -m benchmarks.realism --name v2 [--records 7500] [--epochs 2] [--seed 42]
     python -m benchmarks.realism --name v2g --corpus v2 --set train_sampling=group_by_length
                                                     # v2's corpus, trained another way (paired)
+    python -m benchmarks.realism --name v2b --corpus v2 --brackets 0.08
+                                                    # v2's corpus with 8 % of its texts bracketed
     python -m benchmarks.realism --table            # every finished experiment as a markdown table
     python -m benchmarks.realism --budget v2        # each epoch's checkpoint of an experiment, scored
     python -m benchmarks.realism --rescore v2       # the model scored again with the current decoding
@@ -23,6 +25,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def bracket_records(records: list, share: float) -> list:
+    """``records`` with the values of a ``share`` of them written in brackets, the records chosen
+    and bracketed as params ``bracket_share`` does at generation (by each record's seed)."""
+    from piimask.core.fill import bracketed, target_from_source
+    from piimask.pipeline.generate.run import value_brackets
+
+    for r in records:
+        pair = value_brackets(r.seed, share)
+        if pair[0] and r.privacy_mask:
+            r.source_text, r.privacy_mask = bracketed(r.source_text, r.privacy_mask, pair)
+            r.target_text = target_from_source(r.source_text, r.privacy_mask)
+    return records
 
 
 def _splits(params) -> dict:
@@ -49,9 +65,11 @@ def run_experiment(
     profile: str = "default",
     extra: dict | None = None,
     corpus: str | None = None,
+    brackets: float = 0.0,
 ) -> dict:
     """One experiment; ``corpus`` names an earlier experiment whose generated records are reused
-    as they are (a paired comparison: only the training differs)."""
+    as they are (a paired comparison: only the training differs), or with a ``brackets`` share of
+    them bracketed after the fact (``bracket_records``: only the brackets and the training differ)."""
     from piimask.core import config, io
     from piimask.pipeline import evaluate, train
     from piimask.pipeline.generate import generate
@@ -66,6 +84,8 @@ def run_experiment(
         params.data_dir.mkdir(parents=True, exist_ok=True)
         source = params.run_dir.parent / f"exp-{corpus}" / "data" / "generated.jsonl"
         (params.data_dir / "generated.jsonl").write_bytes(source.read_bytes())
+        if brackets:
+            io.write_records(params.data_dir / "generated.jsonl", bracket_records(io.read_records(source), brackets))
     else:
         generate(params, progress=False)
     splits = _splits(params)
@@ -86,6 +106,7 @@ def run_experiment(
         "profile": profile,
         "extra": extra or {},
         "corpus": corpus or name,
+        "corpus_brackets": brackets,
         "accepted": accepted,
         "rejected": rejected,
         "train_records": result.metrics["train_records"],
@@ -195,6 +216,13 @@ def main(argv=None) -> None:
         help="another params override, e.g. --set max_train_records=2000",
     )
     ap.add_argument("--corpus", metavar="NAME", help="reuse experiment NAME's generated records (no generation)")
+    ap.add_argument(
+        "--brackets",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="with --corpus: write the values of SHARE of the reused records in brackets (as bracket_share does)",
+    )
     ap.add_argument("--table", action="store_true")
     ap.add_argument("--budget", metavar="NAME", help="score each epoch's checkpoint of experiment NAME")
     ap.add_argument("--rescore", metavar="NAME", help="score experiment NAME's model again with the current code")
@@ -212,7 +240,9 @@ def main(argv=None) -> None:
     import yaml
 
     extra = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)}
-    out = run_experiment(args.name, args.records, args.epochs, args.seed, args.profile, extra, args.corpus)
+    out = run_experiment(
+        args.name, args.records, args.epochs, args.seed, args.profile, extra, args.corpus, args.brackets
+    )
     print(json.dumps({k: out[k] for k in ("name", "train_seconds", "synthetic_test", "real")}, indent=1))
 
 

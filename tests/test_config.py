@@ -83,6 +83,7 @@ BAD = {
     "locales": ["en_us"],
     "languages": ["en", "French"],
     "record_share": 1.5,
+    "bracket_share": -0.1,
     "backend": "openai",
     "strategy": "best",
     "n_records": 10**9,

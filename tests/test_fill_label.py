@@ -6,7 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from piimask.core.fill import PlaceholderError, fill, find_placeholders, target_from_source
+from piimask.core.fill import (
+    PlaceholderError,
+    bracketed,
+    fill,
+    find_placeholders,
+    placeholder_reasons,
+    target_from_source,
+)
 from piimask.core.label import (
     bio_for_given_tokens,
     bio_from_offsets,
@@ -106,6 +113,40 @@ def test_settling_records_a_look_alike_under_one_class_in_mask_and_target():
     assert settle_label("DOB", "1 May 1990") == "DOB" and set(SETTLED) == {"CURRENCYNAME", "IP"}
     plain = fill("[IP] [CURRENCYNAME]", lambda label: "Euro" if label == "CURRENCYNAME" else "10.1.2.3")
     assert [e["label"] for e in plain.privacy_mask] == ["IP", "CURRENCYNAME"]  # no settle: as written
+
+
+def test_brackets_stand_around_each_value_outside_its_span_unless_they_make_a_placeholder():
+    values = iter(["Brunel", "Okafor", "M", "AB12", "Rue des Lilas"])
+    r = fill(
+        "Names: [LASTNAME]-[LASTNAME], sex [SEX], code [PASSWORD], at [STREET].",
+        lambda label: next(values),
+        brackets=("[", "]"),
+    )
+    # "[M]" and "[AB12]" would read as placeholders in capitals: those values are written bare
+    assert r.source_text == "Names: [Brunel]-[Okafor], sex M, code AB12, at [Rue des Lilas]."
+    assert [r.source_text[e["start"] : e["end"]] for e in r.privacy_mask] == [
+        "Brunel",
+        "Okafor",
+        "M",
+        "AB12",
+        "Rue des Lilas",
+    ]
+    assert r.target_text == "Names: [[LASTNAME]]-[[LASTNAME]], sex [SEX], code [PASSWORD], at [[STREET]]."
+    assert target_from_source(r.source_text, r.privacy_mask) == r.target_text
+    assert not placeholder_reasons(r.source_text)
+    values = iter(["Abbé", "M", "Senlis"])
+    r = fill("<person> [PREFIX] [SEX] [CITY]", lambda label: next(values), brackets=("<", ">"))
+    assert r.source_text == "<person> <Abbé> M <Senlis>" and not placeholder_reasons(r.source_text)
+    assert fill("[CITY]", lambda label: "Senlis").source_text == "Senlis"  # no brackets by default
+    assert placeholder_reasons("[M] and <SSN>") == ["placeholder_left", "unknown_label"]
+
+
+@pytest.mark.parametrize("pair", [("[", "]"), ("<", ">")])
+def test_a_text_bracketed_after_filling_is_the_text_filled_with_brackets(pair):
+    masked = "Hi [FIRSTNAME] [LASTNAME] ([SEX]), your code [PASSWORD] for [STREET] [BUILDINGNUMBER]."
+    for seed in range(20):
+        plain, kept = (fill(masked, ValueFactory(seed=seed), brackets=b) for b in (("", ""), pair))
+        assert bracketed(plain.source_text, plain.privacy_mask, pair) == (kept.source_text, kept.privacy_mask)
 
 
 def test_variants_are_recognised_and_ipv4_is_not_an_index():

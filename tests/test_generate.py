@@ -40,6 +40,36 @@ def params(tmp_path, **kw):
 # -- offline ------------------------------------------------------------------------------------
 
 
+def test_a_bracket_share_of_texts_keep_brackets_around_every_value_and_pass_the_gate(tmp_path):
+    from piimask.pipeline import validate
+    from piimask.pipeline.generate.run import value_brackets
+
+    assert {value_brackets(s, 0.0) for s in range(300)} == {("", "")}
+    kinds = Counter(value_brackets(s, 0.25) for s in range(2000))
+    assert kinds == Counter(value_brackets(s, 0.25) for s in range(2000))  # the seed decides
+    assert 0.2 < 1 - kinds[("", "")] / 2000 < 0.3 and kinds[("[", "]")] > kinds[("<", ">")] > 0
+
+    def run(share):
+        p = params(tmp_path, run_name=f"b{share}", n_records=80, languages=["en", "fr"], bracket_share=share)
+        generate(p, progress=False)
+        return read_records(p.data_dir / "generated.jsonl")
+
+    def bracketed(r):
+        return sum(
+            0 < m["start"] and r.source_text[m["start"] - 1] + r.source_text[m["end"] : m["end"] + 1] in ("[]", "<>")
+            for m in r.privacy_mask
+        )
+
+    bare, kept = run(0.0), run(1.0)
+    assert sum(bracketed(r) for r in bare) < 0.02 * sum(len(r.privacy_mask) for r in bare)
+    assert sum(bracketed(r) for r in kept) > 0.8 * sum(len(r.privacy_mask) for r in kept)
+    for r in kept:
+        check_spans(r.source_text, r.privacy_mask)
+        assert r.target_text == target_from_source(r.source_text, r.privacy_mask)
+    accepted, rejected = validate.gate(kept)
+    assert not rejected, [x.reject_reasons for x in rejected][:3]
+
+
 def test_offline_end_to_end_valid_reproducible_and_covering(tmp_path):
     p = params(tmp_path, n_records=1200, strategy="balanced", min_class_count=25)
     s = generate(p, progress=False)

@@ -55,6 +55,7 @@ class Params:
     languages: list = _default_factory("languages")  # codes, or {code: weight}
     # -- generate
     record_share: float = DEFAULTS["record_share"]  # offline: share of texts written as records
+    bracket_share: float = DEFAULTS["bracket_share"]  # share of texts whose values keep brackets
     backend: str = DEFAULTS["backend"]
     strategy: str = DEFAULTS["strategy"]
     n_records: int = DEFAULTS["n_records"]
@@ -203,6 +204,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max_chars": _AT_LEAST_1,
     "batch_poll_s": (lambda v: v > 0, "must be positive (seconds between job status checks)"),
     "record_share": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of the offline texts)"),
+    "bracket_share": (lambda v: 0 <= v <= 1, "must lie in [0, 1] (a share of the texts)"),
     "validation_fraction": (lambda v: 0 < v < 0.5, "must lie strictly between 0 and 0.5"),
     "test_fraction": (lambda v: 0 < v < 0.5, "must lie strictly between 0 and 0.5"),
     "learning_rate": (lambda v: 0 < v < 1, "must lie in (0, 1)"),

@@ -85,7 +85,12 @@ def find_placeholders(masked: str) -> list[Placeholder]:
     return out
 
 
-def fill(masked: str, value_for: Callable[[str], str], settle: Callable[[str, str], str] | None = None) -> Filled:
+def fill(
+    masked: str,
+    value_for: Callable[[str], str],
+    settle: Callable[[str, str], str] | None = None,
+    brackets: tuple[str, str] = ("", ""),
+) -> Filled:
     """Replace every placeholder with ``value_for(label)``.
 
     Indexed repeats (``[FIRSTNAME_1]`` twice) get one value; unindexed repeats get fresh values.
@@ -93,6 +98,10 @@ def fill(masked: str, value_for: Callable[[str], str], settle: Callable[[str, st
     privacy mask and the target text): ``taxonomy.settle_label`` settles look-alikes the dataset
     labels two ways onto one. Raises ``PlaceholderError`` if any placeholder names a label outside
     the taxonomy.
+
+    ``brackets`` (``("[", "]")``, ``("<", ">")``) are written around every value, outside its span,
+    as some texts keep them ("[Brunel]-[Okafor]"); a value that the brackets would make read as a
+    placeholder (``[SSN]``, ``<M>``) is written bare.
     """
     holders = find_placeholders(masked)
     unknown = [h.raw for h in holders if not h.known]
@@ -119,14 +128,49 @@ def fill(masked: str, value_for: Callable[[str], str], settle: Callable[[str, st
         if not value:
             raise ValueError(f"empty value generated for {h.label}")
         label = settle(h.label, value) if settle is not None else h.label
-        mask.append({"value": value, "start": src_len, "end": src_len + len(value), "label": label})
-        src.append(value)
-        tgt.append(f"[{label}]")
-        src_len += len(value)
+        left, right = (
+            brackets if brackets[0] and not placeholder_reasons(brackets[0] + value + brackets[1]) else ("", "")
+        )
+        mask.append(
+            {"value": value, "start": src_len + len(left), "end": src_len + len(left) + len(value), "label": label}
+        )
+        src.append(left + value + right)
+        tgt.append(f"{left}[{label}]{right}")
+        src_len += len(left) + len(value) + len(right)
         cursor = h.end
     src.append(masked[cursor:])
     tgt.append(masked[cursor:])
     return Filled("".join(src), "".join(tgt), mask)
+
+
+def bracketed(source_text: str, privacy_mask: list[dict], brackets: tuple[str, str]) -> tuple[str, list[dict]]:
+    """(source_text, privacy_mask) of a filled text with ``brackets`` around every value, as
+    ``fill(..., brackets=brackets)`` writes them: a record filled without brackets, bracketed after
+    the fact (the same texts and values, for a paired comparison)."""
+    left, right = brackets
+    out, mask, cursor, shift = [], [], 0, 0
+    for ent in sorted(privacy_mask, key=lambda e: e["start"]):
+        value = source_text[ent["start"] : ent["end"]]
+        lo, hi = (left, right) if left and not placeholder_reasons(left + value + right) else ("", "")
+        out += [source_text[cursor : ent["start"]], lo, value, hi]
+        mask.append({**ent, "start": ent["start"] + shift + len(lo), "end": ent["end"] + shift + len(lo)})
+        shift += len(lo) + len(hi)
+        cursor = ent["end"]
+    out.append(source_text[cursor:])
+    return "".join(out), mask
+
+
+def placeholder_reasons(text: str) -> list[str]:
+    """What a filled text must not hold: ``placeholder_left`` for a placeholder of a known class or
+    a ``[NAME]`` in capitals, ``unknown_label`` for a placeholder-like name in capitals outside the
+    classes (``[M]``, ``<FOO>``); the validation gate rejects a record for either."""
+    holders = find_placeholders(text)
+    reasons = []
+    if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):
+        reasons.append("placeholder_left")
+    if any(not h.known and re.fullmatch(r"[A-Z][A-Z0-9_ ]*", h.raw) for h in holders):
+        reasons.append("unknown_label")
+    return reasons
 
 
 def target_from_source(source_text: str, privacy_mask: list[dict]) -> str:

@@ -85,14 +85,14 @@ def answer_problems(text: str) -> list[str]:
     return reasons
 
 
-def fill_answer(text: str, values, settle=None) -> tuple[dict | None, list[str]]:
+def fill_answer(text: str, values, settle=None, brackets: tuple[str, str] = ("", "")) -> tuple[dict | None, list[str]]:
     """(filled fields, reasons): fields are source_text, target_text, privacy_mask; ``settle``
-    as in ``core.fill.fill``."""
+    and ``brackets`` as in ``core.fill.fill``."""
     reasons = answer_problems(text)
     if reasons:
         return None, reasons
     try:
-        f = fill(text, values, settle)
+        f = fill(text, values, settle, brackets)
     except PlaceholderError as exc:  # answer_problems found these already; kept for safety
         return None, ["unknown_label:" + ",".join(exc.unknown)]
     return {"source_text": f.source_text, "target_text": f.target_text, "privacy_mask": f.privacy_mask}, []

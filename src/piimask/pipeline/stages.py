@@ -37,6 +37,7 @@ _GEN = (
     "locales",
     "languages",
     "record_share",
+    "bracket_share",
     "backend",
     "strategy",
     "n_records",

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from ..core import recognizers
-from ..core.fill import find_placeholders
+from ..core.fill import placeholder_reasons
 from ..core.label import offsets_from_wordpieces, span_problems
 from ..core.record import Record
 from ..core.values import iban_valid
@@ -105,11 +105,7 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
         reasons.append("refusal")
     elif introduced(text):
         reasons.append("preamble")
-    holders = find_placeholders(text)
-    if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):
-        reasons.append("placeholder_left")
-    if any(not h.known and re.fullmatch(r"[A-Z][A-Z0-9_ ]*", h.raw) for h in holders):
-        reasons.append("unknown_label")
+    reasons += placeholder_reasons(text)
     mask = rec.privacy_mask
     if not mask:
         reasons.append("no_pii")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ def run_salt(params: Params, model_id: str | None = None) -> str:
     look-alikes gets ids of its own, so records labelled the settled way are never reused by it
     (the other way round, ``settle_rows`` settles records of an earlier run in place)."""
     salt = f"{params.run_name}:{params.seed}:{params.backend}:{model_id or params.model_id}:{params.strategy}"
+    if params.bracket_share:  # records filled with other brackets are not reused
+        salt += f":brackets{params.bracket_share:g}"
     return salt if params.settle_lookalikes else salt + ":unsettled"
 
 
@@ -176,6 +179,19 @@ def to_request(plan: Plan, params: Params) -> Request:
     )
 
 
+# the brackets of a text whose values keep them: square two times in three, angle otherwise
+BRACKETS = ((("[", "]"),) * 2) + ((("<", ">"),))
+
+
+def value_brackets(seed: int, share: float) -> tuple[str, str]:
+    """The brackets around every value of the request ``seed``'s text: for a ``share`` of the
+    requests (decided by the seed alone, so a share of 0 changes nothing) a pair of ``BRACKETS``,
+    as texts that keep a template's brackets write them ("[Brunel]-[Okafor]", "<Abbé>"); none
+    otherwise."""
+    rng = random.Random(f"brackets/{seed}")
+    return rng.choice(BRACKETS) if share and rng.random() < share else ("", "")
+
+
 def answer_to_record(result: Result, request: Request, params: Params, backend: Backend) -> Record:
     """A record for one answered request: filled and ready to label, or rejected with its reasons."""
     md = request.metadata
@@ -186,7 +202,12 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
     values = value_factory(language or "en", md["seed"], tuple(params.locales))
     if is_record(result.metadata.get("template_id", "")):  # a form's fields hold a form's values
         values = FormValues(values, language or "en", md["seed"])
-    filled, reasons = fill_answer(text, values, settle_label if params.settle_lookalikes else None)
+    filled, reasons = fill_answer(
+        text,
+        values,
+        settle_label if params.settle_lookalikes else None,
+        value_brackets(md["seed"], params.bracket_share),
+    )
     rec = Record(
         id=f"pm-{request.request_id}",
         source_text=text,
