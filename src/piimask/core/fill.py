@@ -128,25 +128,23 @@ def fill(
         if not value:
             raise ValueError(f"empty value generated for {h.label}")
         label = settle(h.label, value) if settle is not None else h.label
-        left, right = (
-            brackets if brackets[0] and not placeholder_reasons(brackets[0] + value + brackets[1]) else ("", "")
-        )
-        mask.append(
-            {"value": value, "start": src_len + len(left), "end": src_len + len(left) + len(value), "label": label}
-        )
-        src.append(left + value + right)
-        tgt.append(f"{left}[{label}]{right}")
-        src_len += len(left) + len(value) + len(right)
+        mask.append({"value": value, "start": src_len, "end": src_len + len(value), "label": label})
+        src.append(value)
+        tgt.append(f"[{label}]")
+        src_len += len(value)
         cursor = h.end
     src.append(masked[cursor:])
     tgt.append(masked[cursor:])
+    if brackets[0]:
+        source, mask = bracketed("".join(src), mask, brackets)
+        return Filled(source, target_from_source(source, mask), mask)
     return Filled("".join(src), "".join(tgt), mask)
 
 
 def bracketed(source_text: str, privacy_mask: list[dict], brackets: tuple[str, str]) -> tuple[str, list[dict]]:
-    """(source_text, privacy_mask) of a filled text with ``brackets`` around every value, as
-    ``fill(..., brackets=brackets)`` writes them: a record filled without brackets, bracketed after
-    the fact (the same texts and values, for a paired comparison)."""
+    """(source_text, privacy_mask) of a filled text with ``brackets`` around every value (``fill``
+    writes its texts so; a record filled without brackets can be bracketed after the fact, for a
+    paired comparison)."""
     left, right = brackets
     out, mask, cursor, shift = [], [], 0, 0
     for ent in sorted(privacy_mask, key=lambda e: e["start"]):
