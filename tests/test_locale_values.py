@@ -1,11 +1,12 @@
 """Values of French, German, Italian and Dutch texts: each locale's formats, checked by patterns
 and checksums written here from the formats' definitions, not shared with piimask."""
 
+import random
 import re
 
 import pytest
 
-from piimask.core.locale_values import FORMATS, LocaleValueFactory, value_factory
+from piimask.core.locale_values import FORMATS, LocaleValueFactory, short_title, value_factory
 from piimask.core.taxonomy import CLASSES
 from piimask.core.values import ValueFactory
 
@@ -116,10 +117,22 @@ def test_national_identifiers(lang):
 def test_honorifics_sexes_and_amounts_of_the_language(lang):
     prefixes = set(values(lang, "PREFIX"))
     expected = {"fr": {"M.", "Mme"}, "de": {"Herr", "Frau"}, "it": {"Sig.", "Sig.ra"}, "nl": {"dhr.", "mevr."}}[lang]
-    assert expected <= prefixes and prefixes <= set(FORMATS[lang].prefixes)
+    titles = FORMATS[lang].titles
+    assert expected <= prefixes
+    assert prefixes & set(titles) and prefixes & set(FORMATS[lang].prefixes)  # courtesy prefixes and titles
+    cut = prefixes - set(FORMATS[lang].prefixes) - set(titles)  # the rest: titles cut short
+    assert cut and all(any(t.startswith(c.rstrip(".")[0]) and len(c.rstrip(".")) < len(t) for t in titles) for c in cut)
     assert set(values(lang, "SEX")) <= set(FORMATS[lang].sexes)
     amounts = values(lang, "AMOUNT")
     assert any("," in a for a in amounts) and not any(re.search(r"\d\.\d{2}$", a) for a in amounts)  # decimal comma
+
+
+def test_short_title_cuts_a_title_as_forms_do():
+    rng = random.Random(3)
+    cuts = {short_title("Burgemeester", rng) for _ in range(200)}
+    assert cuts <= {"Bur", "Burg", "Brg", "Bur.", "Burg.", "Brg."} and len(cuts) == 6
+    for kept in ("Abt", "Graf", "Mgr", "Bgm.", "De heer"):  # short, cut already, two words
+        assert short_title(kept, rng) == kept
 
 
 def test_english_keeps_the_value_factory():
