@@ -133,6 +133,9 @@ def test_short_title_cuts_a_title_as_forms_do():
     assert cuts <= {"Bur", "Burg", "Brg", "Bur.", "Burg.", "Brg."} and len(cuts) == 6
     for kept in ("Abt", "Graf", "Mgr", "Bgm.", "De heer"):  # short, cut already, two words
         assert short_title(kept, rng) == kept
+    # one consonant after the first letter: its first three letters, or (records' forms) the bare skeleton
+    assert {short_title("Reine", rng) for _ in range(200)} == {"Rei", "Rein", "Rei.", "Rein."}
+    assert {short_title("Reine", rng, (3, 3, 4), 0.0, pad=False) for _ in range(200)} == {"Rei", "Rein", "Rn"}
 
 
 def test_english_keeps_the_value_factory():

@@ -1189,19 +1189,24 @@ FORMATS: dict[str, LocaleFormats] = {
 _IT_TOWNS = tuple(sorted(_ItAddress.cities))
 
 
-def short_title(title: str, rng) -> str:
-    """``title`` cut short as forms and lists write it: its first three or four letters
-    ("Gräf", "Bar") or its first letter and two consonants after it ("Bgm" for Burgemeester),
-    with a full stop half the time. A title of four letters or fewer, of two words or already
-    cut short is kept as it is."""
+def short_title(title: str, rng, lengths: tuple[int, ...] = (3, 4), stop_rate: float = 0.5, pad: bool = True) -> str:
+    """``title`` cut short as forms and lists write it: its first letters (one of ``lengths``:
+    "Gräf", "Bar") or its first letter and two consonants after it ("Bgm" for Burgemeester),
+    with a full stop ``stop_rate`` of the time. A title of four letters or fewer, of two words or
+    already cut short is kept as it is. With ``pad``, a title with fewer than two consonants
+    after its first letter is cut to its first three letters instead ("Rei", not "Rn"; records'
+    forms keep the bare skeleton, as their corpora were measured)."""
     if len(title) <= 4 or " " in title or title.endswith("."):
         return title
     if rng.random() < 0.6:
-        short = title[: rng.choice((3, 4))]
+        short = title[: rng.choice(lengths)]
     else:
-        consonants = [c for c in title[1:] if c.isalpha() and c.lower() not in "aeiouyäöüéèêëïîâàôœ"]
-        short = title[0] + "".join(consonants[:2]) if len(consonants) >= 2 else title[:3]
-    return short + "." if rng.random() < 0.5 else short
+        consonants = [c for c in title[1:] if c.isalpha() and c.lower() not in _VOWELS]
+        short = title[0] + "".join(consonants[:2]) if len(consonants) >= 2 or not pad else title[:3]
+    return short + "." if stop_rate and rng.random() < stop_rate else short
+
+
+_VOWELS = "aeiouyäöüéèêëïîâàôûœ"
 
 
 class LocaleValueFactory(ValueFactory):

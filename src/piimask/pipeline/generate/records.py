@@ -25,7 +25,7 @@ from importlib import resources
 import yaml
 
 from ...core.fill import canonical_label
-from ...core.locale_values import FOREIGN_NAME_RATE, foreign_faker
+from ...core.locale_values import FOREIGN_NAME_RATE, foreign_faker, short_title
 from ...core.streets import compose_street
 
 LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline", "elements", "html")
@@ -222,14 +222,6 @@ _SEX_OPTIONS = {code: options.split("|") for code, options in FORM_SEXES.items()
 _TITLE_OPTIONS = {code: options.split("|") for code, options in FORM_TITLES.items()}
 
 
-def _cut(title: str, rng: random.Random) -> str:
-    """A title cut short without a dot, as forms do: its first letters or its consonants."""
-    if rng.random() < 0.6:
-        return title[: rng.choice((3, 3, 4))]
-    consonants = [c for c in title[1:] if c.lower() not in "aeiouyäöüéèêàâîôûœ -"]
-    return title[0] + "".join(consonants[:2])
-
-
 class FormValues:
     """The values of a record's fields: ``values`` (the text's value factory), with FORM_RATE of
     its sexes, titles, second address lines, streets, towns and passwords written as forms write
@@ -255,7 +247,11 @@ class FormValues:
             return r.choice(_SEX_OPTIONS[self.language])
         if label == "PREFIX":
             title = r.choice(_TITLE_OPTIONS[self.language])
-            return _cut(title, r) if " " not in title and len(title) > 4 and r.random() < CUT_TITLE_RATE else title
+            return (
+                short_title(title, r, (3, 3, 4), 0.0, pad=False)
+                if " " not in title and len(title) > 4 and r.random() < CUT_TITLE_RATE
+                else title
+            )
         if label == "SECONDARYADDRESS":
             return f"{r.choice(DWELLINGS)} {r.randint(1, 999)}"
         if label == "CITY":  # a town and its district (or another place of the area)
