@@ -189,6 +189,22 @@ def test_evaluate_by_language_tags_once_and_scores_each_language():
     assert language_table({"200k": {"en": whole}})[0]["labels"] == "200k scheme"
 
 
+def test_the_masking_curve_counts_values_of_untranslated_classes_neither_way():
+    from piimask.pipeline.evaluate import threshold_curve
+
+    rows = [
+        lrow("Rufen Sie Jörg an, Pass X1234567", "German", ("Jörg", "FIRSTNAME"), unmapped=[("X1234567", "PASSPORT")]),
+        lrow("Bel Sanne op 0612345678 vandaag", "Dutch", ("Sanne", "FIRSTNAME")),
+    ]
+    tagger = WordTagger({"X1234567": "SSN", "Sanne": "FIRSTNAME", "vandaag": "CITY"})
+    (point,) = threshold_curve(tagger, rows, [0.5])
+    # "Jörg" left: the leak of the translated classes only (the passport number is not in it)
+    assert point["pii_chars"] == 4 + 5 and point["leaked_chars"] == 4
+    # the passport number masked is no over-masking; "vandaag" is (the phone number too, unlabelled)
+    assert point["over_masked_chars"] == len("vandaag") + len("0612345678")
+    assert point["non_pii_chars"] == len("RufenSieJörgan,Pass") - 4 + len("Belopvandaag") + len("0612345678")
+
+
 def test_join_rows_moves_every_span_with_its_text():
     from piimask.pipeline.evaluate import join_rows
 

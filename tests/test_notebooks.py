@@ -55,6 +55,12 @@ def test_all_notebooks_run_on_smoke_profile_and_reports_render(tmp_path):
     assert (run_dir / "model" / "config.json").exists() and (run_dir / "model" / "README.md").exists()
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "synthetic-test" in metrics["datasets"]
+    # 06: the threshold chosen on the 200k rows; the Masker's leak there and in every other language
+    masking = json.loads((run_dir / "model" / "masking.json").read_text())
+    assert masking["chosen_on"] == "ai4privacy-200k-en"
+    assert {"ai4privacy-300k-en", *(f"ai4privacy-300k-nl-fr-de {c}" for c in ("nl", "fr", "de"))} <= set(
+        masking["at_choice"]
+    )
     # every stage wrote the files it declares, JSON ones with their fields
     for stage, files in stages.OUTPUTS.items():
         for rel, fields in files.items():

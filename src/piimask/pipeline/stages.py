@@ -485,7 +485,9 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     """The leak / over-mask curve over ``mask_thresholds`` on the real rows (the synthetic test
     split too), the threshold chosen by ``evaluate.choose_threshold``, saved as
     ``model/masking.json``; the curve as ``masking_curve.csv``. The real rows joined into one long
-    text get a curve too (not used for the choice): the leak on a long document."""
+    text get a curve too (not used for the choice): the leak on a long document; so do the other
+    external datasets, each language apart (the threshold chosen on the first one: how the same
+    Masker does in the other languages and schemes)."""
     import pandas as pd
 
     from ..runtime.mask import save_masking_config
@@ -500,6 +502,8 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
         rows = loaded[0][: params.max_eval_rows] if params.max_eval_rows else loaded[0]
         rows_by_name[real_spec["name"]] = rows
         rows_by_name[f"{real_spec['name']} joined"] = [evaluate.join_rows(rows)]
+    for name, rows in _other_real_rows(params).items():
+        rows_by_name[name] = rows
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
     rows_by_name["synthetic-test"] = test[: params.max_eval_rows] if params.max_eval_rows else test
     curves = {
@@ -524,6 +528,27 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     save_masking_config(params.model_dir, masking)
     table.to_csv(params.run_dir / "masking_curve.csv", index=False)
     return MaskChoice(curves, rows_by_name, chosen_on, choice, masking)
+
+
+def _other_real_rows(params: Params) -> dict[str, list]:
+    """The rows of every external dataset after the first, by language: ``{name: rows}``, the
+    name followed by the language code where a dataset holds several (``ai4privacy-300k-nl-fr-de
+    nl``). Gold spans are the classes the dataset's label map translates, as 05's leak rate."""
+    from . import evaluate
+
+    out = {}
+    for spec in params.external_datasets[1:]:
+        loaded = evaluate.load_external(spec, params.label_maps)
+        if loaded is None:
+            continue
+        rows = loaded[0]
+        parts = evaluate.split_by_language(rows)
+        for code, idx in parts.items():
+            sub = [rows[i] for i in idx]
+            out[spec["name"] if len(parts) == 1 else f"{spec['name']} {code}"] = (
+                sub[: params.max_eval_rows] if params.max_eval_rows else sub
+            )
+    return out
 
 
 def save_mask_demo(params: Params, result: dict, masking: dict) -> Path:
