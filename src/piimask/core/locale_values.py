@@ -1189,6 +1189,9 @@ FORMATS: dict[str, LocaleFormats] = {
 _IT_TOWNS = tuple(sorted(_ItAddress.cities))
 
 
+_VOWELS = "aeiouyäöüéèêëïîâàôûœ"
+
+
 def short_title(title: str, rng, lengths: tuple[int, ...] = (3, 4), stop_rate: float = 0.5, pad: bool = True) -> str:
     """``title`` cut short as forms and lists write it: its first letters (one of ``lengths``:
     "Gräf", "Bar") or its first letter and two consonants after it ("Bgm" for Burgemeester),
@@ -1204,9 +1207,6 @@ def short_title(title: str, rng, lengths: tuple[int, ...] = (3, 4), stop_rate: f
         consonants = [c for c in title[1:] if c.isalpha() and c.lower() not in _VOWELS]
         short = title[0] + "".join(consonants[:2]) if len(consonants) >= 2 or not pad else title[:3]
     return short + "." if stop_rate and rng.random() < stop_rate else short
-
-
-_VOWELS = "aeiouyäöüéèêëïîâàôûœ"
 
 
 class LocaleValueFactory(ValueFactory):

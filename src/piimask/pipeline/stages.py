@@ -502,8 +502,7 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
         rows = loaded[0][: params.max_eval_rows] if params.max_eval_rows else loaded[0]
         rows_by_name[real_spec["name"]] = rows
         rows_by_name[f"{real_spec['name']} joined"] = [evaluate.join_rows(rows)]
-    for name, rows in _other_real_rows(params).items():
-        rows_by_name[name] = rows
+    rows_by_name.update(_other_real_rows(params))
     test = [r.to_dict() for r in dataset.load_splits(params.data_dir / "splits")["test"]]
     rows_by_name["synthetic-test"] = test[: params.max_eval_rows] if params.max_eval_rows else test
     curves = {
