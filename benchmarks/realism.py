@@ -83,9 +83,10 @@ def run_experiment(
     if corpus:
         params.data_dir.mkdir(parents=True, exist_ok=True)
         source = params.run_dir.parent / f"exp-{corpus}" / "data" / "generated.jsonl"
-        (params.data_dir / "generated.jsonl").write_bytes(source.read_bytes())
         if brackets:
             io.write_records(params.data_dir / "generated.jsonl", bracket_records(io.read_records(source), brackets))
+        else:
+            (params.data_dir / "generated.jsonl").write_bytes(source.read_bytes())
     else:
         generate(params, progress=False)
     splits = _splits(params)
