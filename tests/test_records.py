@@ -21,6 +21,7 @@ from piimask.pipeline.generate import Request, generate
 from piimask.pipeline.generate.factory import make_backend
 from piimask.pipeline.generate.offline import OfflineBackend
 from piimask.pipeline.generate.records import (
+    BARE_LAYOUTS,
     CLOSINGS,
     DWELLINGS,
     EXCLUSIVE,
@@ -30,6 +31,7 @@ from piimask.pipeline.generate.records import (
     INTROS,
     LAYOUTS,
     PASSWORD_CHARS,
+    XML_ROOTS,
     FormValues,
     compose_record,
     fields,
@@ -66,8 +68,9 @@ def test_records_are_well_formed_and_hold_the_required_classes(lang):
         text, tid = compose_record(lang, required, rng)
         holes = [h.label for h in find_placeholders(text)]
         assert required[0] in holes and set(holes) <= set(CLASSES), text
-        assert re.fullmatch(rf"{lang}-r\d\d/[A-Z0-9+]+", tid), tid
-        layout = LAYOUTS[int(tid[len(lang) + 2])]
+        m = re.fullmatch(rf"{lang}-r(\d+)\d/[A-Z0-9+]+", tid)
+        assert m, tid
+        layout = LAYOUTS[int(m.group(1))]
         layouts[layout] += 1
         for group in EXCLUSIVE:  # one currency field, one IP field, sex or gender
             assert len(group & set(holes)) <= 1 or required[0] in group, text
@@ -85,6 +88,29 @@ def test_records_are_well_formed_and_hold_the_required_classes(lang):
             assert len(root) == sum("[" in line for line in body.splitlines()) or layout == "html", text
             assert all(f"<{el.tag}>" not in {f"<{h.raw}>" for h in find_placeholders(text)} for el in root.iter())
     assert set(layouts) == set(LAYOUTS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bare_records_hold_values_alone_and_array_records_are_json(lang):
+    rng = random.Random(2)
+    seen = Counter()
+    while min(seen[b] for b in BARE_LAYOUTS) < 15:
+        text, tid = compose_record(lang, [], rng)
+        layout = LAYOUTS[int(re.fullmatch(rf"{lang}-r(\d+)\d/.+", tid).group(1))]
+        if layout not in BARE_LAYOUTS:
+            continue
+        seen[layout] += 1
+        heads = [m.group(1) for m in re.finditer(r"^(.*?)\[[A-Z0-9]+\]", text, re.M)]
+        heads = [re.sub(rf'"({"|".join(XML_ROOTS.values())})": ', "", h) for h in heads]  # an array's record name
+        # nothing before a line's first value but a list mark, a row number, a bracket or a quote
+        assert heads and all(re.fullmatch(r'[\s\-*•<"\d.,;|/\\{\[]*', h) for h in heads), text
+        lines = [ln for ln in text.splitlines() if re.search(r"\[[A-Z0-9]+\]", ln)]
+        if layout == "array":
+            body = text[text.index("{") : text.rindex("}") + 1]
+            assert isinstance(json.loads(re.sub(r"\[[A-Z0-9]+\]", "1", body)), dict), text
+        if layout == "angled":
+            assert all(re.fullmatch(r"\s*<\[[^<>]+>", ln) for ln in lines), text
+    assert set(BARE_LAYOUTS) < set(LAYOUTS)
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -2,7 +2,8 @@
 
 People paste records into prompts as often as they write sentences: a customer's details as
 ``Key: value`` lines, a markdown list or table, a JSON object, an XML element or a CSV row, with
-a line asking for something around it. ``compose_record`` writes such a masked text in any of
+a line asking for something around it, or the values alone (a list of them, a row, ``<value>``
+lines, a JSON array) with nothing saying what each is. ``compose_record`` writes such a masked text in any of
 the offline grammar's languages, with the field names a person of that language writes (package
 data ``data/fragments/record_fields.yaml``) and the machine-style keys systems write (``first_name``,
 ``firstName``, ``FirstName``), in the layouts below. The offline backends write a share of their
@@ -28,7 +29,9 @@ from ...core.fill import canonical_label
 from ...core.locale_values import FOREIGN_NAME_RATE, foreign_faker, short_title
 from ...core.streets import compose_street
 
-LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline", "elements", "html")
+# the last four write the values alone, no field names (see ``_bare``)
+BARE_LAYOUTS = ("values", "angled", "row", "array")
+LAYOUTS = ("lines", "bullets", "table", "json", "xml", "csv", "inline", "elements", "html", *BARE_LAYOUTS)
 # classes that make up a record of each kind, in the order a form lists them
 KINDS: dict[str, tuple[str, ...]] = {
     "person": (
@@ -355,7 +358,9 @@ def compose_record(language: str, classes: list[str], rng: random.Random, max_ch
     if rng.random() < CLOSING_RATE:
         parts.append(rng.choice(CLOSINGS[language]))
     text = (
-        "\n\n" if layout in ("table", "json", "xml", "csv", "elements", "html") or rng.random() < 0.5 else "\n"
+        "\n\n"
+        if layout in ("table", "json", "xml", "csv", "elements", "html", "angled", "array") or rng.random() < 0.5
+        else "\n"
     ).join(parts)
     if len(text) > max_chars:  # a long record keeps its first fields
         text = text[:max_chars].rsplit("\n", 1)[0]
@@ -379,9 +384,52 @@ HTML_LAYOUTS = (
 )
 
 
+def _bare(layout: str, values: list[str], kind: str, rng: random.Random) -> str:
+    """The values alone, as many real texts hold them: nothing names a field, so only a value's
+    shape and its neighbours say it is one ("- F", "<Baron>", a row of a user's values). One
+    record's values, or two or three people's in a row each."""
+    groups = [values] * rng.choice((1, 1, 2, 3))
+    if layout == "values":  # a list, flat, numbered, or each person's first value heading the rest
+        mark = rng.choice(("- ", "* ", "• ", "", "#"))
+        indent = rng.choice(("", "", "  ", "    "))
+        nested = len(values) > 1 and rng.random() < 0.5
+        blocks = []
+        for n, g in enumerate(groups, 1):
+            if nested:
+                head = f"{n}. " if mark == "#" else mark
+                lines = [f"{indent}{head}{g[0]}"] + [f"{indent}   - {v}" for v in g[1:]]
+            else:
+                lines = [f"{indent}{f'{i}. ' if mark == '#' else mark}{v}" for i, v in enumerate(g, 1)]
+            blocks.append("\n".join(lines))
+        return ("\n\n" if nested or rng.random() < 0.5 else "\n").join(blocks)
+    root = XML_ROOTS[kind]
+    if layout == "angled":  # markup whose every line is a value in angle brackets
+        if len(groups) == 1:
+            return f"<{root}>\n" + "\n".join(f"  <{v}>" for v in values) + f"\n</{root}>"
+        item = rng.choice(("entry", "item", "record", root))
+        inner = "\n".join(f"  <{item}>\n" + "\n".join(f"    <{v}>" for v in g) + f"\n  </{item}>" for g in groups)
+        outer = rng.choice(("records", "data", "list", f"{root}_list"))
+        return f"<{outer}>\n{inner}\n</{outer}>"
+    if layout == "row":  # one line per person, the values separated, perhaps quoted and numbered
+        sep = rng.choice((", ", "; ", " | ", "\\", " / ", ","))
+        quote = '"' if rng.random() < 0.3 else ""
+        numbered = len(groups) > 1 and rng.random() < 0.5
+        rows = [sep.join(f"{quote}{v}{quote}" for v in g) for g in groups]
+        return "\n".join(f"{n}{sep}{r}" if numbered else r for n, r in enumerate(rows, 1))
+    # array: a JSON array of the values, or an object keyed by each person's first value
+    if len(values) > 1 and rng.random() < 0.35:
+        keyed = ",\n".join(f'  "{g[0]}": [' + ", ".join(f'"{v}"' for v in g[1:]) + "]" for g in groups)
+        return "{\n" + keyed + "\n}"
+    arrays = ["[" + ", ".join(f'"{v}"' for v in g) + "]" for g in groups]
+    body = arrays[0] if len(arrays) == 1 else "[\n    " + ",\n    ".join(arrays) + "\n  ]"
+    return f'{{\n  "{root}": {body}\n}}'
+
+
 def _layout(
     layout: str, items: list[tuple[str, str]], kind: str, colon: str, rng: random.Random, style: str = "snake"
 ) -> str:
+    if layout in BARE_LAYOUTS:
+        return _bare(layout, [v for _, v in items], kind, rng)
     if layout == "elements":  # one element per field, the way exports write a record
         root = XML_ROOTS[kind]
         lines = [f"  <{t}>{v}</{t}>" for t, (_, v) in zip((_element_tag(k, root, style) for k, _ in items), items)]
