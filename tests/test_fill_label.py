@@ -139,6 +139,11 @@ def test_brackets_stand_around_each_value_outside_its_span_unless_they_make_a_pl
     assert r.source_text == "<person> <Abbé> M <Senlis>" and not placeholder_reasons(r.source_text)
     assert fill("[CITY]", lambda label: "Senlis").source_text == "Senlis"  # no brackets by default
     assert placeholder_reasons("[M] and <SSN>") == ["placeholder_left", "unknown_label"]
+    # a labelled value in brackets is a value: "<JOD>" on a line of markup, "[GHS]" in a row
+    assert placeholder_reasons("<JOD>\n[GHS]") == ["placeholder_left", "unknown_label"]
+    codes = [{"start": 1, "end": 4, "label": "CURRENCYCODE"}, {"start": 7, "end": 10, "label": "CURRENCYCODE"}]
+    assert placeholder_reasons("<JOD>\n[GHS]", codes) == []
+    assert placeholder_reasons("<JOD>\n[GHS] <FOO>", codes) == ["unknown_label"]
 
 
 @pytest.mark.parametrize("pair", [("[", "]"), ("<", ">")])

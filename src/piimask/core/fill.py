@@ -13,7 +13,7 @@ Offsets are taken in the *filled* text at the moment each value is written, end 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .taxonomy import CLASSES
@@ -158,10 +158,14 @@ def bracketed(source_text: str, privacy_mask: list[dict], brackets: tuple[str, s
     return "".join(out), mask
 
 
-def placeholder_reasons(text: str) -> list[str]:
+def placeholder_reasons(text: str, privacy_mask: Sequence[dict] = ()) -> list[str]:
     """What a filled text must not hold: ``placeholder_left`` for a placeholder of a known class or
     a ``[NAME]`` in capitals, ``unknown_label`` for a placeholder-like name in capitals outside the
-    classes (``[M]``, ``<FOO>``); the validation gate rejects a record for either."""
+    classes (``[M]``, ``<FOO>``); the validation gate rejects a record for either. A value of
+    ``privacy_mask`` is a value, not a placeholder, whatever brackets it stands in (a currency code
+    as ``<JOD>``, a line of markup)."""
+    for e in privacy_mask:
+        text = text[: e["start"]] + "x" * (e["end"] - e["start"]) + text[e["end"] :]
     holders = find_placeholders(text)
     reasons = []
     if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):

@@ -105,8 +105,8 @@ def record_reasons(rec: Record, min_chars: int = 30, max_chars: int = 700) -> li
         reasons.append("refusal")
     elif introduced(text):
         reasons.append("preamble")
-    reasons += placeholder_reasons(text)
     mask = rec.privacy_mask
+    reasons += placeholder_reasons(text, mask or ())
     if not mask:
         reasons.append("no_pii")
     reasons += [code for code, _ in span_problems(text, mask)]
