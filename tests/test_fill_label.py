@@ -144,6 +144,8 @@ def test_brackets_stand_around_each_value_outside_its_span_unless_they_make_a_pl
     codes = [{"start": 1, "end": 4, "label": "CURRENCYCODE"}, {"start": 7, "end": 10, "label": "CURRENCYCODE"}]
     assert placeholder_reasons("<JOD>\n[GHS]", codes) == []
     assert placeholder_reasons("<JOD>\n[GHS] <FOO>", codes) == ["unknown_label"]
+    broken = [{"start": 1}, {"start": 3, "end": 1}, {"start": 0, "end": 99}, "JOD"]  # the span checks report these
+    assert placeholder_reasons("<JOD>", broken) == ["unknown_label"]
 
 
 @pytest.mark.parametrize("pair", [("[", "]"), ("<", ">")])

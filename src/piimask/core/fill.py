@@ -164,8 +164,10 @@ def placeholder_reasons(text: str, privacy_mask: Sequence[dict] = ()) -> list[st
     classes (``[M]``, ``<FOO>``); the validation gate rejects a record for either. A value of
     ``privacy_mask`` is a value, not a placeholder, whatever brackets it stands in (a currency code
     as ``<JOD>``, a line of markup)."""
-    for e in privacy_mask:
-        text = text[: e["start"]] + "x" * (e["end"] - e["start"]) + text[e["end"] :]
+    for e in privacy_mask:  # a malformed span is the gate's span checks' to report
+        a, b = (e.get("start"), e.get("end")) if isinstance(e, dict) else (None, None)
+        if isinstance(a, int) and isinstance(b, int) and 0 <= a < b <= len(text):
+            text = text[:a] + "x" * (b - a) + text[b:]
     holders = find_placeholders(text)
     reasons = []
     if any(h.known for h in holders) or re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", text):
