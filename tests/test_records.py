@@ -29,6 +29,9 @@ from piimask.pipeline.generate.records import (
     FORM_SEXES,
     FORM_TITLES,
     INTROS,
+    KIND_NAMES,
+    KIND_WEIGHTS,
+    KINDS,
     LAYOUTS,
     PASSWORD_CHARS,
     XML_ROOTS,
@@ -243,3 +246,21 @@ def test_english_records_name_people_from_other_countries_too():
     assert 0.1 < sum(n not in own_names for n in names) / 300 < 0.5
     towns = [form("CITY") for _ in range(300)]
     assert 0.2 < sum(len(t.split()) >= 2 for t in towns) / 300 < 0.9  # some with their district
+
+
+def test_records_are_about_addresses_contacts_logins_and_times_more_than_payments():
+    """The second kind of a record (and the first where it is not a person) is drawn by
+    ``KIND_WEIGHTS``: an address three times as often as a payment, a vehicle half as often."""
+    rng = random.Random(5)
+    kinds = Counter()
+    for _ in range(3000):
+        _, tid = compose_record("nl", [], rng)
+        classes = set(tid.split("/", 1)[1].split("+"))
+        kinds.update(
+            k
+            for k in KIND_NAMES
+            if k != "person" and classes & set(KINDS[k]) - {"USERNAME", "EMAIL", "URL", "AMOUNT", "CURRENCYCODE"}
+        )
+    assert set(KIND_WEIGHTS) == set(KINDS)
+    assert kinds["address"] > 2 * kinds["payment"] and kinds["payment"] > 1.3 * kinds["crypto"], kinds
+    assert kinds["address"] > kinds["login"] > kinds["job"] > kinds["vehicle"], kinds

@@ -15,6 +15,7 @@ English texts keep ``ValueFactory`` itself: nothing here changes them.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -57,10 +58,27 @@ class LocaleFormats:
     job_titles: tuple[str, ...] = ()  # empty: Faker's (fr_FR and de_DE have native job lists)
     state_codes: tuple[str, ...] = ()  # the abbreviations forms and addresses use for regions
     day_one: str = ""  # how the first of a month is written before its name ("1er", "1°")
+    ordinal: str = ""  # the suffix of "{do}", a day written as an ordinal ("21e", "5.")
     # rank, office, religious and military titles (PREFIX as well: "Comtesse Morel", "Bürgermeisterin
     # Wolf"); forms and lists cut them short ("Bgm", "Gräf."), see ``short_title``
     titles: tuple[str, ...] = ()
 
+
+# Dates as an English text writes them, in the language's words: the month first ("mei 23e, 2000",
+# "März 5., 1990", "octobre 1er, 1935"), a day as an ordinal ("24e mei 1959"), a month and a year
+# ("décembre/87"). The real nl/fr/de rows write a third or more of their dates so (statistics over
+# ../shared/realdata, README "Beyond English"); a fifth here, the languages' own formats the rest.
+DATES_AS_IN_ENGLISH = (
+    ("{month} {do}, {yyyy}", 0.06),
+    ("{month} {d}, {yyyy}", 0.03),
+    ("{do} {month} {yyyy}", 0.07),
+    ("{month}/{yy}", 0.08),
+)
+
+# Dutch address data write a town as municipality and place ("Zaanstad Assendelft", the two alike
+# where they are one): a third of the real Dutch rows' towns are two words or more, a fifth here
+# before this share
+NL_PLACE_IN_TOWN_RATE = 0.2
 
 # a share of the names drawn from other countries' name lists (Latin script), and of the streets
 # named the way most streets are (``core.streets``) rather than after a person as Faker's are
@@ -103,15 +121,16 @@ FORMATS: dict[str, LocaleFormats] = {
         ),
         dates=(
             ("{dd}/{mm}/{yyyy}", 0.44),
-            ("{d1} {month} {yyyy}", 0.2),
-            ("{d1} {month}", 0.06),
-            ("{iso}", 0.08),
-            ("{yyyy}-{mm}-{dd}", 0.05),
-            ("{dd}/{mm}/{yy}", 0.05),
-            ("{mm}/{yy}", 0.04),
-            ("{month} {yyyy}", 0.03),
+            ("{d1} {month} {yyyy}", 0.16),
+            ("{d1} {month}", 0.04),
+            ("{iso}", 0.14),
+            ("{yyyy}-{mm}-{dd}", 0.04),
+            ("{dd}/{mm}/{yy}", 0.04),
+            ("{mm}/{yy}", 0.03),
+            ("{month} {yyyy}", 0.02),
             ("{dd}.{mm}.{yyyy}", 0.02),
-            ("{dd}-{mm}-{yyyy}", 0.03),
+            ("{dd}-{mm}-{yyyy}", 0.02),
+            *DATES_AS_IN_ENGLISH,
         ),
         times=(
             "{H}h{MM}",
@@ -334,9 +353,11 @@ FORMATS: dict[str, LocaleFormats] = {
         tlds=("fr", "fr", "fr", "com", "net", "org", "eu", "be"),
         building_suffixes=(" bis", " ter", "B"),
         day_one="1er",
+        ordinal="e",
         state_codes=("IDF", "PACA", "ARA", "BFC", "HDF", "NA", "GE", "CVL"),
     ),
     "de": LocaleFormats(
+        ordinal=".",
         months=(
             "Januar",
             "Februar",
@@ -352,12 +373,13 @@ FORMATS: dict[str, LocaleFormats] = {
             "Dezember",
         ),
         dates=(
-            ("{dd}.{mm}.{yyyy}", 0.4),
-            ("{d}.{m}.{yyyy}", 0.08),
-            ("{d}. {month} {yyyy}", 0.17),
-            ("{d}. {month}", 0.05),
-            ("{dd}/{mm}/{yyyy}", 0.08),
-            ("{iso}", 0.08),
+            ("{dd}.{mm}.{yyyy}", 0.3),
+            ("{d}.{m}.{yyyy}", 0.06),
+            ("{d}. {month} {yyyy}", 0.15),
+            ("{d}. {month}", 0.04),
+            ("{dd}/{mm}/{yyyy}", 0.2),
+            ("{iso}", 0.14),
+            *DATES_AS_IN_ENGLISH,
             ("{yyyy}-{mm}-{dd}", 0.05),
             ("{dd}.{mm}.{yy}", 0.05),
             ("{month} {yyyy}", 0.02),
@@ -889,6 +911,7 @@ FORMATS: dict[str, LocaleFormats] = {
         state_codes=("MI", "RM", "TO", "NA", "FI", "BO", "VE", "GE", "PA", "BA"),
     ),
     "nl": LocaleFormats(
+        ordinal="e",
         months=(
             "januari",
             "februari",
@@ -904,11 +927,12 @@ FORMATS: dict[str, LocaleFormats] = {
             "december",
         ),
         dates=(
-            ("{dd}-{mm}-{yyyy}", 0.4),
-            ("{dd}/{mm}/{yyyy}", 0.1),
-            ("{d} {month} {yyyy}", 0.2),
-            ("{d} {month}", 0.06),
-            ("{iso}", 0.08),
+            ("{dd}-{mm}-{yyyy}", 0.25),
+            ("{dd}/{mm}/{yyyy}", 0.22),
+            ("{d} {month} {yyyy}", 0.15),
+            ("{d} {month}", 0.04),
+            ("{iso}", 0.14),
+            *DATES_AS_IN_ENGLISH,
             ("{yyyy}-{mm}-{dd}", 0.05),
             ("{d}-{m}-{yyyy}", 0.05),
             ("{dd}-{mm}-{yy}", 0.03),
@@ -1253,7 +1277,7 @@ class LocaleValueFactory(ValueFactory):
         y, m, d = r.randint(start_year, end_year), r.randint(1, 12), r.randint(1, 28)
         fmt = r.choices([x for x, _ in f.dates], weights=[w for _, w in f.dates])[0]
         iso = f"{y}-{m:02d}-{d:02d}T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}" + (
-            f".{r.randint(0, 999):03d}Z" if r.random() < 0.5 else ""
+            f".{r.randint(0, 999):03d}Z" if r.random() < 0.2 else ""
         )
         return fmt.format(
             d=d,
@@ -1264,6 +1288,7 @@ class LocaleValueFactory(ValueFactory):
             yy=f"{y % 100:02d}",
             month=f.months[m - 1],
             d1=f.day_one if d == 1 and f.day_one else d,
+            do=f.day_one if d == 1 and f.day_one else f"{d}{f.ordinal}",
             iso=iso,
         )
 
@@ -1306,6 +1331,9 @@ class LocaleValueFactory(ValueFactory):
     def _city(self):
         if self.language == "it":  # it_IT keeps its towns in a set: their order follows the hash seed
             return self.fk.random_element(_IT_TOWNS)
+        if self.language == "nl" and self.rng.random() < NL_PLACE_IN_TOWN_RATE:
+            town = self.fk.city()  # Dutch addresses name the municipality and the place within it
+            return f"{town} {town if self.rng.random() < 0.25 else self.fk.city()}"
         return self.fk.city()
 
     def _companyname(self):
@@ -1488,6 +1516,31 @@ class LocaleValueFactory(ValueFactory):
         w1, w2 = r.sample(self.formats.url_words, 2)
         tail = r.choice(["", "", "/", f"/{r.choice(self.formats.url_words)}"])
         return f"{r.choice(['https://', 'https://', 'http://', 'https://www.'])}{w1}-{w2}.{self._pick(self.formats.tlds)}{tail}"
+
+    def _username(self):
+        """Lower case, as sign-ups in these languages keep them: a name with digits after or
+        before it, a name alone, two names joined, an initial with digits (the real nl/fr/de rows:
+        a third a name and digits, a tenth a name alone, a tenth with the digits first)."""
+        r = self.rng
+        first, last = (
+            re.sub(r"[^a-z0-9]", "", _ascii(n).lower()) or "user" for n in (self.fk.first_name(), self.fk.last_name())
+        )
+        num = r.choice([str(r.randint(1, 99)), str(r.randint(1950, 2012)), str(r.randint(100, 99999))])
+        forms = (
+            (f"{first}{num}", 0.22),
+            (f"{last}{num}", 0.1),
+            (f"{num}{first}", 0.1),
+            (f"{first}.{last}", 0.1),
+            (first, 0.06),
+            (last, 0.04),
+            (f"{first}{last}", 0.04),
+            (f"{num}{first}.{last}", 0.08),
+            (f"{first}.{last}{num}", 0.08),
+            (f"{first}_{last}", 0.06),
+            (f"{first[0]}{num}", 0.06),
+            (f"{first[0]}{last}", 0.06),
+        )
+        return r.choices([f for f, _ in forms], weights=[w for _, w in forms])[0]
 
     def _vehiclevrm(self):
         return self.fk.license_plate()

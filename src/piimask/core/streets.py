@@ -24,7 +24,31 @@ _NL = {
     "ends": tuple(
         "straat straat weg weg laan laan dijk pad kade gracht singel plein hof steeg dreef wal erf kamp veld hoek baan park ring akker meer brink".split()
     ),
-    "patterns": ("{stem}{end}", "{stem}{end}", "{stem}{end}", "{town}seweg", "{town}sestraat", "{stem}"),
+    "patterns": (
+        "{stem}{end}",
+        "{stem}{end}",
+        "{stem}{end}",
+        "{town}seweg",
+        "{town}sestraat",
+        "{stem}",
+        # a third of Dutch streets are two words or more: an office or rank before a name, initials,
+        # a numbered road, the town's adjective ("Burgemeester Dreeslaan", "2e Molenweg")
+        "{honour} {person}{end}",
+        "{honour} {person}{end}",
+        "{initials} {person}{end}",
+        "{n}e {stem}{end}",
+        "{town}se {stem}{end}",
+        "{side} {stem}{end}",
+    ),
+    "honour": tuple(
+        "Burgemeester Wethouder Prins Prinses Koningin Dokter Dominee Pastoor Generaal Professor Graaf Meester Kapitein Pater".split()
+    ),
+    "person": tuple(
+        "Hendrik|Willem|Bernhard|Juliana|Beatrix|Van Heutsz|De Ruyter|Tromp|Thorbecke|Van Speijk|Drees|Troelstra|Schaepman|Hooft|Bilderdijk|Lorentz|Nolens|Kuyper|Van Lier|Mesdag|Van Riebeeck|Colijn|Ariëns|Alberdingk Thijm|Van der Does".split(
+            "|"
+        )
+    ),
+    "side": tuple("Oude Nieuwe Hoge Lage Lange Korte Kleine Grote Achter Voorste".split()),
 }
 _DE = {
     "stems": tuple(
@@ -69,6 +93,19 @@ _FR = {
         "Route de {town}",
         "Chemin de {town}",
         "{place}",
+        # after a person, an event, a date; a road between two places; a hamlet's one name
+        "{kind} {person}",
+        "{kind} {person}",
+        "Chemin de {town} à {town2}",
+        "{hamlet}",
+    ),
+    "person": tuple(
+        "Victor Hugo|Jean Jaurès|Pasteur|Jean Moulin|du Général de Gaulle|Gambetta|Voltaire|Émile Zola|Aristide Briand|du Maréchal Foch|Georges Clemenceau|de la République|de la Libération|du 8 Mai 1945|du 11 Novembre 1918|Jules Ferry|Paul Bert|Anatole France|Louis Blériot|des Frères Lumière|Marcel Pagnol|Pierre et Marie Curie".split(
+            "|"
+        )
+    ),
+    "hamlet": tuple(
+        "Bellevue Beauregard Montplaisir Beauséjour Champfleury Malbosc Pradeaux Combebelle Bellefontaine Lagarde".split()
     ),
 }
 _IT = {
@@ -104,6 +141,7 @@ def compose_street(language: str, rng: random.Random, town: Callable[[], str]) -
     bank = STREETS[language]
     pattern = rng.choice(bank["patterns"])
     place = town().strip(" ,") if "{town}" in pattern.lower() else ""
+    place2 = town().strip(" ,") if "{town2}" in pattern else ""
     if language in ("de", "nl"):  # glued to an ending: a one-word town ("Bergen op Zoom" -> "Bergen")
         place = place.split()[0] if place else place
     return pattern.format(
@@ -115,5 +153,11 @@ def compose_street(language: str, rng: random.Random, town: Callable[[], str]) -
         fplace=rng.choice(bank.get("fplace", ("",))),
         side=rng.choice(bank.get("side", ("",))),
         town=place,
+        town2=place2,
         Town=_adjective(language, place),
+        honour=rng.choice(bank.get("honour", ("",))),
+        person=rng.choice(bank.get("person", ("",))),
+        hamlet=rng.choice(bank.get("hamlet", ("",))),
+        initials="".join(f"{c}." for c in rng.sample("ABCDEFGHJKLMNPRSTW", rng.randint(1, 3))),
+        n=rng.randint(1, 5),
     )
