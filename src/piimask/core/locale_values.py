@@ -76,8 +76,8 @@ DATES_AS_IN_ENGLISH = (
 )
 
 # Dutch address data write a town as municipality and place ("Zaanstad Assendelft", the two alike
-# where they are one): a third of the real Dutch rows' towns are two words or more, a fifth here
-# before this share
+# where they are one): a third of the real Dutch rows' towns are two words or more, a tenth of
+# Faker's
 NL_PLACE_IN_TOWN_RATE = 0.2
 
 # a share of the names drawn from other countries' name lists (Latin script), and of the streets
