@@ -228,3 +228,17 @@ def test_streets_and_towns_have_as_many_words_as_the_languages_addresses(languag
         assert 0.15 < len(two) / len(towns) < 0.4 and any(t.split()[0] == t.split()[-1] for t in two), two[:10]
     else:
         assert words[1] > 0 and words[5] > 0 and words[3] > words[2], words
+
+
+def test_a_street_draws_only_the_slots_its_pattern_names(monkeypatch):
+    """A pattern's street takes from the generator what it writes, nothing more: the next value
+    drawn is the same whichever slots other patterns have."""
+    from piimask.core import streets
+
+    bank = streets.STREETS["nl"]
+    monkeypatch.setitem(bank, "patterns", ["{stem}{end}"])
+    rng, ref = random.Random(3), random.Random(3)
+    street = streets.compose_street("nl", rng, lambda: pytest.fail("this pattern names no town"))
+    ref.choice(["{stem}{end}"])
+    assert street == ref.choice(bank["stems"]) + ref.choice(bank["ends"])
+    assert rng.random() == ref.random()

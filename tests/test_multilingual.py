@@ -115,6 +115,27 @@ def test_texts_do_not_repeat_and_follow_the_class_shares(lang):
         assert {"IBAN", "PIN"} <= {h.label for h in find_placeholders(text)}
 
 
+def test_other_languages_lean_towards_the_classes_their_real_rows_hold():
+    """Names keep the English shares; times, user names, addresses and the like LEAN times the
+    share of a class those rows never hold (an IBAN), and the calibrated grammar writes them so."""
+    from piimask.pipeline.generate.multilingual import LEAN, LEANING_CLASSES, language_class_shares
+    from piimask.pipeline.generate.offline import Grammar, class_shares
+
+    english, other = class_shares(), language_class_shares()
+    assert sum(other.values()) == pytest.approx(1.0)
+    assert all(other[c] == english[c] for c in ("FIRSTNAME", "LASTNAME", "MIDDLENAME", "PREFIX"))
+    assert other["STREET"] == pytest.approx(LEAN * other["IBAN"]) and other["IBAN"] < english["IBAN"] < other["STREET"]
+
+    def leaning_share(grammar) -> float:
+        rng, counts = random.Random(9), Counter()
+        for i in range(1500):
+            text, _ = grammar.compose("", ["email", "notification", "review"][i % 3], [], rng)
+            counts.update(h.label for h in find_placeholders(text))
+        return sum(counts[c] for c in LEANING_CLASSES) / sum(counts.values())
+
+    assert leaning_share(LanguageGrammar("nl")) > 1.4 * leaning_share(Grammar())
+
+
 def test_the_backend_does_not_repeat_a_text():
     backend = MultilingualOfflineBackend(["de", "nl"])
     texts = [

@@ -13,6 +13,7 @@ handful of types it would otherwise learn.
 from __future__ import annotations
 
 import random
+import string
 from collections.abc import Callable
 
 # {stem} a stem, {end} an ending glued to it, {town} a town name (the road to it), {Town} the
@@ -144,20 +145,22 @@ def compose_street(language: str, rng: random.Random, town: Callable[[], str]) -
     place2 = town().strip(" ,") if "{town2}" in pattern else ""
     if language in ("de", "nl"):  # glued to an ending: a one-word town ("Bergen op Zoom" -> "Bergen")
         place = place.split()[0] if place else place
-    return pattern.format(
-        stem=rng.choice(bank["stems"]) if "stems" in bank else "",
-        end=rng.choice(bank["ends"]) if "ends" in bank else "",
-        kind=rng.choice(bank["kinds"]) if "kinds" in bank else "",
-        thing=rng.choice(bank["things"]) if "things" in bank else "",
-        place=rng.choice(bank.get("place") or bank.get("places") or ("",)),
-        fplace=rng.choice(bank.get("fplace", ("",))),
-        side=rng.choice(bank.get("side", ("",))),
-        town=place,
-        town2=place2,
-        Town=_adjective(language, place),
-        honour=rng.choice(bank.get("honour", ("",))),
-        person=rng.choice(bank.get("person", ("",))),
-        hamlet=rng.choice(bank.get("hamlet", ("",))),
-        initials="".join(f"{c}." for c in rng.sample("ABCDEFGHJKLMNPRSTW", rng.randint(1, 3))),
-        n=rng.randint(1, 5),
-    )
+    draws: dict[str, Callable[[], object]] = {  # only the slots the pattern names are drawn
+        "stem": lambda: rng.choice(bank["stems"]) if "stems" in bank else "",
+        "end": lambda: rng.choice(bank["ends"]) if "ends" in bank else "",
+        "kind": lambda: rng.choice(bank["kinds"]) if "kinds" in bank else "",
+        "thing": lambda: rng.choice(bank["things"]) if "things" in bank else "",
+        "place": lambda: rng.choice(bank.get("place") or bank.get("places") or ("",)),
+        "fplace": lambda: rng.choice(bank.get("fplace", ("",))),
+        "side": lambda: rng.choice(bank.get("side", ("",))),
+        "town": lambda: place,
+        "town2": lambda: place2,
+        "Town": lambda: _adjective(language, place),
+        "honour": lambda: rng.choice(bank.get("honour", ("",))),
+        "person": lambda: rng.choice(bank.get("person", ("",))),
+        "hamlet": lambda: rng.choice(bank.get("hamlet", ("",))),
+        "initials": lambda: "".join(f"{c}." for c in rng.sample("ABCDEFGHJKLMNPRSTW", rng.randint(1, 3))),
+        "n": lambda: rng.randint(1, 5),
+    }
+    named = {name for _, name, _, _ in string.Formatter().parse(pattern) if name}
+    return pattern.format(**{slot: draw() for slot, draw in draws.items() if slot in named})
