@@ -31,7 +31,6 @@ from ...core.languages import LANGUAGES, apportion, language_weights
 from ...core.locale_values import LocaleValueFactory
 from .backends import Request, Result
 from .offline import (
-    _NAME_SHARES,
     DIGEST_SEED,
     DIGEST_TEXTS,
     DIGEST_VALUES,
@@ -39,6 +38,7 @@ from .offline import (
     MAX_ENTITIES,
     MAX_TEXT_CHARS,
     N_FAMILIES,
+    NAME_SHARES,
     OPENING_RATE,
     Grammar,
     OfflineBackend,
@@ -220,9 +220,9 @@ def language_class_shares() -> dict[str, float]:
     """The share of all values each class should have in a corpus of another language than
     English: names as in English, ``LEANING_CLASSES`` ``LEAN`` times the even share of the rest."""
     base = class_shares()
-    weight = {c: s * (LEAN if c in LEANING_CLASSES else 1.0) for c, s in base.items() if c not in _NAME_SHARES}
-    scale = (1.0 - sum(_NAME_SHARES.values())) / sum(weight.values())
-    return {c: base[c] if c in _NAME_SHARES else weight[c] * scale for c in base}
+    weight = {c: s * (LEAN if c in LEANING_CLASSES else 1.0) for c, s in base.items() if c not in NAME_SHARES}
+    scale = (1.0 - sum(NAME_SHARES.values())) / sum(weight.values())
+    return {c: base[c] if c in NAME_SHARES else weight[c] * scale for c in base}
 
 
 @lru_cache(maxsize=16)

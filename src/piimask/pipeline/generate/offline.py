@@ -193,14 +193,14 @@ def bank_stats(b: dict | None = None) -> dict:
 # longer sentences the texts end up with the dataset's own density (2 values in about 45 %).
 ENTITY_COUNTS = {2: 0.2, 3: 0.27, 4: 0.23, 5: 0.15, 6: 0.08, 7: 0.04, 8: 0.03}
 MIN_VALUES = min(ENTITY_COUNTS)
-_NAME_SHARES = {"FIRSTNAME": 0.06, "LASTNAME": 0.035, "PREFIX": 0.025, "MIDDLENAME": 0.03}
+NAME_SHARES = {"FIRSTNAME": 0.06, "LASTNAME": 0.035, "PREFIX": 0.025, "MIDDLENAME": 0.03}
 
 
 def class_shares() -> dict[str, float]:
     """The share of all values each class should have in a composed corpus."""
     from ...core.taxonomy import CLASSES
 
-    fixed = dict(_NAME_SHARES)
+    fixed = dict(NAME_SHARES)
     rest = [c for c in CLASSES if c not in fixed]
     each = (1.0 - sum(fixed.values())) / len(rest)
     return {c: fixed.get(c, each) for c in CLASSES}
