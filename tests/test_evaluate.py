@@ -189,6 +189,40 @@ def test_evaluate_by_language_tags_once_and_scores_each_language():
     assert language_table({"200k": {"en": whole}})[0]["labels"] == "200k scheme"
 
 
+def test_leak_shares_split_each_languages_leak_by_class_and_add_up(tmp_path):
+    from piimask.pipeline import viz
+    from piimask.pipeline.evaluate import evaluate_by_language, leak_shares
+
+    rows = [
+        lrow(
+            "Bel Sanne op 0612345678 in Utrecht",
+            "nl",
+            ("Sanne", "FIRSTNAME"),
+            ("0612345678", "PHONENUMBER"),
+            ("Utrecht", "CITY"),
+        ),
+        lrow("Appelez Zoé au 0612345678 demain", "fr", ("Zoé", "FIRSTNAME"), ("0612345678", "PHONENUMBER")),
+    ]
+    tagger = WordTagger({"Sanne": "FIRSTNAME", "Zoé": "FIRSTNAME"})
+    _, parts = evaluate_by_language(tagger, rows, "300k")
+    nl = parts["nl"].leak
+    # Dutch: the phone number (10) and the town (7) of 22 PII characters left unmasked
+    assert nl["share_per_class"] == pytest.approx({"CITY": 7 / 22, "FIRSTNAME": 0.0, "PHONENUMBER": 10 / 22})
+    assert sum(nl["share_per_class"].values()) == pytest.approx(nl["overall"])
+    table, classes = leak_shares({"300k": parts}, top=1)
+    # the class with the largest part anywhere (the French phone number: 10 of 13 characters) is shown
+    assert classes == ["PHONENUMBER"]
+    assert [(r["dataset"], r["language"]) for r in table] == [("300k", "nl"), ("300k", "fr")]
+    assert table[1]["PHONENUMBER"] == pytest.approx(10 / 13) and table[1]["other"] == pytest.approx(0.0)
+    assert table[0]["other"] == pytest.approx(7 / 22)  # the town, not among the top classes
+    for r in table:
+        assert r["PHONENUMBER"] + r["other"] == pytest.approx(r["leak_rate"])
+    assert leak_shares({"300k": parts}, top=5)[1] == ["PHONENUMBER", "CITY"]  # classes that never leak left out
+    path = tmp_path / "leak.png"
+    viz.stacked_bars({f"{r['language']}": r for r in table}, [*classes, "other"], "leak", path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_the_masking_curve_counts_values_of_untranslated_classes_neither_way():
     from piimask.pipeline.evaluate import threshold_curve
 

@@ -110,7 +110,8 @@ def span_metrics(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]])
 
 def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) -> dict:
     """Share of gold PII characters not covered by any predicted span (of any class): what would
-    reach the LLM unmasked. Overall and per class."""
+    reach the LLM unmasked. Overall and per class: ``per_class`` is the share of the class's own
+    characters, ``share_per_class`` the class's part of the overall rate (they sum to it)."""
     gold, pred = _norm(gold), _norm(pred)
     total, leaked = Counter(), Counter()
     for g_spans, p_spans in zip(gold, pred):
@@ -126,6 +127,7 @@ def leak_rate(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]]) ->
         "pii_chars": all_total,
         "leaked_chars": sum(leaked.values()),
         "per_class": {c: leaked[c] / total[c] for c in sorted(total)},
+        "share_per_class": {c: leaked[c] / all_total for c in sorted(total)},
     }
 
 
@@ -438,6 +440,30 @@ def language_table(
                 }
             )
     return rows
+
+
+def leak_shares(by_language: dict[str, dict[str, Evaluation]], top: int = 8) -> tuple[list[dict], list[str]]:
+    """Where each dataset's languages leak: one row per dataset and language with its leak rate
+    and, for the ``top`` classes that leak most in some row, each class's part of that rate (the
+    characters of the class left unmasked over all the row's PII characters); ``other`` holds the
+    rest, so a row's parts sum to its leak rate. Returns ``(rows, classes)``, classes by their
+    largest part first."""
+    shares = {
+        (d, code): ev.leak.get("share_per_class", {}) for d, parts in by_language.items() for code, ev in parts.items()
+    }
+    peak: Counter = Counter()
+    for sh in shares.values():
+        for c, v in sh.items():
+            peak[c] = max(peak[c], v)
+    classes = [c for c, v in sorted(peak.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0][:top]
+    rows = []
+    for (dataset, code), sh in shares.items():
+        ev = by_language[dataset][code]
+        row = {"dataset": dataset, "language": code, "leak_rate": ev.leak["overall"]}
+        row.update({c: sh.get(c, 0.0) for c in classes})
+        row["other"] = max(0.0, ev.leak["overall"] - sum(row[c] for c in classes))
+        rows.append(row)
+    return rows, classes
 
 
 def confusion_matrix(counts: Counter, top: int = 30) -> tuple[list[list[int]], list[str]]:

@@ -411,6 +411,7 @@ class Evaluated:
     aggregation: dict = field(default_factory=dict)  # pipeline aggregation_strategy -> scores on the real rows
     best_aggregation: str = ""
     lexicon: dict | None = None  # evaluate.lexicon_effect on the real rows (None: no value lexicon)
+    leak_by_language: dict = field(default_factory=dict)  # evaluate.leak_shares of the external datasets
 
 
 def run_evaluate(params: Params, tagger=None) -> Evaluated:
@@ -447,6 +448,8 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
     per_class.to_csv(params.run_dir / "metrics_per_class.csv", index=False)
     schemes = {spec["name"]: spec.get("label_map", "") for spec in params.external_datasets}
     per_language = pd.DataFrame(evaluate.language_table(by_language, schemes))
+    shares, leaking = evaluate.leak_shares({n: p for n, p in by_language.items() if n != "synthetic-test"})
+    leak_by_language = {"classes": leaking, "rows": shares}
     evaluation = {n: r.to_dict() for n, r in results.items()}
     real = cards.real_name(results, params)
     scored_on = real or "synthetic-test"
@@ -458,6 +461,7 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
         {
             "datasets": evaluation,
             "by_language": per_language.to_dict("records"),
+            "leak_by_language": leak_by_language,
             "external_datasets": params.external_datasets,
             "aggregation": {"scored_on": scored_on, "best": best, "scores": aggregation},
             "value_lexicon": lexicon,
@@ -466,7 +470,9 @@ def run_evaluate(params: Params, tagger=None) -> Evaluated:
     )
     train_metrics = json.loads((params.model_dir / "metrics.json").read_text())
     (params.model_dir / "README.md").write_text(cards.model_card(params, train_metrics, evaluation, aggregation))
-    return Evaluated(results, skipped, unmapped_by, by_language, per_language, real, aggregation, best, lexicon)
+    return Evaluated(
+        results, skipped, unmapped_by, by_language, per_language, real, aggregation, best, lexicon, leak_by_language
+    )
 
 
 # -- 06 mask -----------------------------------------------------------------------------------

@@ -201,3 +201,34 @@ def score_grid(
     fig.colorbar(im, ax=ax, fraction=0.03)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def stacked_bars(
+    rows: Mapping[str, Mapping[str, float]],
+    parts: Sequence[str],
+    title: str,
+    path: str | Path | None = None,
+    xlabel: str = "",
+    scale: float = 100.0,
+):
+    """One horizontal bar per row (top to bottom in the given order), split into ``parts`` (each
+    row's values, times ``scale``; a part named ``other`` in grey), the bar's total at its end."""
+    names = list(rows)
+    fig, ax = plt.subplots(figsize=(9, max(2.2, 0.42 * len(names) + 1.6)))
+    colors = plt.get_cmap("tab10" if len(parts) <= 10 else "tab20")
+    left = [0.0] * len(names)
+    y = list(range(len(names)))[::-1]
+    for j, part in enumerate(parts):
+        widths = [scale * rows[n].get(part, 0.0) for n in names]
+        color = "#c7c7c7" if part == "other" else colors(j % colors.N)
+        ax.barh(y, widths, left=left, height=0.7, label=part, color=color, edgecolor="white", linewidth=0.5)
+        left = [a + w for a, w in zip(left, widths)]
+    for yi, total in zip(y, left):
+        ax.text(total, yi, f" {total:.2f}", va="center", fontsize=7)
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_xlim(0, (max(left) if left else 0) * 1.15 or 1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7, ncol=min(5, len(parts)), loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    fig.tight_layout()
+    return _save(fig, path)
