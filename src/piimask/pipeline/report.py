@@ -34,7 +34,7 @@ STAGES = {
     "05_evaluate": (
         "Evaluate",
         "per-class scores on synthetic and real rows, leak rate, errors",
-        ["evaluate_synthetic_vs_real", "evaluate_confusion_{real}", "evaluate_leak"],
+        ["evaluate_synthetic_vs_real", "evaluate_confusion_{real}", "evaluate_leak", "evaluate_leak_by_language"],
     ),
     "06_mask": (
         "Mask",
