@@ -448,20 +448,17 @@ def leak_shares(by_language: dict[str, dict[str, Evaluation]], top: int = 8) -> 
     characters of the class left unmasked over all the row's PII characters); ``other`` holds the
     rest, so a row's parts sum to its leak rate. Returns ``(rows, classes)``, classes by their
     largest part first."""
-    shares = {
-        (d, code): ev.leak.get("share_per_class", {}) for d, parts in by_language.items() for code, ev in parts.items()
-    }
+    leaks = [(d, code, ev.leak) for d, parts in by_language.items() for code, ev in parts.items()]
     peak: Counter = Counter()
-    for sh in shares.values():
-        for c, v in sh.items():
+    for _, _, leak in leaks:
+        for c, v in leak["share_per_class"].items():
             peak[c] = max(peak[c], v)
     classes = [c for c, v in sorted(peak.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0][:top]
     rows = []
-    for (dataset, code), sh in shares.items():
-        ev = by_language[dataset][code]
-        row = {"dataset": dataset, "language": code, "leak_rate": ev.leak["overall"]}
-        row.update({c: sh.get(c, 0.0) for c in classes})
-        row["other"] = max(0.0, ev.leak["overall"] - sum(row[c] for c in classes))
+    for dataset, code, leak in leaks:
+        row = {"dataset": dataset, "language": code, "leak_rate": leak["overall"]}
+        row.update({c: leak["share_per_class"].get(c, 0.0) for c in classes})
+        row["other"] = max(0.0, leak["overall"] - sum(row[c] for c in classes))
         rows.append(row)
     return rows, classes
 
