@@ -126,7 +126,9 @@ def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(t
     assert "`load_tokenizer` does for this model" in card  # currency signs cut out of words
     assert 'a company\'s usual ending left out of it ("Varga" + "Group"). Nor does it cut' in card
     plain = cards.model_card(load_params("default", {"split_currency_signs": False}), TRAIN, evaluation(), AGGREGATION)
-    assert "load_tokenizer" not in plain
+    assert "load_tokenizer" not in plain and "case_markers" not in card
+    marked = cards.model_card(load_params("default", {"case_markers": True}), TRAIN, evaluation(), AGGREGATION)
+    assert "`TokenTagger` does from the config's `case_markers`" in marked
 
 
 def test_before_evaluation_the_card_says_so_and_has_no_model_index(tmp_path):

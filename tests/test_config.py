@@ -125,6 +125,7 @@ BAD = {
     "max_train_records": -1,
     "pack_fraction": 1.5,
     "split_currency_signs": "yes",
+    "case_markers": "no",
     "max_steps": 0,
     "early_stopping_patience": -1,
     "train_sampling": "by_length",

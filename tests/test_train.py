@@ -253,3 +253,56 @@ def test_packed_texts_keep_every_record_span_and_token_within_the_limit(base_mod
         assert len(r.privacy_mask) == len(r.id.split("+"))
         assert len(tok(r.source_text, add_special_tokens=False)["input_ids"]) <= 126
     assert packed == pack_records(recs, 0.5, 0, counts, 126)  # seeded
+
+
+def test_case_markers_go_before_capitalised_words_unlabelled_and_the_tagger_reads_them_so(base_model_dir, tmp_path):
+    from piimask.runtime.predict import CASE_MARKERS, case_marker_ids
+
+    tok = AutoTokenizer.from_pretrained(str(base_model_dir))
+    markers = case_marker_ids(tok)
+    text = "Beste Jan, Rue de l'Église 12, PARIS. McDonald_Smith"
+    mask = [{"start": 11, "end": 26, "label": "STREET"}, {"start": 31, "end": 36, "label": "CITY"}]
+    plain = encode([text], [mask], tok, max_length=64)
+    enc = encode([text], [mask], tok, max_length=64, case_markers=markers)
+    pairs = list(zip(tok.convert_ids_to_tokens(enc["input_ids"][0]), enc["labels"][0]))
+    title, caps = CASE_MARKERS
+    names = {v: k for k, v in LABEL2ID.items()}
+    words = [t for t, _ in pairs]
+    # a marker before each word that begins with a capital, the capitals' own before PARIS;
+    # none inside a word (McDonald) or before lower-case ones
+    assert [words[k + 1] for k, t in enumerate(words) if t == title] == ["best", "jan", "rue", "e", "mcdonald", "smith"]
+    assert [words[k + 1] for k, t in enumerate(words) if t == caps] == ["paris"]
+    assert all(lab == IGNORE for t, lab in pairs if t in CASE_MARKERS)
+    # the text's own tokens keep the labels they have without markers (the street stays one entity)
+    own = [lab for t, lab in pairs if t not in CASE_MARKERS]
+    assert own == plain["labels"][0] and [names[lab] for t, lab in pairs if t in ("rue", "e", "paris")] == [
+        "B-STREET",
+        "I-STREET",
+        "B-CITY",
+    ]
+    cut = encode([text], [mask], tok, max_length=8, case_markers=markers)
+    assert len(cut["input_ids"][0]) == len(cut["labels"][0]) == 8 and cut["labels"][0][-1] == IGNORE  # [SEP] kept
+
+
+def test_a_model_trained_with_case_markers_keeps_them_and_tags_the_same_characters(tmp_path):
+    p = load_params(
+        "smoke",
+        {"output_root": str(tmp_path), "n_records": 60, "max_steps": 3, "case_markers": True, "value_lexicon": False},
+    )
+    generate(p, progress=False)
+    accepted, _ = validate.gate(read_records(p.data_dir / "generated.jsonl"))
+    dataset.label_records(accepted, AutoTokenizer.from_pretrained(str(p.path(p.tokenizer))))
+    splits = dataset.split_records(accepted, p.validation_fraction, p.test_fraction, p.seed)
+    res = train(p, splits, progress=False)
+    tagger = TokenTagger(res.model_dir, window=16, stride=4)
+    title, caps = tagger.tokenizer.convert_tokens_to_ids(["[unused1]", "[unused2]"])
+    assert tagger.case_markers == [title, caps]  # kept in the model's config
+    text = "Dear Ann Lee, call NOW. " * 3
+    ids, offs = tagger._encode([text])[0]
+    assert list(ids).count(title) == 9 and list(ids).count(caps) == 3  # Dear, Ann, Lee; NOW
+    assert all(offs[k, 0] == offs[k, 1] for k in range(len(ids)) if ids[k] in (title, caps))
+    long_ids, long_offs = tagger._encode_long(text)  # a long text's pieces are marked alike
+    assert (long_ids == ids).all() and (long_offs == offs).all()
+    for tagged in tagger.tag([text, text * 5]):  # one window, and many
+        assert len(tagged.offsets) == len(tagger.tokenizer(tagged.text, add_special_tokens=False)["input_ids"])
+        assert all(b > a for a, b in tagged.offsets)  # markers carry no decision

@@ -100,6 +100,7 @@ class Params:
     max_train_records: int = DEFAULTS["max_train_records"]
     pack_fraction: float = DEFAULTS["pack_fraction"]
     split_currency_signs: bool = DEFAULTS["split_currency_signs"]  # a sign is a word of its own
+    case_markers: bool = DEFAULTS["case_markers"]  # markers before capitalised words (uncased bases)
     max_steps: int = DEFAULTS["max_steps"]
     early_stopping_patience: int = DEFAULTS["early_stopping_patience"]
     train_sampling: str = DEFAULTS["train_sampling"]  # random, or group_by_length (less padding)

@@ -309,6 +309,14 @@ def model_card(
         if getattr(params, "split_currency_signs", False)
         else ""
     )
+    cased = (
+        " Nor does it put in the case markers this model was trained with (`case_markers`: an unused"
+        " token before each word that begins with a capital, another before a word in capitals), as"
+        " piimask's `TokenTagger` does from the config's `case_markers`: without them the model reads"
+        " every word as it never did in training."
+        if getattr(params, "case_markers", False)
+        else ""
+    )
     settled = (
         " This model was trained with those look-alikes settled (`settle_lookalikes`): it answers"
         " CURRENCY for every currency name and IPV4 or IPV6 for every address, never CURRENCYNAME or IP."
@@ -398,7 +406,7 @@ token accuracy {v.get("accuracy")}.
   values do (no trailing "county" on a county, a closing bracket kept, a glued currency sign
   apart), and find the values of short lists (job areas and types, account names) that the model
   left untagged but leans to ("our Operations team"), job titles the model cut into job words, and
-  a company's usual ending left out of it ("Varga" + "Group").{signs}
+  a company's usual ending left out of it ("Varga" + "Group").{signs}{cased}
 - **Uncased and English** when built on the offline base model.
 - One layer of protection, not a guarantee: measure the leak rate on your own data.
 

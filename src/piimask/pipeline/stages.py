@@ -87,6 +87,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "max_train_records",
         "pack_fraction",
         "split_currency_signs",
+        "case_markers",
         "max_steps",
         "early_stopping_patience",
         "train_sampling",

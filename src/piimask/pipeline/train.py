@@ -23,16 +23,22 @@ from ..core.label import bio_from_offsets, repair
 from ..core.record import Record
 from ..core.taxonomy import BIO_LABELS, ID2LABEL, LABEL2ID
 from ..runtime.lexicon import write_lexicon
-from ..runtime.predict import split_currency_signs
+from ..runtime.predict import _special_tokens, case_marker_ids, mark_case, split_currency_signs, word_cases
 
 IGNORE = -100
 
 
-def encode(texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, max_length: int) -> dict:
+def encode(
+    texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, max_length: int, case_markers: Sequence[int] = ()
+) -> dict:
     """Tokenise ``texts`` (truncated to ``max_length``) and align BIO label ids to the tokens.
 
-    Special tokens get -100 (ignored by the loss); every real token gets its label.
+    Special tokens get -100 (ignored by the loss); every real token gets its label. With
+    ``case_markers`` (their ids) a marker goes before each word that begins with a capital
+    (``predict.mark_case``, as the tagger reads texts), labelled -100 too.
     """
+    if case_markers:
+        return _encode_marked(texts, masks, tokenizer, max_length, case_markers)
     enc = tokenizer(
         list(texts),
         truncation=True,
@@ -52,6 +58,24 @@ def encode(texts: Sequence[str], masks: Sequence[Sequence[dict]], tokenizer, max
     return enc
 
 
+def _encode_marked(texts, masks, tokenizer, max_length: int, markers: Sequence[int]) -> dict:
+    prefix, suffix = _special_tokens(tokenizer)
+    room = max_length - len(prefix) - len(suffix)
+    enc = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    out = {"input_ids": [], "attention_mask": [], "labels": []}
+    for i, (text, mask) in enumerate(zip(texts, masks)):
+        ids = np.asarray(enc["input_ids"][i], dtype=np.int64)
+        offs = np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2)
+        ids, offs = mark_case(text, ids, offs, markers)
+        ids, offs = ids[:room], offs[:room]
+        bio = bio_from_offsets([(int(a), int(b)) for a, b in offs], mask)
+        labels = [IGNORE if b <= a else LABEL2ID[lab] for lab, (a, b) in zip(bio, offs)]
+        out["input_ids"].append([*prefix.tolist(), *ids.tolist(), *suffix.tolist()])
+        out["attention_mask"].append([1] * (len(ids) + len(prefix) + len(suffix)))
+        out["labels"].append([IGNORE] * len(prefix) + labels + [IGNORE] * len(suffix))
+    return out
+
+
 def sampling_args(sampling: str) -> dict:
     """TrainingArguments for the order of training texts: ``train_sampling_strategy`` where this
     transformers has it (5.x), else the older ``group_by_length`` flag (4.x)."""
@@ -65,10 +89,11 @@ def sampling_args(sampling: str) -> dict:
     return {"group_by_length": sampling == "group_by_length"}
 
 
-def to_hf_dataset(records: Sequence[Record], tokenizer, max_length: int):
+def to_hf_dataset(records: Sequence[Record], tokenizer, max_length: int, case_markers: Sequence[int] = ()):
     import datasets
 
-    enc = encode([r.source_text for r in records], [r.privacy_mask for r in records], tokenizer, max_length)
+    texts, masks = [r.source_text for r in records], [r.privacy_mask for r in records]
+    enc = encode(texts, masks, tokenizer, max_length, case_markers)
     return datasets.Dataset.from_dict(dict(enc))
 
 
@@ -341,12 +366,18 @@ def train(
     if params.split_currency_signs:  # saved with the tokenizer: the model reads signs as it learned
         split_currency_signs(tokenizer)
     model = load_base_model(name)
+    markers = case_marker_ids(tokenizer) if params.case_markers else []
+    if markers:  # saved in the model's config: the tagger reads texts as the model learned them
+        model.config.case_markers = markers
     if params.pack_fraction > 0:  # some texts joined into longer ones, within max_length
-        counts = [len(x) for x in tokenizer([r.source_text for r in train_recs], add_special_tokens=False)["input_ids"]]
+        texts = [r.source_text for r in train_recs]
+        counts = [len(x) for x in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        if markers:  # a marker per word that begins with a capital
+            counts = [n + len(word_cases(t)) for n, t in zip(counts, texts)]
         train_recs = pack_records(train_recs, params.pack_fraction, params.seed, counts, params.max_length - 2)
     # tokenise and align
-    train_ds = to_hf_dataset(train_recs, tokenizer, params.max_length)
-    val_ds = to_hf_dataset(val_recs, tokenizer, params.max_length) if val_recs else None
+    train_ds = to_hf_dataset(train_recs, tokenizer, params.max_length, markers)
+    val_ds = to_hf_dataset(val_recs, tokenizer, params.max_length, markers) if val_recs else None
     # Trainer
     gpu = torch.cuda.is_available()
     steps_per_epoch = max(

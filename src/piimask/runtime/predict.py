@@ -68,6 +68,57 @@ def split_currency_signs(tokenizer):
     return tokenizer
 
 
+# Case markers: an uncased vocabulary reads "Rue", "rue" and "RUE" alike, and capitals are how
+# many texts show a name, a street or a code. A model trained with ``case_markers`` reads an unused
+# vocabulary token before each word that begins with a capital (the first) or is written in
+# capitals (the second, two letters or more); the markers cover no character, so they carry no
+# tag and the decisions stay those of the text's own tokens. The model's config keeps their ids.
+CASE_MARKERS = ("[unused1]", "[unused2]")
+_CASED_WORD = re.compile(r"[^\W_]+")
+
+
+def case_marker_ids(tokenizer) -> list[int]:
+    """The ids of ``CASE_MARKERS`` in ``tokenizer``'s vocabulary (a clear error when it lacks them)."""
+    vocab = tokenizer.get_vocab()
+    missing = [m for m in CASE_MARKERS if m not in vocab]
+    if missing:
+        raise ValueError(
+            f"case_markers needs the tokens {', '.join(missing)} in the tokenizer's vocabulary (a BERT "
+            "WordPiece vocabulary has them); set case_markers: false for this base model"
+        )
+    return [vocab[m] for m in CASE_MARKERS]
+
+
+def word_cases(text: str) -> dict[int, int]:
+    """Start offset of each word (a run of letters and digits) that begins with a capital: 0, or 1
+    when the word is written in capitals (two letters or more)."""
+    out = {}
+    for m in _CASED_WORD.finditer(text):
+        w = m.group()
+        if w[0].isupper():
+            out[m.start()] = int(w.isupper() and sum(c.isalpha() for c in w) > 1)
+    return out
+
+
+def mark_case(text: str, ids: np.ndarray, offs: np.ndarray, markers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` and ``offs`` (a text's tokens, no special tokens) with a case marker before the first
+    token of each word that begins with a capital; a marker's offsets are empty (``(s, s)``)."""
+    cases = word_cases(text)
+    if not cases or not len(ids):
+        return ids, offs
+    at = [
+        k
+        for k in range(len(ids))
+        if offs[k, 1] > offs[k, 0] and offs[k, 0] in cases and (k == 0 or offs[k - 1, 0] != offs[k, 0])
+    ]
+    if not at:
+        return ids, offs
+    starts = offs[at, 0]
+    ids = np.insert(ids, at, [markers[cases[int(s)]] for s in starts])
+    offs = np.insert(offs, at, np.stack([starts, starts], axis=1), axis=0)
+    return ids, offs
+
+
 def load_tokenizer(name: str):
     """``AutoTokenizer.from_pretrained(name)``, cutting currency signs out of words when the folder's
     ``tokenizer.json`` says its model was trained so (``split_currency_signs``: transformers rebuilds
@@ -731,6 +782,7 @@ class TokenTagger:
         if int8 and runtime == "torch":  # dynamic int8 quantization of the Linear layers
             self.model = quantize_int8(self.model)
         self.id2label = {int(k): v for k, v in self.model.config.id2label.items()}
+        self.case_markers = list(getattr(self.model.config, "case_markers", None) or [])
         limit = getattr(self.model.config, "max_position_embeddings", 512)
         self.window = min(window, limit)
         self.stride = min(stride, self.window // 2)
@@ -803,7 +855,8 @@ class TokenTagger:
                 verbose=False,
             )  # windows come later
             for k, i in enumerate(idx):
-                out[i] = (
+                out[i] = self._marked(
+                    texts[i],
                     np.asarray(enc["input_ids"][k], dtype=np.int64),
                     np.asarray(enc["offset_mapping"][k], dtype=np.int64).reshape(-1, 2),
                 )
@@ -812,14 +865,23 @@ class TokenTagger:
                 out[i] = self._encode_long(t)
         return out
 
+    def _marked(self, text: str, ids: np.ndarray, offs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The case markers put in, for a model trained with them (``mark_case``)."""
+        return mark_case(text, ids, offs, self.case_markers) if self.case_markers else (ids, offs)
+
     def _encode_long(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids, offs = [], []
         for a, b in _pieces(text, _PIECE_CHARS):
             enc = self.tokenizer(
                 tokenizer_safe(text[a:b]), add_special_tokens=False, return_offsets_mapping=True, verbose=False
             )
-            ids.append(np.asarray(enc["input_ids"], dtype=np.int64))
-            offs.append(np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2) + a)
+            piece_ids, piece_offs = self._marked(
+                text[a:b],
+                np.asarray(enc["input_ids"], dtype=np.int64),
+                np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2),
+            )
+            ids.append(piece_ids)
+            offs.append(piece_offs + a)
         return np.concatenate(ids), np.concatenate(offs)
 
     # -- tagging --------------------------------------------------------------------------------
