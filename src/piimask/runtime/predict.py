@@ -106,12 +106,10 @@ def mark_case(text: str, ids: np.ndarray, offs: np.ndarray, markers: Sequence[in
     cases = word_cases(text)
     if not cases or not len(ids):
         return ids, offs
-    at = [
-        k
-        for k in range(len(ids))
-        if offs[k, 1] > offs[k, 0] and offs[k, 0] in cases and (k == 0 or offs[k - 1, 0] != offs[k, 0])
-    ]
-    if not at:
+    first = np.ones(len(ids), dtype=bool)  # the first token of those starting at one offset
+    first[1:] = offs[1:, 0] != offs[:-1, 0]
+    at = np.flatnonzero((offs[:, 1] > offs[:, 0]) & first & np.isin(offs[:, 0], np.fromiter(cases, dtype=np.int64)))
+    if not len(at):
         return ids, offs
     starts = offs[at, 0]
     ids = np.insert(ids, at, [markers[cases[int(s)]] for s in starts])
