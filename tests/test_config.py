@@ -143,6 +143,7 @@ BAD = {
     "mask_thresholds": [0, 2],
     "max_leak_rate": 1.5,
     "max_over_mask_rate": -0.1,
+    "mask_leak_targets": {"ai4privacy-300k-nl-fr-de fr": 2},
     "train_on": "cloud",
     "train_processes": 0,
     "sagemaker_image_uri": "huggingface-pytorch-training:latest",
@@ -190,6 +191,9 @@ def test_every_key_refuses_a_bad_value_naming_key_value_and_what_is_allowed(key)
         ("mask_style", "[LABELn]", "did you mean '[LABEL_n]'"),
         ("external_datasets", [{"name": "x", "path": "x.jsonl", "label_map": "999k"}], "not in label_maps"),
         ("languages", ["Dutch"], "did you mean 'nl'"),
+        ("mask_leak_targets", {"ai4privacy-200k-en": 0.02}, "ai4privacy-200k-en is the one the threshold is chosen"),
+        ("mask_leak_targets", {"ai4privacy-300k": 0.02}, "these are: ai4privacy-300k-en, ai4privacy-300k-nl-fr-de"),
+        ("mask_leak_targets", {"ai4privacy-300k-nl-fr-de French": 0.02}, "a language code such as 'fr'"),
     ],
 )
 def test_messages_say_what_to_write(key, value, hint):

@@ -315,3 +315,49 @@ def test_the_lexicon_effect_scores_the_same_tagging_with_and_without_it():
     effect = lexicon_effect(LexiconTagger(words, lex, leans={"Operations": "JOBAREA"}), rows, "real")
     assert effect["closed"] == ["JOBAREA"] and effect["drawn"] == 1 and effect["shape_dropped"] == 0
     assert effect["with"]["entity_recall"] > effect["without"]["entity_recall"]
+
+
+def _curve(*points):
+    return [{"threshold": t, "leak_rate": leak, "over_mask_rate": om} for t, leak, om in points]
+
+
+def test_threshold_rule_takes_the_highest_that_meets_both_targets():
+    from piimask.pipeline.evaluate import choose_threshold
+
+    curve = _curve((0.1, 0.002, 0.05), (0.5, 0.004, 0.02), (0.9, 0.008, 0.01))
+    choice = choose_threshold(curve, 0.005, 0.03)
+    assert (choice["threshold"], choice["rule"]) == (0.5, 1)
+    # no threshold meets both: the least leak within the over-mask limit
+    choice = choose_threshold(curve, 0.001, 0.03)
+    assert (choice["threshold"], choice["rule"]) == (0.5, 2)
+    # every threshold over-masks: the least over-mask
+    assert choose_threshold(curve, 0.005, 0.001)["threshold"] == 0.9
+
+
+def test_threshold_rule_keeps_other_rows_within_their_own_leak_target():
+    from piimask.pipeline.evaluate import choose_threshold
+
+    english = _curve((0.1, 0.002, 0.025), (0.5, 0.003, 0.02), (0.9, 0.004, 0.01))
+    french = _curve((0.1, 0.015, 0.20), (0.5, 0.019, 0.15), (0.9, 0.025, 0.10))
+    assert choose_threshold(english, 0.005, 0.03)["threshold"] == 0.9
+    choice = choose_threshold(english, 0.005, 0.03, {"300k fr": (french, 0.02)})
+    assert (choice["threshold"], choice["rule"]) == (0.5, 1) and "300k fr" in choice["reason"]
+    # the other rows' over-mask (another scheme) does not count against a threshold
+    assert choose_threshold(english, 0.005, 0.03, {"300k fr": (french, 0.03)})["threshold"] == 0.9
+    # none meets every target: the least worst leak as a share of its own target within the
+    # over-mask limit (French 1.5, 1.9, 2.5 times its 1 % at 0.1, 0.5, 0.9)
+    choice = choose_threshold(english, 0.005, 0.03, {"300k fr": (french, 0.01)})
+    assert (choice["threshold"], choice["rule"]) == (0.1, 2)
+    with pytest.raises(ValueError, match="lacks the thresholds"):
+        choose_threshold(english, 0.005, 0.03, {"300k fr": (french[:2], 0.02)})
+
+
+def test_leak_targets_name_a_dataset_or_one_of_its_languages():
+    from piimask.pipeline.stages import leak_targets
+
+    curves = dict.fromkeys(
+        ["200k", "200k joined", "300k-en", "300k-nl-fr-de nl", "300k-nl-fr-de fr", "300k-nl-fr-de de", "synthetic-test"]
+    )
+    also, unchecked = leak_targets({"300k-nl-fr-de fr": 0.03, "300k-nl-fr-de": 0.02, "43k": 0.02}, curves)
+    assert also == {"300k-nl-fr-de nl": 0.02, "300k-nl-fr-de fr": 0.03, "300k-nl-fr-de de": 0.02}
+    assert unchecked == ["43k"]

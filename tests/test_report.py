@@ -143,3 +143,13 @@ def test_rendered_notebooks_open_figures_full_size(tmp_path):
     nbformat.write(nb, str(src))
     html = report.render_notebook(src, tmp_path / "n.html").read_text()
     assert "piimask-full" in html and html.index("piimask-full") < html.index("</body>")
+
+
+def test_the_mask_stage_says_when_other_sets_bound_the_threshold(run_dir):
+    masking = json.loads((run_dir / "model" / "masking.json").read_text())
+    facts = dict(report.stage_numbers(run_dir)["06_mask"])
+    assert facts["masking threshold on PII-ness (chosen on)"] == "0.900 (ai4privacy-200k-en)"
+    masking["targets"] = {"leak_targets": {"ai4privacy-300k-nl-fr-de fr": 0.02, "ai4privacy-300k-en": 0.02}}
+    (run_dir / "model" / "masking.json").write_text(json.dumps(masking))
+    facts = dict(report.stage_numbers(run_dir)["06_mask"])
+    assert facts["masking threshold on PII-ness (chosen on)"].endswith("with leak targets on 2 other sets)")

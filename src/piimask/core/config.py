@@ -135,6 +135,7 @@ class Params:
     mask_thresholds: list = _default_factory("mask_thresholds")
     max_leak_rate: float = DEFAULTS["max_leak_rate"]
     max_over_mask_rate: float = DEFAULTS["max_over_mask_rate"]
+    mask_leak_targets: dict = _default_factory("mask_leak_targets")
     window_tokens: int = DEFAULTS["window_tokens"]
     window_stride: int = DEFAULTS["window_stride"]
     # -- publish (opt-in; notebook 06 pushes the model folder and the dataset once everything is in them)
@@ -447,6 +448,21 @@ def _problems(p: Params) -> list[str]:
                 bad("class_thresholds", f"names {label!r}, which is not a class{_suggest(label, CLASSES)}")
             elif not _is_number(t) or not 0 <= t <= 1:
                 bad("class_thresholds", f"gives {label} the threshold {t!r}; a threshold must be a number in [0, 1]")
+    if ok("mask_leak_targets", "external_datasets"):
+        names = [spec["name"] for spec in p.external_datasets if isinstance(spec, dict) and "name" in spec]
+        for key, t in p.mask_leak_targets.items():
+            name, _, code = str(key).rpartition(" ") if str(key) not in names else (str(key), "", "")
+            if name not in names[1:]:
+                first = f" ({names[0]} is the one the threshold is chosen on: max_leak_rate)" if names else ""
+                bad(
+                    "mask_leak_targets",
+                    f"names {key!r}, which is not an external dataset after the first, with or without "
+                    f"a language code{first}; these are: {', '.join(names[1:]) or 'none'}",
+                )
+            elif code and not re.fullmatch(r"[a-z]{2}|other", code):
+                bad("mask_leak_targets", f"names {key!r}: after the dataset name comes a language code such as 'fr'")
+            elif not _is_number(t) or not 0 < t <= 1:
+                bad("mask_leak_targets", f"gives {key!r} the leak target {t!r}; it must be a number in (0, 1]")
     if ok("prices"):
         for model, price in p.prices.items():
             if model == "_note":

@@ -557,35 +557,74 @@ def threshold_curve(tagger, rows: Sequence[dict], thresholds: Sequence[float], *
     return out
 
 
-def choose_threshold(curve: Sequence[dict], max_leak_rate: float = 0.005, max_over_mask_rate: float = 0.03) -> dict:
+def choose_threshold(
+    curve: Sequence[dict],
+    max_leak_rate: float = 0.005,
+    max_over_mask_rate: float = 0.03,
+    also: dict[str, tuple[Sequence[dict], float]] | None = None,
+) -> dict:
     """The masking threshold, by one rule stated here and in the README:
 
     1. the highest threshold whose leak rate is at most ``max_leak_rate`` and whose over-mask
-       rate is at most ``max_over_mask_rate`` (both targets met, least masking);
-    2. else, among thresholds within ``max_over_mask_rate``, the one that leaks least (the
-       highest on ties);
+       rate is at most ``max_over_mask_rate`` (both targets met, least masking), and at which
+       every curve in ``also`` ({name: (curve, its leak target)}, other rows the Masker must not
+       leak on: other languages, other schemes) leaks at most its own target;
+    2. else, among thresholds within ``max_over_mask_rate``, the one whose worst leak (each
+       curve's leak as a share of its target) is least (the highest on ties);
     3. else the one that over-masks least.
 
-    Returns the chosen curve point with ``rule`` (1, 2 or 3) and ``reason``.
+    Over-mask is judged on ``curve`` alone: other schemes mark other things as PII, so their
+    over-mask says more about the scheme than about the Masker. Returns the chosen curve point
+    with ``rule`` (1, 2 or 3) and ``reason``.
     """
     if not curve:
         raise ValueError("the threshold curve is empty: give at least one threshold")
-    both = [p for p in curve if p["leak_rate"] <= max_leak_rate and p["over_mask_rate"] <= max_over_mask_rate]
+    also = dict(also or {})
+    leaks = {}  # threshold -> [(name, leak, target)] over the other curves
+    for name, (other, target) in also.items():
+        if not target > 0:
+            raise ValueError(f"the leak target for {name!r} must be above 0, not {target!r}")
+        at = {p["threshold"]: p["leak_rate"] for p in other}
+        missing = [p["threshold"] for p in curve if p["threshold"] not in at]
+        if missing:
+            raise ValueError(f"the curve for {name!r} lacks the thresholds {missing}")
+        for p in curve:
+            leaks.setdefault(p["threshold"], []).append((name, at[p["threshold"]], target))
+
+    def others_met(p) -> bool:
+        return all(leak <= target for _, leak, target in leaks.get(p["threshold"], []))
+
+    def share(leak: float, target: float) -> float:
+        return leak / target if target > 0 else (float("inf") if leak > 0 else 0.0)
+
+    def worst(p) -> float:
+        rest = [share(leak, target) for _, leak, target in leaks.get(p["threshold"], [])]
+        return max([share(p["leak_rate"], max_leak_rate), *rest])
+
+    with_others = f", and each of {', '.join(also)} within its own leak target" if also else ""
+    both = [
+        p
+        for p in curve
+        if p["leak_rate"] <= max_leak_rate and p["over_mask_rate"] <= max_over_mask_rate and others_met(p)
+    ]
     if both:
         p = max(both, key=lambda p: p["threshold"])
         return {
             **p,
             "rule": 1,
-            "reason": f"highest threshold with leak <= {max_leak_rate:.2%} and over-mask <= {max_over_mask_rate:.1%}",
+            "reason": f"highest threshold with leak <= {max_leak_rate:.2%} and over-mask <= {max_over_mask_rate:.1%}"
+            + with_others,
         }
     within = [p for p in curve if p["over_mask_rate"] <= max_over_mask_rate]
     if within:
-        p = min(within, key=lambda p: (p["leak_rate"], -p["threshold"]))
+        key = (lambda p: (worst(p), -p["threshold"])) if also else (lambda p: (p["leak_rate"], -p["threshold"]))
+        p = min(within, key=key)
+        least = "the least worst leak (each set's leak over its target)" if also else "the least leak"
         return {
             **p,
             "rule": 2,
-            "reason": f"no threshold leaks <= {max_leak_rate:.2%} within over-mask "
-            f"{max_over_mask_rate:.1%}: the least leak within that over-mask",
+            "reason": f"no threshold leaks <= {max_leak_rate:.2%}{' (and the others within theirs)' if also else ''} "
+            f"within over-mask {max_over_mask_rate:.1%}: {least} within that over-mask",
         }
     p = min(curve, key=lambda p: (p["over_mask_rate"], p["leak_rate"]))
     return {

@@ -360,7 +360,7 @@ def stage_numbers(run_dir: Path) -> dict[str, list[tuple[str, str]]]:
         out["06_mask"].append(
             (
                 "masking threshold on PII-ness (chosen on)",
-                f"{_f(masking.get('score_threshold'))} ({masking.get('chosen_on', '?')})",
+                f"{_f(masking.get('score_threshold'))} ({masking.get('chosen_on', '?')}{_also(masking)})",
             )
         )
         for name, p in (masking.get("at_choice") or {}).items():
@@ -368,6 +368,12 @@ def stage_numbers(run_dir: Path) -> dict[str, list[tuple[str, str]]]:
                 (f"{name}: Masker leak / over-mask", f"{_pct(p['leak_rate'])} / {_pct(p['over_mask_rate'])}")
             )
     return out
+
+
+def _also(masking: dict) -> str:
+    """', with leak targets on N other sets' where ``mask_leak_targets`` named some, else ''."""
+    also = (masking.get("targets") or {}).get("leak_targets") or {}
+    return f", with leak targets on {len(also)} other set{'s' * (len(also) != 1)}" if also else ""
 
 
 def _png_size(path: Path) -> tuple[int, int]:

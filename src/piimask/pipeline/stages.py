@@ -119,6 +119,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "mask_thresholds",
         "max_leak_rate",
         "max_over_mask_rate",
+        "mask_leak_targets",
         "model_id",
         "region",
         "aws_profile",
@@ -493,8 +494,9 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     split too), the threshold chosen by ``evaluate.choose_threshold``, saved as
     ``model/masking.json``; the curve as ``masking_curve.csv``. The real rows joined into one long
     text get a curve too (not used for the choice): the leak on a long document; so do the other
-    external datasets, each language apart (the threshold chosen on the first one: how the same
-    Masker does in the other languages and schemes)."""
+    external datasets, each language apart: how the same Masker does in other languages and
+    schemes. The threshold is chosen on the first; those that ``mask_leak_targets`` names must
+    also stay within their own leak targets there."""
     import pandas as pd
 
     from ..runtime.mask import save_masking_config
@@ -516,7 +518,10 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
         name: evaluate.threshold_curve(tagger, rows, params.mask_thresholds) for name, rows in rows_by_name.items()
     }
     chosen_on = real_spec["name"] if real_spec and real_spec["name"] in curves else "synthetic-test"
-    choice = evaluate.choose_threshold(curves[chosen_on], params.max_leak_rate, params.max_over_mask_rate)
+    also, unchecked = leak_targets(params.mask_leak_targets, curves)
+    choice = evaluate.choose_threshold(
+        curves[chosen_on], params.max_leak_rate, params.max_over_mask_rate, {n: (curves[n], t) for n, t in also.items()}
+    )
     table = pd.DataFrame([{"dataset": n, **p} for n, pts in curves.items() for p in pts])
     at_choice = table[table.threshold == choice["threshold"]].set_index("dataset")[["leak_rate", "over_mask_rate"]]
     masking = {
@@ -526,7 +531,12 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
         "rows": len(rows_by_name[chosen_on]),
         "rule": choice["rule"],
         "reason": choice["reason"],
-        "targets": {"max_leak_rate": params.max_leak_rate, "max_over_mask_rate": params.max_over_mask_rate},
+        "targets": {
+            "max_leak_rate": params.max_leak_rate,
+            "max_over_mask_rate": params.max_over_mask_rate,
+            "leak_targets": also,
+            "unchecked": unchecked,
+        },
         "at_choice": at_choice.to_dict(orient="index"),
         "curve": curves,
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
@@ -534,6 +544,24 @@ def run_mask(params: Params, tagger=None) -> MaskChoice:
     save_masking_config(params.model_dir, masking)
     table.to_csv(params.run_dir / "masking_curve.csv", index=False)
     return MaskChoice(curves, rows_by_name, chosen_on, choice, masking)
+
+
+def leak_targets(targets: dict, curves: dict) -> tuple[dict[str, float], list[str]]:
+    """``mask_leak_targets`` resolved against the curves 06 drew: ``({curve name: target},
+    [keys with no rows here])``. A key names a curve (``'ai4privacy-300k-en'``,
+    ``'ai4privacy-300k-nl-fr-de fr'``) or a dataset whose languages each got a curve (the target
+    applies to each; a key naming one language overrides it there); a key whose rows are absent
+    (the file is not there) is returned unchecked."""
+    whole: dict[str, float] = {}
+    exact: dict[str, float] = {}
+    unchecked = []
+    for key, target in targets.items():
+        names = [n for n in curves if n == key or (n.startswith(f"{key} ") and not n.endswith(" joined"))]
+        for n in names:
+            (exact if n == key else whole)[n] = float(target)
+        if not names:
+            unchecked.append(key)
+    return {**whole, **exact}, unchecked
 
 
 def _other_real_rows(params: Params) -> dict[str, list]:

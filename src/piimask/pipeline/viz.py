@@ -149,9 +149,11 @@ def threshold_curve(
     path: str | Path | None = None,
     max_leak: float | None = None,
     max_over_mask: float | None = None,
+    leak_targets: Mapping[str, float] | None = None,
 ):
     """Leak rate and over-mask rate against the masking threshold, one pair of lines per dataset;
-    the targets as dotted lines and the chosen threshold as a vertical line."""
+    the targets as dotted lines (``leak_targets``: the other rows' own leak targets, dashed) and
+    the chosen threshold as a vertical line."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for name, pts in curves.items():
         xs = [p["threshold"] for p in pts]
@@ -165,6 +167,9 @@ def threshold_curve(
             ax.axhline(100 * target, ls=":", color="grey", label="target")
         if chosen is not None:
             ax.axvline(chosen, color="#d62728", lw=1, label=f"chosen {chosen:g}")
+        if ax is axes[0]:
+            for value in sorted(set((leak_targets or {}).values())):
+                ax.axhline(100 * value, ls="--", color="grey", lw=0.8, label=f"target {value:.1%}, other rows")
         ax.set_xlabel("threshold on PII-ness, 1 - P(O)")
         ax.set_ylabel(what)
         ax.legend(fontsize=7)
