@@ -570,7 +570,8 @@ def choose_threshold(
        every curve in ``also`` ({name: (curve, its leak target)}, other rows the Masker must not
        leak on: other languages, other schemes) leaks at most its own target;
     2. else, among thresholds within ``max_over_mask_rate``, the one whose worst leak (each
-       curve's leak as a share of its target) is least (the highest on ties);
+       curve's leak as a share of its target; without ``also``, the leak) is least (then the
+       least leak, then the highest);
     3. else the one that over-masks least.
 
     Over-mask is judged on ``curve`` alone: other schemes mark other things as PII, so their
@@ -617,8 +618,7 @@ def choose_threshold(
         }
     within = [p for p in curve if p["over_mask_rate"] <= max_over_mask_rate]
     if within:
-        key = (lambda p: (worst(p), -p["threshold"])) if also else (lambda p: (p["leak_rate"], -p["threshold"]))
-        p = min(within, key=key)
+        p = min(within, key=lambda p: (worst(p), p["leak_rate"], -p["threshold"]))
         least = "the least worst leak (each set's leak over its target)" if also else "the least leak"
         return {
             **p,
