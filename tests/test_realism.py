@@ -352,3 +352,26 @@ def test_edge_rates_leave_out_classes_the_generated_corpus_has_none_of():
     rates = realism.edge_rates(ref, gen)
     assert rates["real"] and all(not k.startswith("IP:") for k in rates["real"])
     assert any(k.startswith("AMOUNT:") for k in rates["real"])
+
+
+def test_the_lookalike_ceiling_scores_every_rule_of_form_and_cue_word():
+    rows = [
+        row("Maya was born on 20/03/1930.", ("20/03/1930", "DOB")),
+        row("Pay by 11/04/1961 please.", ("11/04/1961", "DATE")),
+        row("Pay by 12/05/1962 please.", ("12/05/1962", "DOB")),
+        row("We meet on 25th March.", ("25th March", "DATE")),
+    ] * 2
+    cards = [
+        row("The masked card 4111111111111111 was charged.", ("4111111111111111", "MASKEDNUMBER")),
+        row("Your card 4222222222222222 was charged.", ("4222222222222222", "CREDITCARDNUMBER")),
+    ] * 6
+    t = realism.lookalike_ceiling(rows + cards, min_support=1, folds=2).set_index("class")
+    assert set(t["look-alikes"]) == {"dates", "card numbers"}  # groups without spans are left out
+    dates = t.loc[["DATE", "DOB"]]
+    assert dates["spans"].tolist() == [4, 4] and dates["families"].tolist() == [3, 3]
+    # the "Pay by" dates are a coin flip: the best rule for one class costs the other
+    assert dates["best F1"].round(3).tolist() == [0.8, 0.8]
+    assert sorted(dates["balanced F1"].round(3)) == [0.667, 0.8]
+    assert ((0 <= dates["held-out F1"]) & (dates["held-out F1"] <= dates["best F1"])).all()
+    # the cue word decides the card numbers, on the rows and on rows it has not seen
+    assert (t.loc[["CREDITCARDNUMBER", "MASKEDNUMBER"], ["best F1", "balanced F1", "held-out F1"]] == 1.0).all().all()

@@ -28,6 +28,7 @@ seen at least twice. ``copied_ngrams`` is the guard that proves no real wording 
 from __future__ import annotations
 
 import math
+import random
 import re
 import unicodedata
 from bisect import bisect_right
@@ -760,3 +761,143 @@ def real_texts_by_language(external_datasets: Sequence[Mapping]) -> dict[str, li
 def tokenizer_table(groups: Mapping[str, Sequence[str]], tokenizer) -> pd.DataFrame:
     """``tokenizer_stats`` for each group of texts, one row per group."""
     return pd.DataFrame([{"group": name, **tokenizer_stats(texts, tokenizer)} for name, texts in groups.items()])
+
+
+# -- what a text can decide --------------------------------------------------------------------
+
+
+def _address_form(value: str) -> str:
+    return "IPv6" if ":" in value else "IPv4"
+
+
+def _coarse_shape(value: str) -> str:
+    """A value's form with every run of digits written ``9`` and of letters ``a``: ``12/03/1990``
+    -> ``9/9/9``, ``March 3, 1990`` -> ``a 9, 9``; the length of a number is no form."""
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", value))
+
+
+# Look-alike classes of the 200k scheme: (classes, the form of a value, the words before a value
+# that could name its class). A span's family is its form and the nearest such word among the
+# three words on its left ("-" when there is none).
+LOOKALIKES: dict[str, tuple[tuple[str, ...], object, frozenset[str]]] = {
+    "addresses": (("IP", "IPV4", "IPV6"), _address_form, frozenset({"ip", "ipv4", "ipv6", "address", "addresses"})),
+    "dates": (("DATE", "DOB"), _coarse_shape, frozenset({"born", "birth", "birthday", "dob", "birthdate"})),
+    "currency names": (("CURRENCY", "CURRENCYNAME"), _coarse_shape, frozenset({"currency", "currencies"})),
+    "card numbers": (
+        ("CREDITCARDNUMBER", "MASKEDNUMBER"),
+        _coarse_shape,
+        frozenset({"masked", "hidden", "partial", "redacted", "card", "credit"}),
+    ),
+}
+
+
+def _rules(classes: Sequence[str], table: Mapping[tuple, Counter], min_support: int):
+    """Every way of giving each family one class, scored on ``table`` (family -> class -> spans):
+    ``(best F1 per class, the rule whose weakest class with min_support spans scores highest)``."""
+    from itertools import product
+
+    families = list(table)
+    support = {c: sum(t[c] for t in table.values()) for c in classes}
+    judged = [c for c in classes if support[c] >= min_support]
+    best, balanced, balanced_floor = dict.fromkeys(classes, 0.0), {}, -1.0
+    for rule in product(classes, repeat=len(families)):
+        f1 = _score(classes, table, dict(zip(families, rule, strict=True)))
+        for c in classes:
+            best[c] = max(best[c], f1[c])
+        floor = min((f1[c] for c in judged), default=0.0)
+        if floor > balanced_floor:
+            balanced, balanced_floor = dict(zip(families, rule, strict=True)), floor
+    return best, balanced
+
+
+def _counts(classes, table, rule, default) -> tuple[Counter, Counter, Counter]:
+    tp, predicted, support = Counter(), Counter(), Counter()
+    for fam, counts in table.items():
+        c = rule.get(fam, default)
+        tp[c] += counts[c]
+        predicted[c] += sum(counts.values())
+        for k in classes:
+            support[k] += counts[k]
+    return tp, predicted, support
+
+
+def _f1(classes, tp, predicted, support) -> dict[str, float]:
+    return {c: 2 * tp[c] / (predicted[c] + support[c]) if predicted[c] + support[c] else 0.0 for c in classes}
+
+
+def _score(classes, table, rule) -> dict[str, float]:
+    return _f1(classes, *_counts(classes, table, rule, classes[0]))
+
+
+def _families(spans: Counter, kept: set) -> dict[tuple, Counter]:
+    """``(form, cue, label) -> n`` as family -> label -> n; families outside ``kept`` pooled."""
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for (form, cue, label), n in spans.items():
+        out[(form, cue) if (form, cue) in kept else ("other", "-")][label] += n
+    return out
+
+
+def lookalike_ceiling(rows: Iterable, min_support: int = 10, max_families: int = 9, folds: int = 5) -> pd.DataFrame:
+    """How far the text can tell look-alike classes apart (``LOOKALIKES``): every span of a group
+    falls into a family (the value's form and the cue word before it), and every way of giving each
+    family one class of the group is scored on ``rows`` as a labelling would be (spans of the
+    family's other classes are misses). Per class:
+
+    - ``best F1``: the highest F1 any such rule reaches for that class;
+    - ``balanced F1``: its F1 under the rule whose weakest class with at least ``min_support``
+      spans scores highest. Both are fitted to these very rows, so they are ceilings: a labelling
+      that reads only form and cue word cannot do better on them;
+    - ``held-out F1``: the balanced rule chosen on the other ``folds - 1`` folds of the rows and
+      applied to the remaining one (rows shuffled into folds, seed 0), pooled over the folds (a family the other folds never show
+      gets the group's most frequent class): what such a rule is worth on rows it has not seen.
+
+    A class whose ceiling is low is one the dataset's labels decide, not the text. Families beyond
+    the ``max_families`` most frequent of a group are pooled."""
+    rows = list(rows)
+    per_row = []  # one {group: Counter((form, cue, label))} per row
+    for row in rows:
+        text, mask = text_and_mask(row)
+        found = {name: Counter() for name in LOOKALIKES}
+        for e, (_, left, _) in zip(mask, context_words(text, mask), strict=True):
+            for name, (classes, form, cues) in LOOKALIKES.items():
+                if e["label"] in classes:
+                    cue = next((w for w in reversed(left) if w in cues), "-")
+                    found[name][(form(text[e["start"] : e["end"]]), cue, e["label"])] += 1
+        per_row.append(found)
+    order = list(range(len(per_row)))
+    random.Random(0).shuffle(order)  # folds of rows in no particular order
+    fold = {i: rank % folds for rank, i in enumerate(order)}
+    out = []
+    for name, (classes, _, _) in LOOKALIKES.items():
+        sizes = Counter()
+        for found in per_row:
+            for (form, cue, _), n in found[name].items():
+                sizes[(form, cue)] += n
+        if not sizes:
+            continue
+        kept = {f for f, _ in sizes.most_common(max_families)}
+        families = [_families(found[name], kept) for found in per_row]
+
+        def table_of(chosen: Iterable[int], families=families) -> dict[tuple, Counter]:
+            table: dict[tuple, Counter] = defaultdict(Counter)
+            for i in chosen:
+                for fam, counts in families[i].items():
+                    table[fam].update(counts)
+            return table
+
+        whole = table_of(range(len(per_row)))
+        best, balanced = _rules(classes, whole, min_support)
+        fitted = _score(classes, whole, balanced)
+        tp, predicted, support = Counter(), Counter(), Counter()
+        for k in range(folds):
+            train = table_of(i for i in range(len(per_row)) if fold[i] != k)
+            _, rule = _rules(classes, train, min_support * (folds - 1) / folds)
+            common = max(classes, key=lambda c: sum(t[c] for t in train.values()))
+            counts = _counts(classes, table_of(i for i in range(len(per_row)) if fold[i] == k), rule, common)
+            for total, part in zip((tp, predicted, support), counts, strict=True):
+                total.update(part)
+        held = _f1(classes, tp, predicted, support)
+        out += [(name, c, sum(t[c] for t in whole.values()), len(whole), best[c], fitted[c], held[c]) for c in classes]
+    return pd.DataFrame(
+        out, columns=["look-alikes", "class", "spans", "families", "best F1", "balanced F1", "held-out F1"]
+    )
