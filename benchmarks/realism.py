@@ -69,10 +69,14 @@ def run_experiment(
 ) -> dict:
     """One experiment; ``corpus`` names an earlier experiment whose generated records are reused
     as they are (a paired comparison: only the training differs), or with a ``brackets`` share of
-    them bracketed after the fact (``bracket_records``: only the brackets and the training differ)."""
+    them bracketed after the fact (``bracket_records``: only the brackets and the training differ);
+    either way labelled as this experiment settles look-alikes (``taxonomy.settler``: with
+    ``--set settle_dates=true``, only the labels of full calendar dates and the training differ)."""
     from piimask.core import config, io
+    from piimask.core.taxonomy import settler
     from piimask.pipeline import evaluate, train
     from piimask.pipeline.generate import generate
+    from piimask.pipeline.generate.run import settle_rows
     from piimask.runtime.predict import TokenTagger
 
     params = config.load_params(
@@ -87,6 +91,10 @@ def run_experiment(
             io.write_records(params.data_dir / "generated.jsonl", bracket_records(io.read_records(source), brackets))
         else:
             (params.data_dir / "generated.jsonl").write_bytes(source.read_bytes())
+        settle = settler(params)
+        rows = io.read_jsonl(params.data_dir / "generated.jsonl")
+        if settle and settle_rows(rows, settle):  # the reused records labelled as this run settles them
+            io.write_jsonl(params.data_dir / "generated.jsonl", rows)
     else:
         generate(params, progress=False)
     splits = _splits(params)

@@ -121,8 +121,13 @@ def test_the_model_card_has_hub_metadata_results_per_class_usage_and_tradeoffs(t
     assert "simple 0.640, first 0.697, max 0.703" in card
     assert "## Trade-offs and limits" in card and "multilingual" not in card
     assert "never CURRENCYNAME or IP" in card  # the default settles look-alikes
-    unsettled = cards.model_card(load_params("default", {"settle_lookalikes": False}), TRAIN, evaluation(), AGGREGATION)
+    unsettled = cards.model_card(
+        load_params("default", {"settle_lookalikes": False, "settle_dates": False}), TRAIN, evaluation(), AGGREGATION
+    )
     assert "never CURRENCYNAME or IP" not in unsettled and "caps those classes' F1 there. For masking" in unsettled
+    assert "`settle_dates`" not in unsettled
+    dated = cards.model_card(load_params("default", {"settle_dates": True}), TRAIN, evaluation(), AGGREGATION)
+    assert "every full calendar date (day, month and year) as DOB" in dated
     assert "`load_tokenizer` does for this model" in card  # currency signs cut out of words
     assert 'a company\'s usual ending left out of it ("Varga" + "Group"). Nor does it cut' in card
     plain = cards.model_card(load_params("default", {"split_currency_signs": False}), TRAIN, evaluation(), AGGREGATION)

@@ -131,6 +131,7 @@ BAD = {
     "train_sampling": "by_length",
     "value_lexicon": "yes",
     "settle_lookalikes": "maybe",
+    "settle_dates": "often",
     "external_datasets": [{"name": "x"}],
     "label_maps": {"300k": {"TEL": "PHONE"}},
     "max_eval_rows": -1,

@@ -21,7 +21,7 @@ from piimask.core.label import (
     span_labels,
     tokenize_and_label,
 )
-from piimask.core.taxonomy import CLASSES, SETTLED, settle_label
+from piimask.core.taxonomy import CLASSES, SETTLED, settle_date, settle_label, settler
 from piimask.core.values import ValueFactory
 
 LABELS = sorted(CLASSES)
@@ -113,6 +113,29 @@ def test_settling_records_a_look_alike_under_one_class_in_mask_and_target():
     assert settle_label("DOB", "1 May 1990") == "DOB" and set(SETTLED) == {"CURRENCYNAME", "IP"}
     plain = fill("[IP] [CURRENCYNAME]", lambda label: "Euro" if label == "CURRENCYNAME" else "10.1.2.3")
     assert [e["label"] for e in plain.privacy_mask] == ["IP", "CURRENCYNAME"]  # no settle: as written
+
+
+def test_a_full_calendar_date_is_settled_as_dob_and_other_forms_stay_date():
+    full = ["20/03/1930", "3/7/1984", "March 3, 1990", "1990-03-03", "3rd March 1990", "Sept. 4 2001"]
+    partial = ["25th March", "6/84", "2019-05-04T10:11:12.000Z", "10:30 AM", "March 1990", "13/2024"]
+    assert [settle_date("DATE", v) for v in full] == ["DOB"] * len(full)
+    assert [settle_date("DATE", v) for v in partial] == ["DATE"] * len(partial)
+    assert [settle_date("DOB", v) for v in full + partial] == ["DOB"] * len(full) + ["DATE"] * len(partial)
+    assert settle_date("TIME", "1990-03-03") == "TIME"
+
+    class P:
+        def __init__(self, lookalikes, dates):
+            self.settle_lookalikes, self.settle_dates = lookalikes, dates
+
+    assert settler(P(False, False)) is None
+    assert settler(P(True, False))("DATE", "20/03/1930") == "DATE"  # as settle_label: dates untouched
+    dates_only = settler(P(False, True))
+    assert dates_only("IP", "10.1.2.3") == "IP" and dates_only("DATE", "20/03/1930") == "DOB"
+    both = settler(P(True, True))
+    values = iter(["20/03/1930", "25th March", "6/84", "10.1.2.3"])
+    r = fill("Due [DATE], party [DATE], born [DOB], from [IP].", lambda label: next(values), both)
+    assert [e["label"] for e in r.privacy_mask] == ["DOB", "DATE", "DATE", "IPV4"]
+    assert r.target_text == "Due [DOB], party [DATE], born [DATE], from [IPV4]."
 
 
 def test_brackets_stand_around_each_value_outside_its_span_unless_they_make_a_placeholder():

@@ -109,6 +109,25 @@ def test_settled_lookalikes_get_one_label_and_the_flag_turns_it_off(tmp_path):
             assert (":" in value) == (lab == "IPV6"), value  # each address under its own family
 
 
+def test_settled_dates_record_full_calendar_dates_as_dob_in_a_run_of_their_own(tmp_path):
+    from piimask.core.taxonomy import FULL_DATE
+    from piimask.pipeline.generate.run import run_salt
+
+    def spans(p):
+        generate(p, progress=False)
+        return [(e["label"], e["value"]) for r in read_records(p.data_dir / "generated.jsonl") for e in r.privacy_mask]
+
+    kw = {"n_records": 200, "strategy": "balanced", "min_class_count": 4}
+    on = params(tmp_path / "on", settle_dates=True, **kw)
+    off = params(tmp_path / "off", settle_dates=False, **kw)
+    assert run_salt(on) != run_salt(off)  # turning it off never reuses the DOB-labelled records
+    dates_on, dates_off = spans(on), spans(off)
+    assert any(lab == "DATE" and FULL_DATE.fullmatch(v) for lab, v in dates_off)  # DATE slots write full dates
+    assert all((lab == "DOB") == bool(FULL_DATE.fullmatch(v)) for lab, v in dates_on if lab in ("DATE", "DOB"))
+    assert any(lab == "DATE" for lab, _ in dates_on)  # a date without its day or year stays DATE
+    assert sum(lab == "DOB" for lab, _ in dates_on) > sum(lab == "DOB" for lab, _ in dates_off)
+
+
 def test_a_run_from_before_settling_is_settled_in_place_and_an_unsettled_run_starts_afresh(tmp_path):
     p = params(tmp_path, n_records=80, strategy="balanced", min_class_count=2)
     generate(p, progress=False)

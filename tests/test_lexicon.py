@@ -198,6 +198,14 @@ def test_a_settling_run_s_lexicon_names_the_settled_classes_only(tmp_path):
     taking = {c for e in lex.formats.values() for c in e["classes"]}
     assert "IPV4" in taking and "IP" not in taking and "CURRENCYNAME" not in taking
     assert lex.label("192.168.100.200", "IP") == "IPV4"  # never the class the corpus no longer has
+    assert lex.label("20/03/1930", "DATE") == "DATE"  # dates not settled: both classes take the form
+
+
+def test_a_run_that_settles_dates_has_its_lexicon_give_full_dates_to_dob(tmp_path):
+    write_lexicon(load_params("smoke", {"settle_dates": True}), tmp_path)
+    lex = ValueLexicon.load(tmp_path)
+    assert lex.label("20/03/1930", "DATE") == "DOB" and lex.label("20/03/1930", "DOB") == "DOB"
+    assert lex.label("6/84", "DATE") == "DATE"  # a month and a year: not a full date
 
 
 def test_a_multilingual_run_takes_each_languages_names(tmp_path):

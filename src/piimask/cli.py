@@ -229,6 +229,7 @@ def cmd_lexicon(args) -> int:
         raise ValueError(f"{saved} is missing: `piimask lexicon` takes a folder piimask trained a model in")
     values = read_yaml(saved)
     values.setdefault("settle_lookalikes", False)  # a model from before settling was taught both labels
+    values.setdefault("settle_dates", False)  # nor were its full calendar dates DOB
     path = write_lexicon(from_mapping(values, strict=False), model)
     print(f"value lexicon written to {path}")
     return 0

@@ -63,6 +63,7 @@ class Params:
     styles: list = _default_factory("styles")
     min_class_count: int = DEFAULTS["min_class_count"]
     settle_lookalikes: bool = DEFAULTS["settle_lookalikes"]  # one class per look-alike pair (taxonomy.SETTLED)
+    settle_dates: bool = DEFAULTS["settle_dates"]  # full calendar dates recorded as DOB (taxonomy.FULL_DATE)
     extra_classes: int = DEFAULTS["extra_classes"]
     reference_dataset: str = DEFAULTS["reference_dataset"]
     reference_split: str = DEFAULTS["reference_split"]

@@ -7,6 +7,9 @@ ids are also written into every model config.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 CLASSES: dict[str, str] = {
     "ACCOUNTNAME": "name of a financial account product (Savings Account, Personal Loan Account)",
     "ACCOUNTNUMBER": "bank account number, 8 digits with leading zeros kept",
@@ -79,9 +82,10 @@ ID2LABEL: dict[int, str] = {i: label for label, i in LABEL2ID.items()}
 # rows). A model trained on both labels can only guess between them, and so does any reader of the
 # corpus. The generator settles each onto one class (param ``settle_lookalikes``), so one value
 # shape in one context never gets two labels: CURRENCYNAME onto CURRENCY (the reference rows' more
-# frequent of the two), IP onto IPV4 or IPV6 by its address family. DOB / DATE and
-# CREDITCARDNUMBER / MASKEDNUMBER are not settled: their contexts ("born on", "ending in") decide
-# more often than chance.
+# frequent of the two), IP onto IPV4 or IPV6 by its address family. CREDITCARDNUMBER /
+# MASKEDNUMBER are not settled: their contexts ("masked", "ending in") decide more often than
+# chance. DOB / DATE are settled by the form of the value where ``settle_dates`` asks
+# (``settle_date`` below), since a date's context rarely decides them.
 SETTLED: dict[str, str] = {
     "CURRENCYNAME": "CURRENCY",
     "IP": "IPV4 or IPV6, by the address family",
@@ -96,3 +100,43 @@ def settle_label(label: str, value: str) -> str:
     if label == "IP":
         return "IPV6" if ":" in value else "IPV4"
     return label
+
+
+# DATE / DOB by the form of the value. The reference rows write a full calendar date (day, month
+# and year: 20/03/1930, 3/7/1984, March 3, 1990, 1990-03-03, 3rd March 1990) as DATE in some rows
+# and as DOB in others about equally often, in the same contexts (a payment "due on" a DOB, a
+# birthday under DATE); a date without its day or year ("25th March", "6/84") is nearly always a
+# DATE or a tie, and so is a timestamp. A corpus that keeps DOB for "born on" contexts teaches a
+# model that never answers DOB elsewhere, where most of the dataset's DOB spans stand. With
+# ``settle_dates`` the generator lets the form decide: every full calendar date is DOB, every
+# other date DATE, wherever it stands; realism.lookalike_ceiling measures what that is worth.
+FULL_DATE = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{4}"
+    r"|\d{4}-\d{2}-\d{2}"
+    r"|[A-Z][a-z]+\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+\.?,? \d{4}"
+)
+
+
+def settle_date(label: str, value: str) -> str:
+    """A DATE or DOB by the form of its value: DOB for a full calendar date (``FULL_DATE``), DATE
+    for any other date; other labels as they are."""
+    if label not in ("DATE", "DOB"):
+        return label
+    return "DOB" if FULL_DATE.fullmatch(value.strip()) else "DATE"
+
+
+def settler(params) -> Callable[[str, str], str] | None:
+    """The ``(label, value) -> label`` a run's corpus records its spans under: look-alikes settled
+    with ``settle_lookalikes`` (``settle_label``), dates with ``settle_dates`` (``settle_date``);
+    None when the run settles nothing."""
+    lookalikes, dates = getattr(params, "settle_lookalikes", False), getattr(params, "settle_dates", False)
+    if not (lookalikes or dates):
+        return None
+
+    def settle(label: str, value: str) -> str:
+        if lookalikes:
+            label = settle_label(label, value)
+        return settle_date(label, value) if dates else label
+
+    return settle

@@ -323,6 +323,13 @@ def model_card(
         if getattr(params, "settle_lookalikes", False)
         else ""
     )
+    dates = (
+        " Its corpus recorded every full calendar date (day, month and year) as DOB and kept DATE for a"
+        " date without its day or year (`settle_dates`): the dataset labels those forms either way in the"
+        " same contexts, so this model answers DOB for them wherever they stand."
+        if getattr(params, "settle_dates", False)
+        else ""
+    )
     base = base_model_id(params)
     eval_sets = [r for r in (hub_dataset_id(s) for s in params.external_datasets if s["name"] in evaluation) if r]
     meta = {
@@ -392,7 +399,7 @@ token accuracy {v.get("accuracy")}.
   reliably; the real-row scores above are the measure of that gap.{(" " + tradeoff) if tradeoff else ""}
 - **Labels that no text can decide.** In the real rows DOB and DATE, IP and IPV4/IPV6, CURRENCY and
   CURRENCYNAME often label the same values in the same contexts; piimask labels consistently, which
-  caps those classes' F1 there.{settled} For masking the class matters less than whether a value
+  caps those classes' F1 there.{settled}{dates} For masking the class matters less than whether a value
   is found: read the leak rate.
 - **The pipeline is not the Masker.** The pipeline tags on the argmax label; piimask's `Masker`
   masks a token when its PII-ness, 1 - P(O), reaches the threshold chosen on real rows by notebook

@@ -45,6 +45,7 @@ _GEN = (
     "styles",
     "min_class_count",
     "settle_lookalikes",
+    "settle_dates",
     "extra_classes",
     "reference_dataset",
     "reference_split",
@@ -162,7 +163,7 @@ OUTPUTS: dict[str, dict[str, list[str]]] = {
             "reference_disagreements",
             "tokenizer",
         ],
-        "realism.json": ["headline", "profiles"],
+        "realism.json": ["headline", "profiles", "lookalike_ceiling"],
     },
     "train": {"model/config.json": [], "model/params.yaml": [], "model/metrics.json": [], "model/README.md": []},
     "evaluate": {
@@ -357,7 +358,10 @@ def run_validate(params: Params) -> Validated:
     )
     _write_json(
         params.run_dir / "realism.json",
-        realism.summary(ref_profile, gen_profile, distances, real_name),
+        {
+            **realism.summary(ref_profile, gen_profile, distances, real_name),
+            "lookalike_ceiling": realism.lookalike_ceiling(real_rows).round(4).to_dict("records"),
+        },
         allow_nan=False,
     )
     return Validated(

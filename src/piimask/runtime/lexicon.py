@@ -526,7 +526,6 @@ def run_factories(params) -> list:
 def write_lexicon(params, model_dir: str | Path) -> Path:
     """Build the lexicon of a run's value factories (look-alikes settled as the run's corpus
     settles them) and save it in ``model_dir``."""
-    from ..core.taxonomy import settle_label
+    from ..core.taxonomy import settler
 
-    settle = settle_label if getattr(params, "settle_lookalikes", False) else None
-    return build_lexicon(run_factories(params), settle=settle).save(Path(model_dir) / LEXICON_FILE)
+    return build_lexicon(run_factories(params), settle=settler(params)).save(Path(model_dir) / LEXICON_FILE)

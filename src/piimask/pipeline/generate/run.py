@@ -28,7 +28,7 @@ from ...core.io import JsonlAppender, scan_jsonl, write_jsonl
 from ...core.languages import english_only
 from ...core.locale_values import value_factory
 from ...core.record import Record
-from ...core.taxonomy import settle_label
+from ...core.taxonomy import settler
 from ..answers import clean_answer, fill_answer
 from .backends import Backend, Request, Result
 from .factory import make_backend
@@ -77,20 +77,24 @@ def run_salt(params: Params, model_id: str | None = None) -> str:
     """Request ids depend on the run and the model (for the offline backend: the fragment bank's
     digest), not on n_records: growing a run keeps its first records. A run that does not settle
     look-alikes gets ids of its own, so records labelled the settled way are never reused by it
-    (the other way round, ``settle_rows`` settles records of an earlier run in place)."""
+    (the other way round, ``settle_rows`` settles records of an earlier run in place); a run that
+    settles dates (``settle_dates``) gets ids of its own for the same reason."""
     salt = f"{params.run_name}:{params.seed}:{params.backend}:{model_id or params.model_id}:{params.strategy}"
     if params.bracket_share:  # records filled with other brackets are not reused
         salt += f":brackets{params.bracket_share:g}"
+    if params.settle_dates:  # a run that stops settling dates must not keep the DOB labels
+        salt += ":dates"
     return salt if params.settle_lookalikes else salt + ":unsettled"
 
 
-def settle_rows(rows: list[dict]) -> int:
-    """Settle the look-alikes of generated rows in place (``taxonomy.settle_label``: labels and
-    target text), for records written before the run settled them; returns how many changed."""
+def settle_rows(rows: list[dict], settle) -> int:
+    """Settle the look-alikes of generated rows in place (``settle``, from ``taxonomy.settler``:
+    labels and target text), for records written before the run settled them; returns how many
+    changed."""
     changed = 0
     for r in rows:
         mask = r.get("privacy_mask") or []
-        new = [{**e, "label": settle_label(e["label"], r["source_text"][e["start"] : e["end"]])} for e in mask]
+        new = [{**e, "label": settle(e["label"], r["source_text"][e["start"] : e["end"]])} for e in mask]
         if any(a["label"] != b["label"] for a, b in zip(mask, new)):
             r["privacy_mask"] = new
             r["target_text"] = target_from_source(r["source_text"], new)
@@ -205,7 +209,7 @@ def answer_to_record(result: Result, request: Request, params: Params, backend: 
     filled, reasons = fill_answer(
         text,
         values,
-        settle_label if params.settle_lookalikes else None,
+        settler(params),
         value_brackets(md["seed"], params.bracket_share),
     )
     rec = Record(
@@ -256,7 +260,7 @@ def generate(
         write_jsonl(out_path.with_suffix(".stale.jsonl"), old.rows + stale)
         existing = [r for r in existing if r.get("request_id") in planned_ids]
         write_jsonl(out_path, existing)
-    if params.settle_lookalikes and settle_rows(existing):  # records of a run from before settling
+    if settler(params) and settle_rows(existing, settler(params)):  # records of a run from before settling
         write_jsonl(out_path, existing)
     done = {r["request_id"] for r in existing}
     if hasattr(backend, "prime"):  # the offline grammar avoids repeating a text of this run
