@@ -233,6 +233,26 @@ def test_thresholds_apply_to_pii_ness_per_class():
     ]
 
 
+def test_a_model_that_settles_dates_by_form_has_its_dob_tags_named_date(tiny_model, tmp_path):
+    import shutil
+
+    import yaml
+
+    m = Masker(FakeTagger({"20/03/1930": "DOB", "Ann": "FIRSTNAME"}), label_names={"DOB": "DATE"})
+    r = m.mask("Ann pays by 20/03/1930 today")
+    assert r.masked_text == "[FIRSTNAME_1] pays by [DATE_1] today"
+    assert unmask(r.masked_text, r.mapping) == "Ann pays by 20/03/1930 today"
+    assert [e["label"] for e in Masker(FakeTagger({"20/03/1930": "DOB"})).detect("by 20/03/1930")] == ["DOB"]
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model, model)
+    saved = yaml.safe_load((model / "params.yaml").read_text()) if (model / "params.yaml").is_file() else {}
+    for dates, names in ((True, {"DOB": "DATE"}), (False, {}), (None, {})):  # None: a model from before the key
+        (model / "params.yaml").write_text(
+            yaml.safe_dump({**saved, "settle_dates": dates} if dates is not None else {})
+        )
+        assert Masker.from_pretrained(model).label_names == names
+
+
 def test_non_text_input_is_one_documented_error():
     m = Masker(FakeTagger(), max_chars=10)
     for bad in (None, b"bytes", 5, ["a"]):

@@ -326,7 +326,8 @@ def model_card(
     dates = (
         " Its corpus recorded every full calendar date (day, month and year) as DOB and kept DATE for a"
         " date without its day or year (`settle_dates`): the dataset labels those forms either way in the"
-        " same contexts, so this model answers DOB for them wherever they stand."
+        " same contexts, so this model answers DOB for them wherever they stand; piimask's `Masker` names"
+        " those entities DATE."
         if getattr(params, "settle_dates", False)
         else ""
     )

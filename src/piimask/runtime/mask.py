@@ -132,6 +132,19 @@ def run_params(model_dir: str | Path) -> dict:
     return {**DEFAULTS, **{k: v for k, v in saved.items() if k in DEFAULTS}}
 
 
+# the names a Masker gives the entities of a model trained with ``settle_dates``
+DATES_BY_FORM = {"DOB": "DATE"}
+
+
+def _saved_param(model_dir: str | Path, key: str):
+    """``key`` of the ``params.yaml`` saved beside a model, None when absent (a model from before
+    the key existed, or a folder without it): unlike ``run_params``, no default fills it in."""
+    import yaml
+
+    path = Path(model_dir) / "params.yaml"
+    return ((yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}).get(key)
+
+
 class Masker:
     """Detect and mask PII with a token-classification model plus deterministic recognizers.
 
@@ -139,6 +152,8 @@ class Masker:
     ``DEFAULT_THRESHOLD``); ``class_thresholds`` overrides it per best class. ``decision="argmax"``
     masks what the argmax labels say instead (the raw tagger; no threshold). ``max_chars`` limits
     the input size (``InputError`` past it).
+    ``label_names`` renames the model's classes in what it returns and in its tags
+    (``{"DOB": "DATE"}``).
     """
 
     def __init__(
@@ -152,6 +167,7 @@ class Masker:
         max_chars: int | None = None,
         keep_code_identifiers: bool = True,
         mask_repeats: bool = True,
+        label_names: dict | None = None,
     ):
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
@@ -164,6 +180,7 @@ class Masker:
         self.max_chars = max_chars
         self.keep_code_identifiers = keep_code_identifiers
         self.mask_repeats = mask_repeats
+        self.label_names = dict(label_names or {})
 
     @classmethod
     def from_pretrained(
@@ -188,7 +205,9 @@ class Masker:
 
         The threshold, per-class thresholds and decision come from the folder's ``masking.json``
         (written by notebook 06), the windows from the run's ``params.yaml`` saved beside the model,
-        unless given here; else the defaults of params/base.yaml."""
+        unless given here; else the defaults of params/base.yaml. A model whose corpus settled dates
+        by their form (``settle_dates`` in that params.yaml) answers DOB for any full calendar date:
+        its DOB entities are named DATE (``label_names``), so a due date is never tagged a birth."""
         from .predict import TokenTagger, local_model
 
         name = local_model(model, allow_hub)
@@ -201,6 +220,7 @@ class Masker:
         tagger = TokenTagger(
             name, window=window, stride=stride, batch_size=batch_size, int8=int8, runtime=runtime, allow_hub=allow_hub
         )
+        kw.setdefault("label_names", DATES_BY_FORM if _saved_param(name, "settle_dates") else None)
         return cls(
             tagger,
             score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,
@@ -234,7 +254,11 @@ class Masker:
 
     def spans(self, text: str, tagged=None) -> list[dict]:
         """Entities of ``text`` given its tagging: model spans, recognizers, overlaps, repeats."""
-        model = [Span(e["start"], e["end"], e["label"], e["score"], "model") for e in self.model_entities(tagged)]
+        names = self.label_names
+        model = [
+            Span(e["start"], e["end"], names.get(e["label"], e["label"]), e["score"], "model")
+            for e in self.model_entities(tagged)
+        ]
         if self.keep_code_identifiers and model:
             code = CodeContext(text)
             model = [s for s in model if not code.is_identifier(*_trimmed(text, s.start, s.end, s.label))]
