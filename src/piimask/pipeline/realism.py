@@ -35,6 +35,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 
 import pandas as pd
@@ -794,8 +795,6 @@ LOOKALIKES: dict[str, tuple[tuple[str, ...], object, frozenset[str]]] = {
 def _rules(classes: Sequence[str], table: Mapping[tuple, Counter], min_support: int):
     """Every way of giving each family one class, scored on ``table`` (family -> class -> spans):
     ``(best F1 per class, the rule whose weakest class with min_support spans scores highest)``."""
-    from itertools import product
-
     families = list(table)
     support = {c: sum(t[c] for t in table.values()) for c in classes}
     judged = [c for c in classes if support[c] >= min_support]
@@ -848,8 +847,9 @@ def lookalike_ceiling(rows: Iterable, min_support: int = 10, max_families: int =
       spans scores highest. Both are fitted to these very rows, so they are ceilings: a labelling
       that reads only form and cue word cannot do better on them;
     - ``held-out F1``: the balanced rule chosen on the other ``folds - 1`` folds of the rows and
-      applied to the remaining one (rows shuffled into folds, seed 0), pooled over the folds (a family the other folds never show
-      gets the group's most frequent class): what such a rule is worth on rows it has not seen.
+      applied to the remaining one (rows shuffled into folds, seed 0), pooled over the folds (a
+      family the other folds never show gets the group's most frequent class): what such a rule
+      is worth on rows it has not seen.
 
     A class whose ceiling is low is one the dataset's labels decide, not the text. Families beyond
     the ``max_families`` most frequent of a group are pooled."""

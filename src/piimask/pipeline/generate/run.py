@@ -260,7 +260,8 @@ def generate(
         write_jsonl(out_path.with_suffix(".stale.jsonl"), old.rows + stale)
         existing = [r for r in existing if r.get("request_id") in planned_ids]
         write_jsonl(out_path, existing)
-    if settler(params) and settle_rows(existing, settler(params)):  # records of a run from before settling
+    settle = settler(params)
+    if settle and settle_rows(existing, settle):  # records of a run from before settling
         write_jsonl(out_path, existing)
     done = {r["request_id"] for r in existing}
     if hasattr(backend, "prime"):  # the offline grammar avoids repeating a text of this run
