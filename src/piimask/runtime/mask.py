@@ -120,29 +120,27 @@ def save_masking_config(model_dir: str | Path, config: dict) -> Path:
     return path
 
 
-def run_params(model_dir: str | Path) -> dict:
-    """The params of the run that trained ``model_dir`` (its ``params.yaml``), over the defaults of
-    params/base.yaml: the runtime uses the windows and settings the model was evaluated with."""
+def saved_params(model_dir: str | Path) -> dict:
+    """The ``params.yaml`` saved beside a model as written ({} without one): a key a model from
+    before it existed lacks is absent, not filled in with today's default."""
     import yaml
 
+    path = Path(model_dir) / "params.yaml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def run_params(model_dir: str | Path, saved: dict | None = None) -> dict:
+    """The params of the run that trained ``model_dir`` (its ``params.yaml``, or ``saved`` when
+    already read), over the defaults of params/base.yaml: the runtime uses the windows and
+    settings the model was evaluated with."""
     from ..core.config import DEFAULTS
 
-    path = Path(model_dir) / "params.yaml"
-    saved = (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    saved = saved_params(model_dir) if saved is None else saved
     return {**DEFAULTS, **{k: v for k, v in saved.items() if k in DEFAULTS}}
 
 
 # the names a Masker gives the entities of a model trained with ``settle_dates``
 DATES_BY_FORM = {"DOB": "DATE"}
-
-
-def _saved_param(model_dir: str | Path, key: str):
-    """``key`` of the ``params.yaml`` saved beside a model, None when absent (a model from before
-    the key existed, or a folder without it): unlike ``run_params``, no default fills it in."""
-    import yaml
-
-    path = Path(model_dir) / "params.yaml"
-    return ((yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}).get(key)
 
 
 class Masker:
@@ -212,7 +210,8 @@ class Masker:
 
         name = local_model(model, allow_hub)
         saved = load_masking_config(name) if Path(name).is_dir() else {}
-        run = run_params(name)
+        trained = saved_params(name)
+        run = run_params(name, trained)
         window = window or run["window_tokens"]
         stride = run["window_stride"] if stride is None else stride
         if fast:
@@ -220,7 +219,7 @@ class Masker:
         tagger = TokenTagger(
             name, window=window, stride=stride, batch_size=batch_size, int8=int8, runtime=runtime, allow_hub=allow_hub
         )
-        kw.setdefault("label_names", DATES_BY_FORM if _saved_param(name, "settle_dates") else None)
+        kw.setdefault("label_names", DATES_BY_FORM if trained.get("settle_dates") else None)
         return cls(
             tagger,
             score_threshold=saved.get("score_threshold") if score_threshold is None else score_threshold,
